@@ -1,0 +1,68 @@
+# Playground build and test. `make run` builds and serves the playground; `make test` runs every test
+# (installing Chromium with apt when it is missing and we are root). See README.md.
+
+GO        ?= go
+ADDR      ?= localhost:8080
+FUZZTIME  ?= 10s
+WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm
+# Pure packages: no go-app import, so they are tested under GOOS=js too.
+PURE      := ./app/schema/... ./app/catalog/... ./app/markdown/... ./app/chat/...
+
+.PHONY: all build wasm server run test vet test-host test-js fuzz chromium clean
+
+all: build
+
+build: wasm server
+
+## wasm: the web app, compiled to web/app.wasm with precompressed .br and .gz beside it.
+wasm:
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -o web/app.wasm ./wasm
+	$(GO) run ./server/cmd/precompress web/app.wasm
+
+## server: the server binary.
+server:
+	$(GO) build -trimpath -o bin/playground ./server/cmd/playground
+
+## run: build, then serve on $(ADDR) (set AIMLAPI_API_KEY to run models).
+run: build
+	./bin/playground -addr $(ADDR)
+
+## test: everything CI runs.
+test: build chromium vet test-host test-js fuzz
+
+vet:
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./wasm ./app/...
+
+## test-host: unit, server and headless-browser tests, with the race detector.
+test-host:
+	PLAYGROUND_WEB=$(CURDIR)/web $(GO) test -race -count=1 ./...
+
+## test-js: the pure packages again, compiled to wasm and run on Node (the 152 MB corpus walk is
+## left to the host pass, where it already runs under the race detector).
+test-js:
+	PATH="$(WASM_EXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 -skip '^TestCorpus$$' $(PURE)
+
+## fuzz: a short run of every fuzz target (FUZZTIME each); longer: make fuzz FUZZTIME=5m.
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzHTML$$' -fuzztime=$(FUZZTIME) ./app/markdown
+	$(GO) test -run='^$$' -fuzz='^FuzzDecoder$$' -fuzztime=$(FUZZTIME) ./app/chat
+	$(GO) test -run='^$$' -fuzz='^FuzzApplyChunk$$' -fuzztime=$(FUZZTIME) ./app/chat
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./app/schema
+	$(GO) test -run='^$$' -fuzz='^FuzzCheckBody$$' -fuzztime=$(FUZZTIME) ./app/schema
+
+## chromium: the browser tests need Chromium; install it with apt when we can, else say why not.
+chromium:
+	@if [ -n "$$PLAYGROUND_CHROME" ] || command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1; then \
+		exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Chromium for the browser tests (apt-get install chromium)…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "ERROR: the browser tests need Chromium and it is not installed." >&2; \
+		echo "Install it (e.g. sudo apt-get install -y chromium) or set PLAYGROUND_CHROME to a Chrome binary." >&2; \
+		exit 1; \
+	fi
+
+clean:
+	rm -rf bin web/app.wasm web/app.wasm.br web/app.wasm.gz

@@ -1,0 +1,349 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strings"
+	"unicode"
+)
+
+// Control names the kind of input the playground draws for a field.
+type Control string
+
+// The control kinds. Model and Messages are owned by the run area (the model picker and the
+// conversation), not by the parameter form.
+const (
+	Slider   Control = "slider"   // a bounded number or integer: a range plus a number box
+	Number   Control = "number"   // an unbounded number or integer
+	Toggle   Control = "toggle"   // a boolean
+	Select   Control = "select"   // an enum or const of strings, numbers or booleans
+	Text     Control = "text"     // a one-line string
+	Textarea Control = "textarea" // a long string such as a prompt
+	Tags     Control = "tags"     // a string or a list of strings, like `stop`
+	Model    Control = "model"    // the `model` property: chosen with the model picker
+	Messages Control = "messages" // the `messages` property: the conversation
+	ReadOnly Control = "readonly" // a shape the form cannot edit yet: shown with a note, never sent
+)
+
+// Field is one top-level request parameter as the form shows it.
+type Field struct {
+	// Name is the JSON property name.
+	Name string `json:"name"`
+	// Label is a human name for the field.
+	Label string `json:"label"`
+	// Help is the schema description (markdown).
+	Help string `json:"help,omitempty"`
+	// Control is the input kind.
+	Control Control `json:"control"`
+	// Type is the JSON type of the value: number, integer, string, boolean, array, object or "" when
+	// the schema allows several.
+	Type string `json:"type,omitempty"`
+	// Min and Max are the inclusive bounds of a number (exclusive bounds are in ExclusiveMin/Max).
+	Min *float64 `json:"min,omitempty"`
+	Max *float64 `json:"max,omitempty"`
+	// ExclusiveMin and ExclusiveMax mark Min and Max as exclusive.
+	ExclusiveMin bool `json:"exclusive_min,omitempty"`
+	ExclusiveMax bool `json:"exclusive_max,omitempty"`
+	// Step is the slider and number box step.
+	Step float64 `json:"step,omitempty"`
+	// Default is the schema default, shown as a placeholder while the field is not sent.
+	Default json.RawMessage `json:"default,omitempty"`
+	// Enum lists the allowed values of a select, without repeats.
+	Enum []json.RawMessage `json:"enum,omitempty"`
+	// Required is set when the schema lists the property as required.
+	Required bool `json:"required,omitempty"`
+	// Nullable is set when an explicit null is an allowed value.
+	Nullable bool `json:"nullable,omitempty"`
+	// MinLength and MaxLength bound strings; MaxItems bounds Tags lists.
+	MinLength *int `json:"min_length,omitempty"`
+	MaxLength *int `json:"max_length,omitempty"`
+	MaxItems  *int `json:"max_items,omitempty"`
+	// Note says why a ReadOnly field cannot be edited yet.
+	Note string `json:"note,omitempty"`
+}
+
+// Fields derives the form fields of an object schema, one per property, in document order.
+func Fields(body *Schema) []Field {
+	if body == nil {
+		return nil
+	}
+	fields := make([]Field, 0, len(body.Properties))
+	for _, p := range body.Properties {
+		f := fieldOf(p.Name, p.Schema)
+		f.Required = body.IsRequired(p.Name)
+		fields = append(fields, f)
+	}
+	return fields
+}
+
+// longTextNames are string properties that hold prompts and deserve a multi-line editor.
+var longTextNames = map[string]bool{
+	"prompt": true, "negative_prompt": true, "input": true, "instructions": true, "system": true,
+	"text": true, "lyrics": true, "query": true,
+}
+
+func fieldOf(name string, s *Schema) Field {
+	f := Field{Name: name, Label: label(name, s), Help: strings.TrimSpace(s.Description), Default: s.Default}
+	s, nullable := stripNull(s)
+	f.Nullable = nullable
+	if len(f.Default) == 0 {
+		f.Default = s.Default
+	}
+	if f.Help == "" {
+		f.Help = strings.TrimSpace(s.Description)
+	}
+	switch name {
+	case "model":
+		f.Control, f.Type = Model, "string"
+		return f
+	case "messages":
+		f.Control, f.Type = Messages, "array"
+		return f
+	}
+	if vals := enumValues(s); len(vals) > 0 {
+		f.Control, f.Enum, f.Type = Select, vals, singleType(s)
+		return f
+	}
+	switch typ := singleType(s); typ {
+	case "number", "integer":
+		f.Type = typ
+		f.Min, f.ExclusiveMin = exclusive(s.ExclusiveMinimum, s.Minimum)
+		f.Max, f.ExclusiveMax = exclusive(s.ExclusiveMaximum, s.Maximum)
+		f.Step = step(typ, f.Min, f.Max, s.MultipleOf)
+		f.Control = Number
+		if f.Min != nil && f.Max != nil && *f.Max > *f.Min {
+			f.Control = Slider
+		}
+	case "boolean":
+		f.Control, f.Type = Toggle, typ
+	case "string":
+		f.Type = typ
+		f.MinLength, f.MaxLength = s.MinLength, s.MaxLength
+		f.Control = Text
+		if longTextNames[name] || (s.MaxLength != nil && *s.MaxLength > 200) {
+			f.Control = Textarea
+		}
+	default:
+		if isStringOrStrings(s) {
+			f.Control, f.Type = Tags, ""
+			for _, alt := range alternatives(s) {
+				if alt.Items != nil && alt.MaxItems != nil {
+					f.MaxItems = alt.MaxItems
+				}
+			}
+			return f
+		}
+		f.Control, f.Type = ReadOnly, typ
+		f.Note = "This parameter's shape (" + describe(s) + ") cannot be edited in the playground yet; it is not sent."
+	}
+	return f
+}
+
+// stripNull removes the ways a schema says "or null" and reports whether it did: OpenAPI 3.0
+// `nullable`, 3.1 `type: [x, "null"]`, and null alternatives in anyOf/oneOf. A union left with one
+// alternative becomes that alternative.
+func stripNull(s *Schema) (*Schema, bool) {
+	nullable := s.Nullable || s.Type.Has("null")
+	cp := *s
+	cp.Nullable = false
+	if len(cp.Type) > 0 {
+		cp.Type = cp.Type.NonNull()
+	}
+	for _, list := range []*[]*Schema{&cp.AnyOf, &cp.OneOf} {
+		if len(*list) == 0 {
+			continue
+		}
+		var kept []*Schema
+		for _, alt := range *list {
+			if isNullOnly(alt) {
+				nullable = true
+				continue
+			}
+			kept = append(kept, alt)
+		}
+		*list = kept
+	}
+	if len(cp.Type) == 0 && len(cp.Properties) == 0 && len(cp.Enum) == 0 {
+		alts := append(append([]*Schema{}, cp.AnyOf...), cp.OneOf...)
+		if len(alts) == 1 {
+			inner, innerNull := stripNull(alts[0])
+			merged := *inner
+			if merged.Description == "" {
+				merged.Description = cp.Description
+			}
+			if len(merged.Default) == 0 {
+				merged.Default = cp.Default
+			}
+			return &merged, nullable || innerNull
+		}
+	}
+	return &cp, nullable
+}
+
+// isNullOnly reports whether a union alternative only admits null: `{"type":"null"}`,
+// `{"nullable":true}` with no type, or `{"enum":[null]}`.
+func isNullOnly(s *Schema) bool {
+	if len(s.Type) == 1 && s.Type[0] == "null" {
+		return true
+	}
+	if len(s.Type) == 0 && len(s.AnyOf) == 0 && len(s.OneOf) == 0 && len(s.Properties) == 0 && s.Items == nil {
+		if s.Nullable && len(s.Enum) == 0 {
+			return true
+		}
+		if len(s.Enum) == 1 && bytes.Equal(bytes.TrimSpace(s.Enum[0]), []byte("null")) {
+			return true
+		}
+	}
+	return false
+}
+
+// singleType returns the schema's one non-null type, inferring it from an enum or const when the
+// `type` keyword is missing, or "" when there is none or several.
+func singleType(s *Schema) string {
+	if t := s.Type.NonNull(); len(t) == 1 {
+		return t[0]
+	} else if len(t) > 1 {
+		return ""
+	}
+	vals := append(append([]json.RawMessage{}, s.Enum...), s.Const)
+	typ := ""
+	for _, v := range vals {
+		v = bytes.TrimSpace(v)
+		if len(v) == 0 || bytes.Equal(v, []byte("null")) {
+			continue
+		}
+		var t string
+		switch v[0] {
+		case '"':
+			t = "string"
+		case 't', 'f':
+			t = "boolean"
+		default:
+			t = "number"
+		}
+		if typ != "" && typ != t {
+			return ""
+		}
+		typ = t
+	}
+	return typ
+}
+
+// enumValues returns a schema's distinct allowed values from enum or const, without null.
+func enumValues(s *Schema) []json.RawMessage {
+	vals := append(append([]json.RawMessage{}, s.Enum...), s.Const)
+	var out []json.RawMessage
+	for _, v := range vals {
+		v = bytes.TrimSpace(v)
+		if len(v) == 0 || bytes.Equal(v, []byte("null")) {
+			continue
+		}
+		dup := false
+		for _, o := range out {
+			if jsonEqual(o, v) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func alternatives(s *Schema) []*Schema {
+	return append(append([]*Schema{}, s.AnyOf...), s.OneOf...)
+}
+
+// isStringOrStrings reports whether a union is exactly "a string or an array of strings".
+func isStringOrStrings(s *Schema) bool {
+	alts := alternatives(s)
+	if len(alts) == 0 {
+		if s.Type.Has("string") && s.Type.Has("array") && s.Items != nil && s.Items.Type.Has("string") {
+			return true
+		}
+		return false
+	}
+	str, arr := false, false
+	for _, a := range alts {
+		a, _ = stripNull(a)
+		switch {
+		case singleType(a) == "string" && len(a.Enum) == 0:
+			str = true
+		case singleType(a) == "array" && a.Items != nil && singleType(a.Items) == "string":
+			arr = true
+		default:
+			return false
+		}
+	}
+	return str && arr
+}
+
+func describe(s *Schema) string {
+	switch {
+	case len(s.AnyOf) > 0:
+		return "one of several alternatives"
+	case len(s.OneOf) > 0:
+		return "one of several alternatives"
+	case singleType(s) == "object":
+		return "an object"
+	case singleType(s) == "array":
+		return "a list"
+	default:
+		return "an unspecified type"
+	}
+}
+
+// step chooses the increment of a number control: the schema's multipleOf, 1 for integers, and for
+// bounded numbers a power of ten that gives about a hundred steps across the range.
+func step(typ string, min, max *float64, multipleOf *float64) float64 {
+	if multipleOf != nil && *multipleOf > 0 {
+		return *multipleOf
+	}
+	if typ == "integer" {
+		return 1
+	}
+	if min == nil || max == nil || *max <= *min {
+		return 0 // "any" for an unbounded number box
+	}
+	span := *max - *min
+	st := math.Pow(10, math.Floor(math.Log10(span/100)))
+	if st > 1 {
+		st = 1
+	}
+	// Also land exactly on the bounds, e.g. 0.001 for min_p's 0.001..0.999.
+	for _, b := range []float64{*min, *max} {
+		for st > 1e-9 && math.Abs(b/st-math.Round(b/st)) > 1e-6 {
+			st /= 10
+		}
+	}
+	return st
+}
+
+// label turns a property name into a readable label: "max_tokens" → "Max tokens".
+func label(name string, s *Schema) string {
+	if t := strings.TrimSpace(s.Title); t != "" && len(t) < 40 {
+		return t
+	}
+	words := strings.FieldsFunc(name, func(r rune) bool { return r == '_' || r == '-' || r == '.' })
+	if len(words) == 0 {
+		return name
+	}
+	for i, w := range words {
+		switch strings.ToLower(w) {
+		case "id", "url", "json", "p", "k", "a", "tts", "uri":
+			if i > 0 {
+				words[i] = strings.ToUpper(w)
+				continue
+			}
+		}
+		if i == 0 {
+			r := []rune(w)
+			r[0] = unicode.ToUpper(r[0])
+			words[i] = string(r)
+		}
+	}
+	return strings.Join(words, " ")
+}

@@ -1,0 +1,131 @@
+package schema
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func mustSchema(t *testing.T, src string) *Schema {
+	t.Helper()
+	var s Schema
+	if err := json.Unmarshal([]byte(src), &s); err != nil {
+		t.Fatalf("bad test schema %s: %v", src, err)
+	}
+	return &s
+}
+
+func fp(x float64) *float64 { return &x }
+
+func TestFieldOf(t *testing.T) {
+	tests := []struct {
+		name     string
+		prop     string
+		schema   string
+		control  Control
+		typ      string
+		nullable bool
+		min, max *float64
+		step     float64
+		enum     int
+	}{
+		{"bounded number is a slider", "temperature", `{"type":"number","minimum":0,"maximum":2}`, Slider, "number", false, fp(0), fp(2), 0.01, 0},
+		{"bounded integer steps by one", "n", `{"type":"integer","minimum":1,"maximum":8}`, Slider, "integer", false, fp(1), fp(8), 1, 0},
+		{"min_p steps land on its bounds", "min_p", `{"type":"number","minimum":0.001,"maximum":0.999}`, Slider, "number", false, fp(0.001), fp(0.999), 0.001, 0},
+		{"multipleOf is the step", "x", `{"type":"number","minimum":0,"maximum":10,"multipleOf":0.5}`, Slider, "number", false, fp(0), fp(10), 0.5, 0},
+		{"number with one bound is a number box", "max_tokens", `{"type":"number","minimum":1}`, Number, "number", false, fp(1), nil, 0, 0},
+		{"3.0 nullable number", "frequency_penalty", `{"type":"number","nullable":true,"minimum":-2,"maximum":2}`, Slider, "number", true, fp(-2), fp(2), 0.01, 0},
+		{"3.1 type list with null", "presence_penalty", `{"type":["number","null"],"minimum":-2,"maximum":2}`, Slider, "number", true, fp(-2), fp(2), 0.01, 0},
+		{"anyOf number or null", "top_k", `{"anyOf":[{"type":"number"},{"type":"null"}]}`, Number, "number", true, nil, nil, 0, 0},
+		{"3.1 exclusive bound", "x", `{"type":"number","exclusiveMinimum":0,"maximum":1}`, Slider, "number", false, fp(0), fp(1), 0.01, 0},
+		{"boolean is a toggle", "stream", `{"type":"boolean","default":false}`, Toggle, "boolean", false, nil, nil, 0, 0},
+		{"string enum is a select, repeats folded", "reasoning_effort", `{"type":"string","enum":["low","medium","high","low"]}`, Select, "string", false, nil, nil, 0, 3},
+		{"integer enum is a select", "n", `{"type":"integer","enum":[1,2,4]}`, Select, "integer", false, nil, nil, 0, 3},
+		{"const is a select", "type", `{"const":"text"}`, Select, "string", false, nil, nil, 0, 1},
+		{"enum without type infers it", "size", `{"enum":["1024x1024","512x512"]}`, Select, "string", false, nil, nil, 0, 2},
+		{"nullable enum drops null", "voice", `{"type":"string","enum":["a",null],"nullable":true}`, Select, "string", true, nil, nil, 0, 1},
+		{"plain string is text", "user", `{"type":"string"}`, Text, "string", false, nil, nil, 0, 0},
+		{"prompt is a textarea", "prompt", `{"type":"string"}`, Textarea, "string", false, nil, nil, 0, 0},
+		{"long string is a textarea", "notes", `{"type":"string","maxLength":4000}`, Textarea, "string", false, nil, nil, 0, 0},
+		{"stop is tags", "stop", `{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}},{"nullable":true}]}`, Tags, "", true, nil, nil, 0, 0},
+		{"model is the picker's", "model", `{"type":"string","enum":["a","b"]}`, Model, "string", false, nil, nil, 0, 0},
+		{"messages is the conversation's", "messages", `{"type":"array","items":{"type":"object"}}`, Messages, "array", false, nil, nil, 0, 0},
+		{"object is read-only for now", "stream_options", `{"type":"object","properties":{"include_usage":{"type":"boolean"}}}`, ReadOnly, "object", false, nil, nil, 0, 0},
+		{"union of objects is read-only for now", "response_format", `{"oneOf":[{"type":"object"},{"type":"object"}]}`, ReadOnly, "", false, nil, nil, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fieldOf(tt.prop, mustSchema(t, tt.schema))
+			if got, want := f.Control, tt.control; got != want {
+				t.Fatalf("control = %q, want %q", got, want)
+			}
+			if got, want := f.Type, tt.typ; got != want {
+				t.Errorf("type = %q, want %q", got, want)
+			}
+			if got, want := f.Nullable, tt.nullable; got != want {
+				t.Errorf("nullable = %v, want %v", got, want)
+			}
+			if !sameBound(f.Min, tt.min) || !sameBound(f.Max, tt.max) {
+				t.Errorf("bounds = %v..%v, want %v..%v", deref(f.Min), deref(f.Max), deref(tt.min), deref(tt.max))
+			}
+			if got, want := f.Step, tt.step; got != want {
+				t.Errorf("step = %v, want %v", got, want)
+			}
+			if got, want := len(f.Enum), tt.enum; got != want {
+				t.Errorf("enum has %d values, want %d", got, want)
+			}
+			if f.Control == ReadOnly && !strings.Contains(f.Note, "not sent") {
+				t.Errorf("read-only note %q does not say the value is not sent", f.Note)
+			}
+		})
+	}
+}
+
+func sameBound(a, b *float64) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
+
+func deref(p *float64) any {
+	if p == nil {
+		return "nil"
+	}
+	return *p
+}
+
+func TestLabel(t *testing.T) {
+	tests := map[string]string{
+		"max_tokens":    "Max tokens",
+		"top_p":         "Top P",
+		"image_url":     "Image URL",
+		"temperature":   "Temperature",
+		"stop":          "Stop",
+		"response-mode": "Response mode",
+	}
+	for in, want := range tests {
+		if got := label(in, &Schema{}); got != want {
+			t.Errorf("label(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got, want := label("x", &Schema{Title: "Custom"}), "Custom"; got != want {
+		t.Errorf("label with title = %q, want %q", got, want)
+	}
+}
+
+func TestFieldsKeepDocumentOrderAndRequired(t *testing.T) {
+	s := mustSchema(t, `{"type":"object","required":["model","messages"],"properties":{
+		"model":{"type":"string"},"messages":{"type":"array"},"zeta":{"type":"number"},"alpha":{"type":"boolean"}}}`)
+	fields := Fields(s)
+	var names []string
+	for _, f := range fields {
+		names = append(names, f.Name)
+	}
+	if got, want := strings.Join(names, ","), "model,messages,zeta,alpha"; got != want {
+		t.Fatalf("order = %s, want %s", got, want)
+	}
+	if !fields[0].Required || !fields[1].Required || fields[2].Required {
+		t.Fatalf("required flags wrong: %+v", fields)
+	}
+}

@@ -1,0 +1,251 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Operation is one API operation of an OpenAPI document whose request body is JSON: its endpoint,
+// the models it serves and the form fields derived from its request body.
+type Operation struct {
+	// Method is the HTTP method in upper case, e.g. "POST".
+	Method string `json:"method"`
+	// Path is the operation's path as written in the document, e.g. "/v1/chat/completions".
+	Path string `json:"path"`
+	// Models lists the model ids of the body's `model` enum (or const), in document order.
+	Models []string `json:"models,omitempty"`
+	// Fields are the body's top-level properties in document order.
+	Fields []Field `json:"fields"`
+	// Body is the resolved request body schema; it is not sent to the browser.
+	Body *Schema `json:"-"`
+}
+
+// Document is a parsed OpenAPI document.
+type Document struct {
+	// Operations are the document's JSON-body operations, sorted by path then method.
+	Operations []*Operation
+}
+
+// ErrNotOpenAPI is returned by Parse for JSON that is not an OpenAPI document.
+var ErrNotOpenAPI = errors.New("not an OpenAPI document (no \"paths\" object)")
+
+// maxRefDepth bounds $ref chains and nesting so that cyclic or hostile documents cannot loop.
+const maxRefDepth = 64
+
+type rawDocument struct {
+	OpenAPI    string                                `json:"openapi"`
+	Paths      map[string]map[string]json.RawMessage `json:"paths"`
+	Components struct {
+		Schemas map[string]*Schema `json:"schemas"`
+	} `json:"components"`
+}
+
+type rawOperation struct {
+	RequestBody *struct {
+		Ref     string `json:"$ref"`
+		Content map[string]struct {
+			Schema *Schema `json:"schema"`
+		} `json:"content"`
+	} `json:"requestBody"`
+}
+
+var methods = map[string]bool{"get": true, "put": true, "post": true, "delete": true, "patch": true}
+
+// Parse reads an OpenAPI 3 document and returns its operations that take a JSON request body.
+// Schema references (`#/components/schemas/...`) are resolved; anything else about the document
+// that the playground does not use is ignored.
+func Parse(data []byte) (*Document, error) {
+	var raw rawDocument
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("parsing OpenAPI document: %w", err)
+	}
+	if raw.Paths == nil {
+		return nil, ErrNotOpenAPI
+	}
+	r := resolver{components: raw.Components.Schemas}
+	doc := &Document{}
+	for path, item := range raw.Paths {
+		for method, rawOp := range item {
+			if !methods[strings.ToLower(method)] {
+				continue
+			}
+			var op rawOperation
+			if err := json.Unmarshal(rawOp, &op); err != nil {
+				return nil, fmt.Errorf("parsing %s %s: %w", strings.ToUpper(method), path, err)
+			}
+			if op.RequestBody == nil {
+				continue
+			}
+			media, ok := op.RequestBody.Content["application/json"]
+			if !ok || media.Schema == nil {
+				continue
+			}
+			body, err := r.resolve(media.Schema, 0)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s: request body: %w", strings.ToUpper(method), path, err)
+			}
+			body = flattenAllOf(body)
+			o := &Operation{
+				Method: strings.ToUpper(method),
+				Path:   path,
+				Body:   body,
+				Models: modelIDs(body),
+				Fields: Fields(body),
+			}
+			doc.Operations = append(doc.Operations, o)
+		}
+	}
+	sort.Slice(doc.Operations, func(i, j int) bool {
+		a, b := doc.Operations[i], doc.Operations[j]
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.Method < b.Method
+	})
+	return doc, nil
+}
+
+// Operation returns the document's operation for method and path, or nil.
+func (d *Document) Operation(method, path string) *Operation {
+	for _, op := range d.Operations {
+		if op.Method == method && op.Path == path {
+			return op
+		}
+	}
+	return nil
+}
+
+// modelIDs reads the string values of the body's `model` property enum or const.
+func modelIDs(body *Schema) []string {
+	m := body.Properties.Get("model")
+	if m == nil {
+		return nil
+	}
+	vals := m.Enum
+	if len(m.Const) > 0 {
+		vals = append(vals, m.Const)
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for _, v := range vals {
+		var id string
+		if json.Unmarshal(v, &id) == nil && id != "" && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+type resolver struct {
+	components map[string]*Schema
+}
+
+// resolve returns s with every $ref inside it replaced by the referenced schema (copied, so shared
+// components are never mutated).
+func (r resolver) resolve(s *Schema, depth int) (*Schema, error) {
+	if s == nil {
+		return nil, nil
+	}
+	if depth > maxRefDepth {
+		return nil, errors.New("schema nesting or $ref chain deeper than 64 levels")
+	}
+	if s.Ref != "" {
+		name, ok := strings.CutPrefix(s.Ref, "#/components/schemas/")
+		if !ok {
+			return nil, fmt.Errorf("unsupported $ref %q (only #/components/schemas/... is read)", s.Ref)
+		}
+		target, ok := r.components[name]
+		if !ok {
+			return nil, fmt.Errorf("$ref %q: no such component", s.Ref)
+		}
+		resolved, err := r.resolve(target, depth+1)
+		if err != nil {
+			return nil, fmt.Errorf("$ref %q: %w", s.Ref, err)
+		}
+		// Keywords next to a $ref (description, nullable, default) refine the target.
+		cp := *resolved
+		if s.Description != "" {
+			cp.Description = s.Description
+		}
+		if s.Nullable {
+			cp.Nullable = true
+		}
+		if len(s.Default) > 0 {
+			cp.Default = s.Default
+		}
+		return &cp, nil
+	}
+	cp := *s
+	var err error
+	if cp.Items, err = r.resolve(s.Items, depth+1); err != nil {
+		return nil, fmt.Errorf("items: %w", err)
+	}
+	if len(s.Properties) > 0 {
+		cp.Properties = make(Properties, len(s.Properties))
+		for i, p := range s.Properties {
+			ps, err := r.resolve(p.Schema, depth+1)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", p.Name, err)
+			}
+			cp.Properties[i] = Property{Name: p.Name, Schema: ps}
+		}
+	}
+	for _, list := range []*[]*Schema{&cp.AnyOf, &cp.OneOf, &cp.AllOf} {
+		if len(*list) == 0 {
+			continue
+		}
+		out := make([]*Schema, len(*list))
+		for i, alt := range *list {
+			if out[i], err = r.resolve(alt, depth+1); err != nil {
+				return nil, err
+			}
+		}
+		*list = out
+	}
+	return &cp, nil
+}
+
+// flattenAllOf merges an allOf of object schemas into one object schema, the way request bodies
+// composed from shared parts are meant to be read.
+func flattenAllOf(s *Schema) *Schema {
+	if len(s.AllOf) == 0 {
+		return s
+	}
+	out := *s
+	out.AllOf = nil
+	for _, part := range s.AllOf {
+		part = flattenAllOf(part)
+		for _, p := range part.Properties {
+			if out.Properties.Get(p.Name) == nil {
+				out.Properties = append(out.Properties, p)
+			}
+		}
+		out.Required = append(out.Required, part.Required...)
+		if len(out.Type) == 0 {
+			out.Type = part.Type
+		}
+		if out.Description == "" {
+			out.Description = part.Description
+		}
+	}
+	return &out
+}
+
+// jsonEqual reports whether two JSON values are equal after decoding (so `1` equals `1.0`).
+func jsonEqual(a, b json.RawMessage) bool {
+	if bytes.Equal(bytes.TrimSpace(a), bytes.TrimSpace(b)) {
+		return true
+	}
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	xb, _ := json.Marshal(x)
+	yb, _ := json.Marshal(y)
+	return bytes.Equal(xb, yb)
+}

@@ -1,0 +1,103 @@
+// Package ui is the playground's view: go-app components that draw the model picker, the parameter
+// form derived from each model's schema, the conversation and the request preview. The logic they
+// call (schemas, validation, request building, streaming, markdown) lives in pure packages; the
+// components only keep state and draw.
+//
+// Both the wasm main (wasm/) and the server (for prerendering) call Register with their own Deps.
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"playground/app/catalog"
+	"playground/app/chat"
+)
+
+// Backend gives the web app its data: the model list and one model's form.
+type Backend interface {
+	// Models returns the catalogue's models in display order.
+	Models(ctx context.Context) ([]catalog.Model, error)
+	// Form returns the form of the model id; it fails when the id is unknown.
+	Form(ctx context.Context, id string) (catalog.Form, error)
+}
+
+// Deps are what the components need from outside.
+type Deps struct {
+	// Backend serves the model list and forms.
+	Backend Backend
+	// Chat runs completions; nil on the server, where nothing runs.
+	Chat *chat.Client
+}
+
+// Register registers the web app's routes with go-app. The wasm main and the server must both call
+// it, or the server answers 404 for the app's pages.
+func Register(d Deps) {
+	app.Route("/", func() app.Composer { return newPlayground(d) })
+}
+
+// HTTPBackend reads the model list and forms from the playground server's API.
+type HTTPBackend struct {
+	// BaseURL is the API root, "/api" in the browser.
+	BaseURL string
+	// HTTP is the client; nil means http.DefaultClient.
+	HTTP *http.Client
+}
+
+// Models fetches GET {BaseURL}/models.
+func (b HTTPBackend) Models(ctx context.Context) ([]catalog.Model, error) {
+	var out struct {
+		Models []catalog.Model `json:"models"`
+	}
+	if err := b.get(ctx, "/models", &out); err != nil {
+		return nil, fmt.Errorf("loading the model list: %w", err)
+	}
+	return out.Models, nil
+}
+
+// Form fetches GET {BaseURL}/models/{id}.
+func (b HTTPBackend) Form(ctx context.Context, id string) (catalog.Form, error) {
+	parts := strings.Split(id, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	var f catalog.Form
+	if err := b.get(ctx, "/models/"+strings.Join(parts, "/"), &f); err != nil {
+		return f, fmt.Errorf("loading the parameters of %s: %w", id, err)
+	}
+	return f, nil
+}
+
+func (b HTTPBackend) get(ctx context.Context, path string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.BaseURL+path, nil)
+	if err != nil {
+		return err
+	}
+	hc := b.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("the server did not answer: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return fmt.Errorf("reading the answer: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return chat.ParseError(resp.StatusCode, body)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return fmt.Errorf("decoding the answer: %w", err)
+	}
+	return nil
+}

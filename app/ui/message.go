@@ -1,0 +1,58 @@
+package ui
+
+import (
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// messageView draws one message of the conversation. Its fields are set by the parent (exported, with
+// go-app's I prefix), so a finished message whose fields do not change is not redrawn while another
+// message streams.
+type messageView struct {
+	app.Compo
+
+	Irole      string
+	Itext      string
+	Ihtml      string
+	Ireasoning string
+	Istreaming bool
+	Istopped   bool
+	Ierr       string
+	Iinfo      string
+}
+
+// Render draws the message: user text as typed, assistant text as rendered markdown.
+func (m *messageView) Render() app.UI {
+	class := "msg msg-" + m.Irole
+	if m.Istreaming {
+		class += " msg-streaming"
+	}
+	return app.Article().Class(class).DataSet("testid", "message-"+m.Irole).Body(
+		app.Div().Class("msg-role").Text(m.Irole),
+		app.If(m.Ireasoning != "", func() app.UI {
+			return app.Details().Class("msg-reasoning").DataSet("testid", "reasoning").Body(
+				app.Summary().Text("Reasoning"),
+				app.Pre().Text(m.Ireasoning),
+			)
+		}),
+		app.If(m.Irole == "assistant", func() app.UI {
+			if m.Ihtml == "" {
+				if m.Istreaming {
+					return app.Div().Class("msg-wait muted").Text("Waiting for the model…")
+				}
+				return app.Div()
+			}
+			return app.Raw(m.Ihtml)
+		}).Else(func() app.UI {
+			return app.Div().Class("msg-text").Text(m.Itext)
+		}),
+		app.If(m.Istopped, func() app.UI {
+			return app.Div().Class("msg-note").DataSet("testid", "stopped").Text("Stopped — the text above is what arrived.")
+		}),
+		app.If(m.Ierr != "", func() app.UI {
+			return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(m.Ierr)
+		}),
+		app.If(m.Iinfo != "", func() app.UI {
+			return app.Div().Class("msg-info muted").DataSet("testid", "run-info").Text(m.Iinfo)
+		}),
+	)
+}

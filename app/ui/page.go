@@ -1,0 +1,257 @@
+package ui
+
+import (
+	"context"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"playground/app/catalog"
+	"playground/app/schema"
+)
+
+// defaultModel is selected when the URL names none: the model of the seed documentation page.
+const defaultModel = "gryphe/mythomax-l2-13b"
+
+// playground is the page: it owns the selected model, the form values and the conversation.
+type playground struct {
+	app.Compo
+
+	deps Deps
+
+	models    []catalog.Model
+	modelsErr string
+	query     string
+	wanted    string // model id asked for by the URL, until the list arrives
+
+	form        *catalog.Form
+	formErr     string
+	values      schema.Values
+	drafts      map[string]string // typed text that is not a valid value yet
+	inputErrs   map[string]string // per-field broken rule
+	aside       schema.Values     // values the current model has no parameter for
+	showRequest bool
+
+	system  string
+	prompt  string
+	turns   []turn
+	running bool
+	cancel  context.CancelFunc
+	runErr  string
+}
+
+func newPlayground(d Deps) *playground {
+	return &playground{deps: d, values: schema.Values{}, drafts: map[string]string{}, inputErrs: map[string]string{}, aside: schema.Values{}}
+}
+
+// OnNav loads the model list and selects the model the URL names (?model=<id>).
+func (p *playground) OnNav(ctx app.Context) {
+	p.wanted = ctx.Page().URL().Query().Get("model")
+	if p.models != nil {
+		p.selectWanted(ctx)
+		return
+	}
+	backend := p.deps.Backend
+	ctx.Async(func() {
+		models, err := backend.Models(ctx)
+		ctx.Dispatch(func(ctx app.Context) {
+			if err != nil {
+				p.modelsErr = err.Error()
+				return
+			}
+			p.models = models
+			p.selectWanted(ctx)
+		})
+	})
+}
+
+// selectWanted selects the model asked for by the URL, or the default one.
+func (p *playground) selectWanted(ctx app.Context) {
+	id := p.wanted
+	if id != "" && p.find(id) == nil {
+		p.formErr = "Model " + id + " from the link is not in this playground's catalogue; showing another model instead."
+		id = ""
+	}
+	if id == "" && p.form != nil {
+		return
+	}
+	if id == "" {
+		id = defaultModel
+		if p.find(id) == nil && len(p.models) > 0 {
+			id = p.models[0].ID
+		}
+	}
+	if id != "" {
+		p.loadForm(ctx, id)
+	}
+}
+
+func (p *playground) find(id string) *catalog.Model {
+	for i := range p.models {
+		if p.models[i].ID == id {
+			return &p.models[i]
+		}
+	}
+	return nil
+}
+
+// loadForm fetches a model's form and moves the form values over to it.
+func (p *playground) loadForm(ctx app.Context, id string) {
+	backend := p.deps.Backend
+	ctx.Async(func() {
+		form, err := backend.Form(ctx, id)
+		ctx.Dispatch(func(ctx app.Context) {
+			if err != nil {
+				p.formErr = err.Error()
+				return
+			}
+			if p.form == nil && len(p.values) == 0 {
+				p.values = initialValues(form.Fields)
+			}
+			p.form = &form
+			p.carryValues()
+			if app.IsClient {
+				app.Window().Get("history").Call("replaceState", nil, "", "/?model="+url.QueryEscape(id))
+			}
+		})
+	})
+}
+
+// initialValues are the values a fresh playground starts with: everything optional is not sent,
+// except that the run area streams when the model can.
+func initialValues(fields []schema.Field) schema.Values {
+	v := schema.Values{}
+	for _, f := range fields {
+		if f.Name == "stream" && f.Control == schema.Toggle {
+			v["stream"] = []byte("true")
+		}
+	}
+	return v
+}
+
+// carryValues keeps the values the new model accepts and puts the others aside, so switching
+// models never loses what the user set.
+func (p *playground) carryValues() {
+	all := schema.Values{}
+	for k, v := range p.aside {
+		all[k] = v
+	}
+	for k, v := range p.values {
+		all[k] = v
+	}
+	kept, aside := schema.Carry(p.form.Fields, all)
+	p.values = kept
+	p.aside = schema.Values{}
+	for _, name := range aside {
+		p.aside[name] = all[name]
+	}
+	for name := range p.inputErrs {
+		if p.field(name) == nil {
+			delete(p.inputErrs, name)
+		}
+	}
+}
+
+func (p *playground) field(name string) *schema.Field {
+	if p.form == nil {
+		return nil
+	}
+	for i := range p.form.Fields {
+		if p.form.Fields[i].Name == name {
+			return &p.form.Fields[i]
+		}
+	}
+	return nil
+}
+
+// Render draws the page.
+func (p *playground) Render() app.UI {
+	return app.Div().Class("pg").Body(
+		app.Header().Class("pg-header").Body(
+			app.H1().Class("pg-title").Text("Playground"),
+			p.renderPicker(),
+		),
+		app.If(p.modelsErr != "", func() app.UI {
+			return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(p.modelsErr)
+		}),
+		app.If(p.formErr != "", func() app.UI {
+			return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(p.formErr)
+		}),
+		app.Main().Class("pg-main").Body(
+			p.renderRunArea(),
+			p.renderParams(),
+		),
+	)
+}
+
+func (p *playground) renderPicker() app.UI {
+	var current string
+	if p.form != nil {
+		current = p.form.Model.ID
+	}
+	groups := map[string][]catalog.Model{}
+	var devs []string
+	for _, m := range p.models {
+		if m.ID != current && !catalog.Match(m, p.query) {
+			continue
+		}
+		if _, ok := groups[m.Developer]; !ok {
+			devs = append(devs, m.Developer)
+		}
+		groups[m.Developer] = append(groups[m.Developer], m)
+	}
+	sort.Strings(devs)
+	count := 0
+	for _, d := range devs {
+		count += len(groups[d])
+	}
+	return app.Div().Class("picker").Body(
+		app.Input().Type("search").Class("picker-search").DataSet("testid", "model-search").
+			Placeholder("Search %d models…", len(p.models)).Aria("label", "Search models").
+			Value(p.query).OnInput(func(ctx app.Context, e app.Event) {
+			p.query = ctx.JSSrc().Get("value").String()
+		}),
+		app.Select().Class("picker-select").DataSet("testid", "model-picker").Aria("label", "Model").
+			OnChange(func(ctx app.Context, e app.Event) {
+				id := ctx.JSSrc().Get("value").String()
+				p.formErr = ""
+				p.loadForm(ctx, id)
+			}).Body(
+			app.If(current == "", func() app.UI {
+				return app.Option().Value("").Text("Loading models…")
+			}),
+			app.Range(devs).Slice(func(i int) app.UI {
+				d := devs[i]
+				label := d
+				if label == "" {
+					label = "Other"
+				}
+				return app.OptGroup().Label(label).Body(
+					app.Range(groups[d]).Slice(func(j int) app.UI {
+						m := groups[d][j]
+						return app.Option().Value(m.ID).Text(m.Name + " — " + m.ID).Selected(m.ID == current)
+					}),
+				)
+			}),
+		),
+		app.If(p.form != nil, func() app.UI { return p.renderModelMeta(count) }),
+	)
+}
+
+func (p *playground) renderModelMeta(shown int) app.UI {
+	m := p.form.Model
+	var parts []string
+	if m.ContextLength > 0 {
+		parts = append(parts, formatTokens(m.ContextLength)+" context")
+	}
+	parts = append(parts, "via "+m.Provider)
+	if m.Generic {
+		parts = append(parts, "generic chat schema (no model-specific schema known)")
+	}
+	if p.query != "" {
+		parts = append(parts, plural(shown, "match", "matches"))
+	}
+	return app.Small().Class("picker-meta").DataSet("testid", "model-meta").Text(strings.Join(parts, " · "))
+}

@@ -1,0 +1,275 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"playground/app/chat"
+	"playground/app/markdown"
+	"playground/app/schema"
+)
+
+// renderEvery is the longest a streamed answer waits to be redrawn; tokens that arrive in between
+// are drawn together.
+const renderEvery = 50 * time.Millisecond
+
+// turn is one message of the conversation.
+type turn struct {
+	role      string
+	content   string
+	reasoning string
+	html      string // rendered markdown, fixed once the turn is finished
+	streaming bool
+	stopped   bool
+	err       string
+	info      string
+}
+
+func (p *playground) renderRunArea() app.UI {
+	return app.Section().Class("run").Aria("label", "Conversation").Body(
+		app.Label().Class("field-label").For("system-prompt").Text("System prompt"),
+		app.Textarea().ID("system-prompt").DataSet("testid", "system-prompt").Rows(2).
+			Placeholder("Optional instructions for the model").Text(p.system).
+			OnInput(func(ctx app.Context, e app.Event) { p.system = ctx.JSSrc().Get("value").String() }),
+		app.Div().Class("transcript").DataSet("testid", "transcript").Aria("live", "polite").Body(
+			app.If(len(p.turns) == 0, func() app.UI {
+				return app.P().Class("muted transcript-empty").Text("Type a message and press Run (Ctrl+Enter).")
+			}),
+			app.Range(p.turns).Slice(func(i int) app.UI {
+				t := p.turns[i]
+				return &messageView{Irole: t.role, Itext: t.content, Ihtml: t.html, Ireasoning: t.reasoning,
+					Istreaming: t.streaming, Istopped: t.stopped, Ierr: t.err, Iinfo: t.info}
+			}),
+		),
+		app.If(p.runErr != "", func() app.UI {
+			return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(p.runErr)
+		}),
+		app.Div().Class("composer").Body(
+			app.Label().Class("sr-only").For("prompt").Text("Message"),
+			app.Textarea().ID("prompt").DataSet("testid", "prompt").Rows(3).
+				Placeholder("Message the model — Ctrl+Enter (⌘+Enter) runs, Esc stops").Text(p.prompt).
+				OnInput(func(ctx app.Context, e app.Event) { p.prompt = ctx.JSSrc().Get("value").String() }).
+				OnKeyDown(p.onPromptKey),
+			app.Div().Class("composer-actions").Body(
+				app.If(!p.running, func() app.UI {
+					return app.Button().Class("btn btn-primary").DataSet("testid", "run").Text("Run").
+						Title("Run (Ctrl+Enter)").Disabled(p.form == nil).OnClick(func(ctx app.Context, e app.Event) { p.run(ctx) })
+				}).Else(func() app.UI {
+					return app.Button().Class("btn btn-stop").DataSet("testid", "stop").Text("Stop").
+						Title("Stop (Esc)").OnClick(func(ctx app.Context, e app.Event) { p.stop() })
+				}),
+				app.Button().Class("btn").DataSet("testid", "clear").Text("Clear").Title("Clear the conversation").
+					Disabled(p.running || len(p.turns) == 0).OnClick(func(ctx app.Context, e app.Event) {
+					p.turns = nil
+					p.runErr = ""
+				}),
+				app.Button().Class("btn").DataSet("testid", "view-request").Text(viewRequestLabel(p.showRequest)).
+					Aria("expanded", p.showRequest).OnClick(func(ctx app.Context, e app.Event) { p.showRequest = !p.showRequest }),
+			),
+		),
+		app.If(p.showRequest, p.renderRequest),
+	)
+}
+
+func viewRequestLabel(open bool) string {
+	if open {
+		return "Hide request"
+	}
+	return "View request"
+}
+
+func (p *playground) onPromptKey(ctx app.Context, e app.Event) {
+	switch e.Get("key").String() {
+	case "Enter":
+		if e.Get("ctrlKey").Bool() || e.Get("metaKey").Bool() {
+			e.PreventDefault()
+			p.run(ctx)
+		}
+	case "Escape":
+		p.stop()
+	}
+}
+
+// messagesJSON is the conversation as the API expects it, ending with the new user message.
+func (p *playground) messagesJSON(prompt string) json.RawMessage {
+	type msg struct {
+		Role    string `json:"role"`
+		Content string `json:"content"`
+	}
+	var msgs []msg
+	if strings.TrimSpace(p.system) != "" {
+		msgs = append(msgs, msg{"system", p.system})
+	}
+	for _, t := range p.turns {
+		if t.err != "" && t.content == "" {
+			continue // a failed run left nothing to continue from
+		}
+		msgs = append(msgs, msg{t.role, t.content})
+	}
+	msgs = append(msgs, msg{"user", prompt})
+	b, _ := json.Marshal(msgs)
+	return b
+}
+
+// requestBody builds the body Run would send with prompt as the new message.
+func (p *playground) requestBody(prompt string) ([]byte, error) {
+	if errs := p.formErrors(); len(errs) > 0 {
+		return nil, fmt.Errorf("fix the parameters first: %s", strings.Join(errs, "; "))
+	}
+	body, vs := schema.Body(p.form.Fields, p.form.Model.ID, p.messagesJSON(prompt), p.values)
+	if len(vs) > 0 {
+		return nil, fmt.Errorf("the request is not valid: %w", vs)
+	}
+	return body, nil
+}
+
+func (p *playground) renderRequest() app.UI {
+	if p.form == nil {
+		return app.Div()
+	}
+	prompt := p.prompt
+	if prompt == "" {
+		prompt = "(your message)"
+	}
+	body, err := p.requestBody(prompt)
+	var text string
+	if err != nil {
+		text = "Cannot build the request: " + err.Error()
+	} else {
+		var buf bytes.Buffer
+		_ = json.Indent(&buf, body, "", "  ")
+		text = buf.String()
+	}
+	return app.Div().Class("request").DataSet("testid", "request").Body(
+		app.P().Class("muted").Text(fmt.Sprintf("%s /api%s — the server forwards it to provider %s with its API key.",
+			p.form.Method, p.form.Path, p.form.Model.Provider)),
+		app.Pre().Class("request-body").DataSet("testid", "request-body").Text(text),
+	)
+}
+
+// run sends the conversation plus the typed message and streams the answer into a new turn.
+func (p *playground) run(ctx app.Context) {
+	if p.running || p.form == nil {
+		return
+	}
+	p.runErr = ""
+	prompt := p.prompt
+	if strings.TrimSpace(prompt) == "" {
+		p.runErr = "Type a message first."
+		return
+	}
+	body, err := p.requestBody(prompt)
+	if err != nil {
+		p.runErr = "Cannot run: " + err.Error()
+		return
+	}
+	if p.deps.Chat == nil {
+		p.runErr = "Running is only possible in the browser."
+		return
+	}
+	p.turns = append(p.turns, turn{role: "user", content: prompt}, turn{role: "assistant", streaming: true})
+	p.prompt = ""
+	p.running = true
+	idx := len(p.turns) - 1
+	cctx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
+	client := p.deps.Chat
+	requested := p.form.Model.ID
+	ctx.Async(func() {
+		var last time.Time
+		res, err := client.Complete(cctx, body, func(r *chat.Result) {
+			if time.Since(last) < renderEvery {
+				return
+			}
+			last = time.Now()
+			content, reasoning := r.Content, r.Reasoning
+			ctx.Dispatch(func(ctx app.Context) {
+				t := &p.turns[idx]
+				t.content, t.reasoning = content, reasoning
+				t.html = markdown.HTMLStreaming(content)
+			})
+		})
+		cancel()
+		ctx.Dispatch(func(ctx app.Context) { p.finish(idx, requested, res, err) })
+	})
+}
+
+// finish records the end of a run: the final text, why it ended and what it used.
+func (p *playground) finish(idx int, requested string, res *chat.Result, err error) {
+	p.running = false
+	p.cancel = nil
+	if idx >= len(p.turns) {
+		return
+	}
+	t := &p.turns[idx]
+	t.streaming = false
+	if res != nil {
+		t.content, t.reasoning = res.Content, res.Reasoning
+		t.info = runInfo(res, requested)
+	}
+	t.html = markdown.HTML(t.content)
+	switch {
+	case err == nil:
+	case errors.Is(err, context.Canceled):
+		t.stopped = true
+	default:
+		t.err = err.Error()
+	}
+}
+
+func (p *playground) stop() {
+	if p.cancel != nil {
+		p.cancel()
+	}
+}
+
+// runInfo summarises a finished run: why it stopped, the tokens and cost, and the model that
+// actually answered when it differs from the requested one.
+func runInfo(r *chat.Result, requested string) string {
+	var parts []string
+	if r.FinishReason != "" {
+		s := "finish: " + r.FinishReason
+		if r.FinishReason == "length" {
+			s += " (cut by the token limit: raise max_tokens)"
+		}
+		parts = append(parts, s)
+	}
+	u := r.Usage
+	if u.PromptTokens != nil && u.CompletionTokens != nil {
+		parts = append(parts, fmt.Sprintf("%d prompt + %d completion tokens", *u.PromptTokens, *u.CompletionTokens))
+	}
+	if r.Cost.USD != nil {
+		parts = append(parts, fmt.Sprintf("cost $%.6g", *r.Cost.USD))
+	} else if r.Cost.EstimatedUSD != nil {
+		parts = append(parts, fmt.Sprintf("estimated cost $%.6g", *r.Cost.EstimatedUSD))
+	}
+	if r.Model != "" && r.Model != requested {
+		parts = append(parts, "served by "+r.Model)
+	}
+	return strings.Join(parts, " · ")
+}
+
+func formatTokens(n int) string {
+	switch {
+	case n >= 1000000 && n%1000000 == 0:
+		return fmt.Sprintf("%dM", n/1000000)
+	case n >= 1000:
+		return fmt.Sprintf("%dk", (n+500)/1000)
+	default:
+		return fmt.Sprint(n)
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

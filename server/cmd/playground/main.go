@@ -1,0 +1,77 @@
+// Command playground runs the Playground server: the web app, its catalogue API and the proxy that
+// adds the provider's API key on the server.
+//
+// Usage:
+//
+//	playground [-addr localhost:8080] [-web web] [-schemas DIR]
+//
+// Environment: PLAYGROUND_ADDR, PLAYGROUND_WEB, PLAYGROUND_SCHEMAS (defaults for the flags);
+// AIMLAPI_API_KEY or AIMLAPI_API_KEY_FILE (the key), AIMLAPI_BASE_URL (default
+// https://api.aimlapi.com/v1, any OpenAI-compatible base URL works).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"playground/server"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := Main(ctx, os.Args[1:], os.Getenv, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "playground:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// Main runs the server until ctx is done, then shuts it down within ten seconds.
+func Main(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	cfg, err := server.ParseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	srv, err := server.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	log.Info("playground is serving", "url", "http://"+ln.Addr().String(), "models", srv.Catalog().Len())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		hs.Close()
+	}
+	log.Info("playground stopped")
+	return nil
+}

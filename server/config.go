@@ -1,0 +1,208 @@
+// Package server is Playground's HTTP server: it serves the web app (the go-app page, its wasm and
+// static assets), the catalogue API the browser reads, and the proxy that forwards model calls to the
+// configured providers with the provider's API key added on the server, so that keys never reach the
+// browser.
+//
+// The command in server/cmd/playground wires it up from flags and the environment; tests build a
+// Server directly with New.
+package server
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// Config is everything the server needs to run. Build one with DefaultConfig and adjust it, or read
+// it from flags and the environment with ParseConfig.
+type Config struct {
+	// Addr is the listen address, e.g. "localhost:8080".
+	Addr string
+	// WebDir is the directory of static assets served under /web/ (it holds the built app.wasm).
+	WebDir string
+	// SchemasDir, if set, is a directory of OpenAPI files (one per model, AI/ML API docs format)
+	// loaded on top of the embedded catalogue.
+	SchemasDir string
+	// Version identifies the web app build; empty means "derive it from app.wasm's content".
+	Version string
+	// MaxBodyBytes bounds API request bodies (large enough for base64 images).
+	MaxBodyBytes int64
+	// Providers are the upstream APIs. The embedded catalogue's models belong to the first one.
+	Providers []Provider
+}
+
+// Provider is one OpenAI-compatible upstream API.
+type Provider struct {
+	// Name identifies the provider, e.g. "aimlapi".
+	Name string
+	// BaseURL is the API base including its version prefix, e.g. "https://api.aimlapi.com/v1".
+	BaseURL string
+	// Key is the API key added to every forwarded request. Empty means the server has none, and runs
+	// answer with an error that says how to set it.
+	Key Secret
+	// KeyEnv names the environment variable the key is read from, for error messages.
+	KeyEnv string
+}
+
+// Default values.
+const (
+	DefaultAddr         = "localhost:8080"
+	DefaultAIMLAPIURL   = "https://api.aimlapi.com/v1"
+	DefaultMaxBodyBytes = 32 << 20
+)
+
+// DefaultConfig returns the configuration used when nothing is set: the AI/ML API provider without a
+// key, listening on localhost:8080 and serving ./web.
+func DefaultConfig() Config {
+	return Config{
+		Addr:         DefaultAddr,
+		WebDir:       "web",
+		MaxBodyBytes: DefaultMaxBodyBytes,
+		Providers: []Provider{{
+			Name:    "aimlapi",
+			BaseURL: DefaultAIMLAPIURL,
+			KeyEnv:  "AIMLAPI_API_KEY",
+		}},
+	}
+}
+
+// ParseConfig reads the configuration from command-line flags, falling back on environment
+// variables (read through getenv) and then on DefaultConfig. Flags:
+//
+//	-addr      listen address            (env PLAYGROUND_ADDR, default localhost:8080)
+//	-web       static assets directory   (env PLAYGROUND_WEB, default web)
+//	-schemas   OpenAPI schema directory  (env PLAYGROUND_SCHEMAS)
+//
+// The AI/ML API provider reads AIMLAPI_BASE_URL and its key from AIMLAPI_API_KEY, or from the file
+// named by AIMLAPI_API_KEY_FILE. Keys are never accepted as flags, which would show them in process
+// listings.
+func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	cfg := DefaultConfig()
+	envOr := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	fs := flag.NewFlagSet("playground", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Addr, "addr", envOr("PLAYGROUND_ADDR", cfg.Addr), "listen address (env PLAYGROUND_ADDR)")
+	fs.StringVar(&cfg.WebDir, "web", envOr("PLAYGROUND_WEB", cfg.WebDir), "directory of static assets served under /web/ (env PLAYGROUND_WEB)")
+	fs.StringVar(&cfg.SchemasDir, "schemas", envOr("PLAYGROUND_SCHEMAS", ""), "directory of per-model OpenAPI files loaded on top of the embedded catalogue (env PLAYGROUND_SCHEMAS)")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q (flags are -addr, -web, -schemas)", fs.Arg(0))
+	}
+	p := &cfg.Providers[0]
+	p.BaseURL = envOr("AIMLAPI_BASE_URL", p.BaseURL)
+	key, err := readKey(getenv, "AIMLAPI_API_KEY")
+	if err != nil {
+		return cfg, err
+	}
+	p.Key = key
+	return cfg, cfg.Validate()
+}
+
+// readKey reads a key from the variable name, or from the file named by name_FILE.
+func readKey(getenv func(string) string, name string) (Secret, error) {
+	if v := strings.TrimSpace(getenv(name)); v != "" {
+		return Secret(v), nil
+	}
+	file := getenv(name + "_FILE")
+	if file == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		// The error names the file, never its content.
+		return "", fmt.Errorf("%s_FILE: reading key file: %w", name, err)
+	}
+	key := strings.TrimSpace(string(b))
+	if key == "" {
+		return "", fmt.Errorf("%s_FILE: key file %s is empty", name, file)
+	}
+	return Secret(key), nil
+}
+
+// Validate checks the configuration and says which setting is wrong and why.
+func (c Config) Validate() error {
+	if c.Addr == "" {
+		return errors.New("addr: must not be empty")
+	}
+	if c.MaxBodyBytes <= 0 {
+		return errors.New("max body bytes: must be positive")
+	}
+	if len(c.Providers) == 0 {
+		return errors.New("providers: at least one provider is needed")
+	}
+	seen := map[string]bool{}
+	for i, p := range c.Providers {
+		if p.Name == "" {
+			return fmt.Errorf("providers[%d]: name must not be empty", i)
+		}
+		if seen[p.Name] {
+			return fmt.Errorf("providers[%d]: name %q is used twice", i, p.Name)
+		}
+		seen[p.Name] = true
+		if _, err := parseBaseURL(p.BaseURL); err != nil {
+			return fmt.Errorf("provider %s: base URL: %w", p.Name, err)
+		}
+	}
+	return nil
+}
+
+// parseBaseURL accepts only absolute http(s) URLs without query, fragment or user info.
+func parseBaseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%q: scheme must be http or https", s)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("%q: host is missing", s)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%q: must not carry user info, a query or a fragment", s)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+// Secret is a string that never prints: formatting, JSON and slog all show "[redacted]". Use
+// Reveal where the value is really needed.
+type Secret string
+
+const redacted = "[redacted]"
+
+// Reveal returns the secret value.
+func (s Secret) Reveal() string { return string(s) }
+
+// String returns "[redacted]" (or "" when the secret is empty).
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return redacted
+}
+
+// GoString returns the redacted form for %#v.
+func (s Secret) GoString() string { return s.String() }
+
+// Format prints the redacted form for every verb.
+func (s Secret) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }
+
+// MarshalJSON writes the redacted form.
+func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() + `"`), nil }
+
+// LogValue makes slog print the redacted form.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }

@@ -1,0 +1,219 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"playground/app/catalog"
+	"playground/app/chat"
+	"playground/app/schema"
+)
+
+// upstream is a configured provider ready to forward requests.
+type upstream struct {
+	name   string
+	base   *url.URL
+	key    Secret
+	keyEnv string
+	proxy  *httputil.ReverseProxy
+}
+
+// forbiddenFields are request body fields that would let a browser choose where the server sends
+// its key, or supply credentials; they are refused, not ignored.
+var forbiddenFields = []string{"api_base", "base_url", "api_key", "api_version", "organization", "custom_llm_provider"}
+
+// proxyContextKey carries the upstream endpoint path through the proxy's Rewrite.
+type proxyContextKey struct{}
+
+func newUpstream(p Provider, s *Server) (*upstream, error) {
+	base, err := parseBaseURL(p.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("provider %s: base URL: %w", p.Name, err)
+	}
+	u := &upstream{name: p.Name, base: base, key: p.Key, keyEnv: p.KeyEnv}
+	transport := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   32,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 120 * time.Second, // slow reasoning models take long to start
+	}
+	u.proxy = &httputil.ReverseProxy{
+		Transport: transport,
+		Rewrite:   u.rewrite,
+		ModifyResponse: func(resp *http.Response) error {
+			return u.modifyResponse(resp)
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+				return // the browser went away (Stop); nothing to answer
+			}
+			s.writeError(w, r, &Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_unreachable",
+				Message: fmt.Sprintf("Could not reach provider %s (%s). Check the server's network and the provider's base URL, then try again.", u.name, u.base.Redacted()),
+				Err:     err})
+		},
+	}
+	return u, nil
+}
+
+// rewrite builds the outbound request: the URL from server configuration only, headers from an
+// allow-list, and the provider key.
+func (u *upstream) rewrite(pr *httputil.ProxyRequest) {
+	endpoint, _ := pr.In.Context().Value(proxyContextKey{}).(string)
+	out := pr.Out
+	out.URL = &url.URL{Scheme: u.base.Scheme, Host: u.base.Host, Path: u.base.Path + strings.TrimPrefix(endpoint, "/v1")}
+	out.Host = u.base.Host
+	in := pr.In.Header
+	out.Header = http.Header{}
+	for _, name := range []string{"Content-Type", "Accept"} {
+		if v := in.Get(name); v != "" {
+			out.Header.Set(name, v)
+		}
+	}
+	out.Header.Set("Content-Type", "application/json")
+	out.Header.Set("Accept-Encoding", "identity") // never let compression buffer a stream
+	out.Header.Set("User-Agent", "playground")
+	out.Header.Set("Authorization", "Bearer "+u.key.Reveal())
+}
+
+// responseHeaders are the upstream response headers passed back to the browser.
+var responseHeaders = []string{"Content-Type", "Content-Length", "Retry-After", "X-Request-Id", "Openai-Processing-Ms"}
+
+func (u *upstream) modifyResponse(resp *http.Response) error {
+	kept := http.Header{}
+	for _, name := range responseHeaders {
+		if v := resp.Header.Values(name); len(v) > 0 {
+			kept[http.CanonicalHeaderKey(name)] = v
+		}
+	}
+	resp.Header = kept
+	resp.Header.Set("Cache-Control", "no-store")
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		resp.Header.Set("X-Accel-Buffering", "no")
+	}
+	if resp.StatusCode < 400 {
+		return nil
+	}
+	// Turn upstream errors into our envelope with a message that says what to do.
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	e := u.upstreamError(resp.StatusCode, body)
+	var env envelope
+	env.Error.Message, env.Error.Type, env.Error.Code = e.Message, e.Type, e.Code
+	b, _ := json.Marshal(env)
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	resp.ContentLength = int64(len(b))
+	resp.Header.Set("Content-Type", "application/json")
+	resp.Header.Set("Content-Length", strconv.Itoa(len(b)))
+	resp.StatusCode = e.Status
+	return nil
+}
+
+// upstreamError maps an upstream failure to the status and message the browser gets. Bodies of
+// authentication failures are never echoed: they may carry hints about the key.
+func (u *upstream) upstreamError(status int, body []byte) *Error {
+	detail := chat.ParseError(status, body).Message
+	switch {
+	case status == http.StatusUnauthorized:
+		return &Error{Status: http.StatusBadGateway, Type: "upstream_auth_error", Code: "upstream_unauthorized",
+			Message: fmt.Sprintf("Provider %s rejected the server's API key (401). The operator should check %s.", u.name, u.keyEnv)}
+	case status == http.StatusForbidden:
+		return &Error{Status: http.StatusBadGateway, Type: "upstream_auth_error", Code: "upstream_forbidden",
+			Message: fmt.Sprintf("Provider %s refused the request (403): the account behind the server's key may be out of credits or not allowed to use this model.", u.name)}
+	case status == http.StatusTooManyRequests:
+		return &Error{Status: http.StatusTooManyRequests, Type: "rate_limit_error", Code: "upstream_rate_limited",
+			Message: fmt.Sprintf("Provider %s is rate-limiting requests (429): wait a little and run again. Provider said: %s", u.name, detail)}
+	case status >= 500:
+		return &Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_" + strconv.Itoa(status),
+			Message: fmt.Sprintf("Provider %s failed (%d): %s. Try again, or pick another model.", u.name, status, detail)}
+	default:
+		return &Error{Status: status, Type: "invalid_request_error", Code: "upstream_" + strconv.Itoa(status),
+			Message: fmt.Sprintf("Provider %s refused the request (%d): %s", u.name, status, detail)}
+	}
+}
+
+// handleChat serves POST /api/v1/chat/completions: it checks the request against the model's schema
+// and forwards it to the model's provider.
+func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
+	body, entry, err := s.readModelRequest(w, r, catalog.ChatCompletions)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	up := s.upstreams[entry.Model.Provider]
+	if up == nil {
+		s.writeError(w, r, Errorf(http.StatusNotFound, "invalid_request_error", "unknown_provider",
+			"No provider %q is configured for model %s.", entry.Model.Provider, entry.Model.ID))
+		return
+	}
+	if up.key == "" {
+		s.writeError(w, r, Errorf(http.StatusServiceUnavailable, "configuration_error", "no_api_key",
+			"The server has no API key for provider %s, so it cannot run %s. Set %s (or %s_FILE) in the server's environment and restart it.",
+			up.name, entry.Model.ID, up.keyEnv, up.keyEnv))
+		return
+	}
+	r2 := r.Clone(context.WithValue(r.Context(), proxyContextKey{}, entry.Model.Endpoint))
+	r2.Body = io.NopCloser(bytes.NewReader(body))
+	r2.ContentLength = int64(len(body))
+	up.proxy.ServeHTTP(w, r2)
+}
+
+// readModelRequest reads a bounded JSON body, refuses fields that could redirect the key, finds the
+// model in the catalogue and validates the body against its schema.
+func (s *Server) readModelRequest(w http.ResponseWriter, r *http.Request, endpoint string) ([]byte, *catalog.Entry, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return nil, nil, Errorf(http.StatusUnsupportedMediaType, "invalid_request_error", "content_type",
+			"Content-Type must be application/json, not %q.", ct)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, nil, Errorf(http.StatusRequestEntityTooLarge, "invalid_request_error", "body_too_large",
+				"The request body is larger than the server's limit of %d bytes.", tooBig.Limit)
+		}
+		return nil, nil, Errorf(http.StatusBadRequest, "invalid_request_error", "body_unreadable", "Reading the request body failed: %v", err)
+	}
+	var head map[string]json.RawMessage
+	if err := json.Unmarshal(body, &head); err != nil {
+		return nil, nil, Errorf(http.StatusBadRequest, "invalid_request_error", "invalid_json", "The request body must be a JSON object: %v", err)
+	}
+	for _, f := range forbiddenFields {
+		if _, ok := head[f]; ok {
+			return nil, nil, Errorf(http.StatusBadRequest, "invalid_request_error", "forbidden_field",
+				"%s: not allowed; the server chooses the provider and its credentials.", f)
+		}
+	}
+	var model string
+	if raw, ok := head["model"]; !ok || json.Unmarshal(raw, &model) != nil || model == "" {
+		return nil, nil, Errorf(http.StatusBadRequest, "invalid_request_error", "model_required", "model: is required and must be a model id string.")
+	}
+	entry, ok := s.catalog.Lookup(model)
+	if !ok {
+		return nil, nil, Errorf(http.StatusNotFound, "invalid_request_error", "model_not_found",
+			"Model %q is not offered by any configured provider.", model)
+	}
+	if entry.Model.Endpoint != endpoint {
+		return nil, nil, Errorf(http.StatusBadRequest, "invalid_request_error", "wrong_endpoint",
+			"Model %s is called on %s, not on %s.", model, entry.Model.Endpoint, endpoint)
+	}
+	if vs := schema.CheckBody(entry.Operation, body); len(vs) > 0 {
+		return nil, nil, &Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "invalid_parameters",
+			Message: "The request does not match the model's schema: " + vs.Error(), Violations: vs}
+	}
+	return body, entry, nil
+}

@@ -1,0 +1,248 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"playground/app/catalog"
+	"playground/app/catalog/embedded"
+	"playground/app/ui"
+)
+
+// Server serves the playground. Create it with New; it is an http.Handler.
+type Server struct {
+	cfg       Config
+	log       *slog.Logger
+	catalog   *catalog.Catalog
+	upstreams map[string]*upstream
+	assets    *assets
+	modelList []byte // GET /api/models body, built once
+	listETag  string
+	handler   http.Handler
+}
+
+// New builds a Server from cfg: it loads the embedded catalogue and the schema directory, prepares
+// the providers and the web assets, and registers the web app's routes.
+func New(cfg Config, log *slog.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, log: log, upstreams: map[string]*upstream{}}
+	defaultProvider := cfg.Providers[0].Name
+	cat, err := catalog.LoadDefault(embedded.FS, defaultProvider)
+	if err != nil {
+		return nil, fmt.Errorf("loading embedded catalogue: %w", err)
+	}
+	if cfg.SchemasDir != "" {
+		rep, err := catalog.LoadDir(cat, os.DirFS(cfg.SchemasDir), ".", defaultProvider)
+		if err != nil {
+			return nil, fmt.Errorf("schemas %s: %w", cfg.SchemasDir, err)
+		}
+		log.Info("loaded schema directory", "dir", cfg.SchemasDir, "files", rep.Files, "models", rep.Models, "skipped", len(rep.Skipped))
+		for _, sk := range rep.Skipped {
+			log.Debug("schema file skipped", "reason", sk)
+		}
+	}
+	s.catalog = cat
+	for _, p := range cfg.Providers {
+		up, err := newUpstream(p, s)
+		if err != nil {
+			return nil, err
+		}
+		s.upstreams[p.Name] = up
+		if p.Key == "" {
+			log.Warn("provider has no API key: runs will answer with an error until it is set", "provider", p.Name, "env", p.KeyEnv)
+		}
+	}
+	s.modelList, err = json.Marshal(struct {
+		Models []catalog.Model `json:"models"`
+	}{cat.Models()})
+	if err != nil {
+		return nil, fmt.Errorf("encoding model list: %w", err)
+	}
+	sum := sha256.Sum256(s.modelList)
+	s.listETag = `"` + hex.EncodeToString(sum[:8]) + `"`
+
+	if s.assets, err = loadAssets(cfg.WebDir, log); err != nil {
+		return nil, err
+	}
+	version := cfg.Version
+	if version == "" {
+		version = s.assets.version
+	}
+	ui.Register(ui.Deps{Backend: localBackend{cat}})
+	page := &app.Handler{
+		Name:            "Playground",
+		ShortName:       "Playground",
+		Title:           "Playground",
+		Description:     "Try AI models: pick a model, set its parameters, run, and see the exact request.",
+		Lang:            "en",
+		Icon:            app.Icon{Default: "/web/icon-192.png", Large: "/web/icon-512.png", SVG: "/web/icon.svg", Maskable: "/web/icon-512.png"},
+		Styles:          []string{"/web/app.css"},
+		BackgroundColor: "#0f1115",
+		ThemeColor:      "#0f1115",
+		LoadingLabel:    "Loading Playground… {progress}%",
+		Resources:       webResolver{},
+		Version:         version,
+		// Env is written into the public app.js: it must never hold a secret.
+		Env:               map[string]string{},
+		WasmContentLength: s.assets.wasmLength(),
+	}
+	s.handler = s.routes(page)
+	return s, nil
+}
+
+func (s *Server) routes(page http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/models", s.handleModels)
+	mux.HandleFunc("GET /api/models/{id...}", s.handleForm)
+	mux.HandleFunc("POST /api/v1/chat/completions", s.handleChat)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, Errorf(http.StatusNotFound, "invalid_request_error", "not_found", "No API route %s %s.", r.Method, r.URL.Path))
+	})
+	mux.Handle("GET /web/", s.assets)
+	// go-app would fetch these from http://<request Host>/web/… and cache the answer for everyone;
+	// serve them here so no request can make the server fetch anything.
+	mux.HandleFunc("GET /robots.txt", s.assets.serveRobots)
+	mux.HandleFunc("GET /sitemap.xml", http.NotFound)
+	mux.HandleFunc("GET /ads.txt", http.NotFound)
+	mux.HandleFunc("GET /app.wasm", http.NotFound)
+	mux.HandleFunc("GET /goapp.wasm", http.NotFound)
+	mux.Handle("/", onlyGet(page))
+	return s.logRequests(securityHeaders(mux))
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Catalog returns the server's model catalogue.
+func (s *Server) Catalog() *catalog.Catalog { return s.catalog }
+
+func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("ETag", s.listETag)
+	w.Header().Set("Cache-Control", "no-cache")
+	if r.Header.Get("If-None-Match") == s.listETag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(s.modelList)
+}
+
+func (s *Server) handleForm(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	e, ok := s.catalog.Lookup(id)
+	if !ok {
+		s.writeError(w, r, Errorf(http.StatusNotFound, "invalid_request_error", "model_not_found", "Model %q is not in the catalogue.", id))
+		return
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	if err := writeJSON(w, e.Form()); err != nil {
+		s.log.Error("writing form", "model", id, "err", err)
+	}
+}
+
+// localBackend serves the web app's data from the in-process catalogue while the server prerenders
+// pages.
+type localBackend struct{ cat *catalog.Catalog }
+
+func (b localBackend) Models(context.Context) ([]catalog.Model, error) { return b.cat.Models(), nil }
+
+func (b localBackend) Form(_ context.Context, id string) (catalog.Form, error) {
+	e, ok := b.cat.Lookup(id)
+	if !ok {
+		return catalog.Form{}, fmt.Errorf("model %q is not in the catalogue", id)
+	}
+	return e.Form(), nil
+}
+
+// webResolver tells go-app that static resources live under /web/ on this origin; the server serves
+// them itself (see assets).
+type webResolver struct{}
+
+func (webResolver) Resolve(location string) string {
+	if location == "" {
+		return "/"
+	}
+	return location
+}
+
+// onlyGet answers 405 to methods other than GET and HEAD, for routes that only serve pages.
+func onlyGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeErrorBody(w, Errorf(http.StatusMethodNotAllowed, "invalid_request_error", "method_not_allowed", "Method %s is not allowed here.", r.Method))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// securityHeaders sets the browser-side protections on every response.
+func securityHeaders(next http.Handler) http.Handler {
+	const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; " +
+		"img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; " +
+		"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusWriter records the status for the access log; Unwrap keeps http.ResponseController working.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests writes one access-log line per API request: method, path, status and duration. It
+// never logs headers, query strings or bodies.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start).Round(time.Millisecond))
+		}
+	})
+}
