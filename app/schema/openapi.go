@@ -36,17 +36,8 @@ var ErrNotOpenAPI = errors.New("not an OpenAPI document (no \"paths\" object)")
 // maxRefDepth bounds $ref chains and nesting so that cyclic or hostile documents cannot loop.
 const maxRefDepth = 64
 
-type rawDocument struct {
-	OpenAPI    string                                `json:"openapi"`
-	Paths      map[string]map[string]json.RawMessage `json:"paths"`
-	Components struct {
-		Schemas map[string]*Schema `json:"schemas"`
-	} `json:"components"`
-}
-
 type rawOperation struct {
 	RequestBody *struct {
-		Ref     string `json:"$ref"`
 		Content map[string]struct {
 			Schema *Schema `json:"schema"`
 		} `json:"content"`
@@ -59,45 +50,39 @@ var methods = map[string]bool{"get": true, "put": true, "post": true, "delete": 
 // Schema references (`#/components/schemas/...`) are resolved; anything else about the document
 // that the playground does not use is ignored.
 func Parse(data []byte) (*Document, error) {
-	var raw rawDocument
-	if err := json.Unmarshal(data, &raw); err != nil {
+	raw, err := scan(data)
+	if err != nil {
 		return nil, fmt.Errorf("parsing OpenAPI document: %w", err)
 	}
-	if raw.Paths == nil {
+	if raw.paths == nil {
 		return nil, ErrNotOpenAPI
 	}
-	r := resolver{components: raw.Components.Schemas}
+	r := &resolver{raw: raw.components, done: map[string]*Schema{}}
 	doc := &Document{}
-	for path, item := range raw.Paths {
-		for method, rawOp := range item {
-			if !methods[strings.ToLower(method)] {
-				continue
-			}
-			var op rawOperation
-			if err := json.Unmarshal(rawOp, &op); err != nil {
-				return nil, fmt.Errorf("parsing %s %s: %w", strings.ToUpper(method), path, err)
-			}
-			if op.RequestBody == nil {
-				continue
-			}
-			media, ok := op.RequestBody.Content["application/json"]
-			if !ok || media.Schema == nil {
-				continue
-			}
-			body, err := r.resolve(media.Schema, 0)
-			if err != nil {
-				return nil, fmt.Errorf("%s %s: request body: %w", strings.ToUpper(method), path, err)
-			}
-			body = flattenAllOf(body)
-			o := &Operation{
-				Method: strings.ToUpper(method),
-				Path:   path,
-				Body:   body,
-				Models: modelIDs(body),
-				Fields: Fields(body),
-			}
-			doc.Operations = append(doc.Operations, o)
+	for _, op := range raw.paths {
+		var ro rawOperation
+		if err := json.Unmarshal(op.requestBody, &ro); err != nil {
+			return nil, fmt.Errorf("parsing %s %s: request body: %w", op.method, op.path, err)
 		}
+		if ro.RequestBody == nil {
+			continue
+		}
+		media, ok := ro.RequestBody.Content["application/json"]
+		if !ok || media.Schema == nil {
+			continue
+		}
+		body, err := r.resolve(media.Schema, 0)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: request body: %w", op.method, op.path, err)
+		}
+		body = flattenAllOf(body)
+		doc.Operations = append(doc.Operations, &Operation{
+			Method: op.method,
+			Path:   op.path,
+			Body:   body,
+			Models: modelIDs(body),
+			Fields: Fields(body),
+		})
 	}
 	sort.Slice(doc.Operations, func(i, j int) bool {
 		a, b := doc.Operations[i], doc.Operations[j]
@@ -141,13 +126,32 @@ func modelIDs(body *Schema) []string {
 	return ids
 }
 
+// resolver resolves `#/components/schemas/...` references, decoding each component once, on first
+// use: documents carry megabytes of response schemas the request side never references.
 type resolver struct {
-	components map[string]*Schema
+	raw  map[string]json.RawMessage
+	done map[string]*Schema
+}
+
+func (r *resolver) component(name string) (*Schema, error) {
+	if s, ok := r.done[name]; ok {
+		return s, nil
+	}
+	data, ok := r.raw[name]
+	if !ok {
+		return nil, errors.New("no such component")
+	}
+	var s Schema
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, err
+	}
+	r.done[name] = &s
+	return &s, nil
 }
 
 // resolve returns s with every $ref inside it replaced by the referenced schema (copied, so shared
 // components are never mutated).
-func (r resolver) resolve(s *Schema, depth int) (*Schema, error) {
+func (r *resolver) resolve(s *Schema, depth int) (*Schema, error) {
 	if s == nil {
 		return nil, nil
 	}
@@ -159,9 +163,9 @@ func (r resolver) resolve(s *Schema, depth int) (*Schema, error) {
 		if !ok {
 			return nil, fmt.Errorf("unsupported $ref %q (only #/components/schemas/... is read)", s.Ref)
 		}
-		target, ok := r.components[name]
-		if !ok {
-			return nil, fmt.Errorf("$ref %q: no such component", s.Ref)
+		target, err := r.component(name)
+		if err != nil {
+			return nil, fmt.Errorf("$ref %q: %w", s.Ref, err)
 		}
 		resolved, err := r.resolve(target, depth+1)
 		if err != nil {

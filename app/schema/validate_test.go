@@ -158,10 +158,10 @@ func TestParseInputAndDisplay(t *testing.T) {
 func TestCarry(t *testing.T) {
 	fields := testFields(t)
 	kept, aside := Carry(fields, Values{
-		"temperature": json.RawMessage("1"),   // same name, valid: kept
-		"seed":        json.RawMessage("0"),   // same name, now invalid: aside
-		"top_k":       json.RawMessage("40"),  // not a parameter: aside
-		"opts":        json.RawMessage("{}"),  // read-only here: aside
+		"temperature": json.RawMessage("1"),  // same name, valid: kept
+		"seed":        json.RawMessage("0"),  // same name, now invalid: aside
+		"top_k":       json.RawMessage("40"), // not a parameter: aside
+		"opts":        json.RawMessage("{}"), // read-only here: aside
 	})
 	if len(kept) != 1 || string(kept["temperature"]) != "1" {
 		t.Fatalf("kept = %v", kept)

@@ -1,0 +1,158 @@
+package chat
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+)
+
+// Limits on bodies read whole by [Client.Complete].
+const (
+	maxErrorBody      = 64 << 10
+	maxCompletionBody = 32 << 20
+)
+
+// Client sends chat completion requests to an OpenAI-compatible API.
+type Client struct {
+	// BaseURL is the API root without the "/v1" part, such as "/api" in the
+	// browser (the playground's proxy) or an absolute URL.
+	BaseURL string
+	// HTTP is the client used to send requests; nil means
+	// http.DefaultClient.
+	HTTP *http.Client
+}
+
+// Complete POSTs body, an already-built chat completion request in JSON, to
+// BaseURL+"/v1/chat/completions" and returns the assistant's reply.
+//
+// A "text/event-stream" response is decoded event by event and onUpdate is
+// called after each applied event; any other successful response is parsed
+// as JSON with [ParseCompletion] and onUpdate is called once. onUpdate may be
+// nil. It is called on the calling goroutine, so it must be cheap: store the
+// result or schedule a render and return, throttling as needed. The *Result
+// passed to it is the one being built; it must not be retained past the call
+// without copying, nor modified.
+//
+// Complete always returns a non-nil *Result holding everything received so
+// far, even when it also returns an error:
+//   - a non-2xx response yields an [*APIError] built by [ParseError];
+//   - an error payload inside the stream yields an [*APIError];
+//   - cancelling ctx (the user pressed Stop) yields an error for which
+//     errors.Is(err, context.Canceled) holds (or context.DeadlineExceeded);
+//   - a stream that ends, or breaks, before both "[DONE]" and a finish
+//     reason have arrived yields an error wrapping io.ErrUnexpectedEOF.
+//
+// Stream payloads that are not valid JSON are skipped and counted in
+// [Result.Malformed].
+func (c *Client) Complete(ctx context.Context, body []byte, onUpdate func(*Result)) (*Result, error) {
+	res := &Result{}
+	if onUpdate == nil {
+		onUpdate = func(*Result) {}
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	url := strings.TrimRight(c.BaseURL, "/") + "/v1/chat/completions"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return res, fmt.Errorf("chat: building request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream, application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		if cerr := ctxError(ctx); cerr != nil {
+			return res, cerr
+		}
+		return res, fmt.Errorf("chat: sending request to %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		b, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		if err != nil {
+			if cerr := ctxError(ctx); cerr != nil {
+				return res, cerr
+			}
+		}
+		return res, ParseError(resp.StatusCode, b)
+	}
+
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if mt == "text/event-stream" {
+		return res, c.stream(ctx, resp.Body, res, onUpdate)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxCompletionBody))
+	if err != nil {
+		if cerr := ctxError(ctx); cerr != nil {
+			return res, cerr
+		}
+		return res, fmt.Errorf("chat: reading response: %w", err)
+	}
+	r, err := ParseCompletion(b)
+	if err != nil {
+		return res, err
+	}
+	*res = r
+	onUpdate(res)
+	return res, nil
+}
+
+// stream decodes an event stream into res.
+func (c *Client) stream(ctx context.Context, body io.Reader, res *Result, onUpdate func(*Result)) error {
+	dec := NewDecoder(body)
+	for {
+		ev, err := dec.Next()
+		if err != nil {
+			if cerr := ctxError(ctx); cerr != nil {
+				return cerr
+			}
+			if errors.Is(err, ErrEventTooLarge) {
+				return err
+			}
+			if res.FinishReason != "" {
+				// The answer is complete; only the trailer (usage,
+				// [DONE]) is missing.
+				return nil
+			}
+			if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+				return fmt.Errorf("chat: the stream was cut off before the response was complete: %w", io.ErrUnexpectedEOF)
+			}
+			return fmt.Errorf("chat: the stream was cut off before the response was complete: %w: %w", io.ErrUnexpectedEOF, err)
+		}
+		if ev.Name == "error" {
+			return ParseError(0, []byte(ev.Data))
+		}
+		if err := res.ApplyChunk([]byte(ev.Data)); err != nil {
+			var apiErr *APIError
+			if errors.As(err, &apiErr) {
+				return apiErr
+			}
+			res.Malformed++
+			continue
+		}
+		onUpdate(res)
+		if res.Done {
+			return nil
+		}
+	}
+}
+
+// ctxError returns a descriptive error wrapping ctx.Err() once ctx is done,
+// or nil.
+func ctxError(ctx context.Context) error {
+	err := ctx.Err()
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("chat: request stopped: %w", err)
+	}
+	return fmt.Errorf("chat: request timed out: %w", err)
+}

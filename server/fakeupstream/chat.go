@@ -1,0 +1,386 @@
+package fakeupstream
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// pieceRunes is the size of streamed content pieces, in runes.
+const pieceRunes = 5
+
+// chatRequest is the part of a chat completion request the fake reads.
+type chatRequest struct {
+	Model    string `json:"model"`
+	Messages []struct {
+		Role    string          `json:"role"`
+		Content json.RawMessage `json:"content"`
+	} `json:"messages"`
+	Stream        bool `json:"stream"`
+	StreamOptions *struct {
+		IncludeUsage bool `json:"include_usage"`
+	} `json:"stream_options"`
+}
+
+// messageText returns the text of a message content given as a string or as
+// an array of parts.
+func messageText(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var parts []struct {
+		Type string `json:"type"`
+		Text string `json:"text"`
+	}
+	if json.Unmarshal(raw, &parts) != nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, p := range parts {
+		b.WriteString(p.Text)
+	}
+	return b.String()
+}
+
+// scenario returns the scenario name and argument of the request: the words
+// after "fake:" in the last user message, or "" for the default.
+func (req *chatRequest) scenario() (name, arg string) {
+	for i := len(req.Messages) - 1; i >= 0; i-- {
+		m := req.Messages[i]
+		if m.Role != "user" {
+			continue
+		}
+		text := strings.TrimSpace(messageText(m.Content))
+		rest, ok := strings.CutPrefix(text, "fake:")
+		if !ok {
+			return "", ""
+		}
+		name, arg, _ = strings.Cut(strings.TrimSpace(rest), " ")
+		return name, strings.TrimSpace(arg)
+	}
+	return "", ""
+}
+
+// reply is the answer to produce.
+type reply struct {
+	reasoning, content string
+}
+
+// serveChat answers POST /v1/chat/completions.
+func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, body []byte) {
+	var req chatRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		writeError(w, http.StatusBadRequest, "We could not parse the JSON body of your request: "+err.Error(), "invalid_request_error", "")
+		return
+	}
+	if req.Model == "" {
+		writeError(w, http.StatusBadRequest, "You must provide a model parameter.", "invalid_request_error", "")
+		return
+	}
+	if len(req.Messages) == 0 {
+		writeError(w, http.StatusBadRequest, "'messages' is a required property and must not be empty.", "invalid_request_error", "")
+		return
+	}
+	ctx := r.Context()
+	rep := reply{content: DefaultReply}
+	name, arg := req.scenario()
+	switch name {
+	case "", "markdown":
+	case "echo":
+		rep.content = echo(body)
+	case "slow":
+		if !s.wait(ctx, s.SlowDelay) {
+			return
+		}
+	case "error":
+		status := http.StatusInternalServerError
+		if arg != "" {
+			n, err := strconv.Atoi(arg)
+			if err != nil || n < 400 || n > 599 {
+				writeError(w, http.StatusBadRequest, fmt.Sprintf("fake:error needs a status between 400 and 599, not %q.", arg), "invalid_request_error", "")
+				return
+			}
+			status = n
+		}
+		s.writeScenarioError(w, r, status, req.Model)
+		return
+	case "reasoning":
+		rep = reply{reasoning: ReasoningText, content: ReasoningReply}
+	case "reset", "garbage", "hang":
+	default:
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("Unknown fake scenario %q; known: markdown, echo, slow, error NNN, reset, garbage, hang, reasoning.", name), "invalid_request_error", "")
+		return
+	}
+	if req.Stream {
+		s.stream(w, r, &req, name, rep)
+	} else {
+		s.complete(w, r, &req, name, rep)
+	}
+}
+
+// echo returns the request body without "messages", as compact JSON with
+// sorted keys.
+func echo(body []byte) string {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return "{}"
+	}
+	delete(m, "messages")
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		b.Write(kb)
+		b.WriteByte(':')
+		if err := json.Compact(&b, m[k]); err != nil {
+			b.WriteString("null")
+		}
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// wait sleeps for d unless ctx ends first, in which case it records the
+// cancellation and returns false.
+func (s *Server) wait(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		if ctx.Err() != nil {
+			s.noteCancelled()
+			return false
+		}
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		s.noteCancelled()
+		return false
+	}
+}
+
+// split cuts s into pieces of at most n runes.
+func split(s string, n int) []string {
+	var out []string
+	for s != "" {
+		i, count := 0, 0
+		for i < len(s) && count < n {
+			_, size := utf8.DecodeRuneInString(s[i:])
+			i += size
+			count++
+		}
+		out = append(out, s[:i])
+		s = s[i:]
+	}
+	return out
+}
+
+// Wire types for responses.
+type (
+	delta struct {
+		Role             string  `json:"role,omitempty"`
+		Content          *string `json:"content,omitempty"`
+		ReasoningContent *string `json:"reasoning_content,omitempty"`
+	}
+	chunkChoice struct {
+		Index        int     `json:"index"`
+		Delta        delta   `json:"delta"`
+		Logprobs     *string `json:"logprobs"`
+		FinishReason *string `json:"finish_reason"`
+	}
+	chunk struct {
+		ID      string          `json:"id"`
+		Object  string          `json:"object"`
+		Created int64           `json:"created"`
+		Model   string          `json:"model"`
+		Choices []chunkChoice   `json:"choices"`
+		Usage   json.RawMessage `json:"usage,omitempty"`
+	}
+	usage struct {
+		PromptTokens            int64   `json:"prompt_tokens"`
+		CompletionTokens        int64   `json:"completion_tokens"`
+		TotalTokens             int64   `json:"total_tokens"`
+		CompletionTokensDetails details `json:"completion_tokens_details"`
+		Cost                    float64 `json:"cost"`
+	}
+	details struct {
+		ReasoningTokens int64 `json:"reasoning_tokens"`
+	}
+)
+
+// usageFor estimates token counts and cost for a reply.
+func usageFor(req *chatRequest, rep reply) usage {
+	var prompt int64
+	for _, m := range req.Messages {
+		prompt += 4 + int64(len(messageText(m.Content))+3)/4
+	}
+	reasoning := int64(len(split(rep.reasoning, pieceRunes)))
+	completion := reasoning + int64(len(split(rep.content, pieceRunes)))
+	cost := float64(prompt)*1e-7 + float64(completion)*2e-7
+	return usage{
+		PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion,
+		CompletionTokensDetails: details{ReasoningTokens: reasoning}, Cost: math.Round(cost*1e10) / 1e10,
+	}
+}
+
+// complete writes a non-streaming answer.
+func (s *Server) complete(w http.ResponseWriter, r *http.Request, req *chatRequest, scenario string, rep reply) {
+	rc := http.NewResponseController(w)
+	switch scenario {
+	case "garbage":
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"id":"chatcmpl-fake","object":"chat.completion","choices":[{"index":0,"message":{"content":"trunc`))
+		return
+	case "reset":
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"id":"chatcmpl-fake","object":"chat.completion","choices":[{"index":0,`))
+		_ = rc.Flush()
+		panic(http.ErrAbortHandler)
+	case "hang":
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_ = rc.Flush()
+		<-r.Context().Done()
+		s.noteCancelled()
+		return
+	}
+	u := usageFor(req, rep)
+	msg := map[string]any{"role": "assistant", "content": rep.content}
+	if rep.reasoning != "" {
+		msg["reasoning_content"] = rep.reasoning
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"id":      fmt.Sprintf("chatcmpl-fake-%d", s.seq.Add(1)),
+		"object":  "chat.completion",
+		"created": time.Now().Unix(),
+		"model":   req.Model,
+		"choices": []map[string]any{{"index": 0, "message": msg, "logprobs": nil, "finish_reason": "stop"}},
+		"usage":   u,
+		"meta":    map[string]any{"usage": map[string]any{"credits_used": math.Ceil(u.Cost * 2e6)}},
+	})
+}
+
+// streamer writes SSE events.
+type streamer struct {
+	s            *Server
+	w            http.ResponseWriter
+	rc           *http.ResponseController
+	ctx          context.Context
+	base         chunk
+	includeUsage bool
+}
+
+// event writes one "data:" event and flushes it.
+func (st *streamer) event(data []byte) bool {
+	var b bytes.Buffer
+	b.WriteString("data: ")
+	b.Write(data)
+	b.WriteString("\n\n")
+	if _, err := st.w.Write(b.Bytes()); err != nil {
+		if st.ctx.Err() != nil {
+			st.s.noteCancelled()
+		}
+		return false
+	}
+	_ = st.rc.Flush()
+	return true
+}
+
+// send writes one chunk with the given delta and finish reason.
+func (st *streamer) send(d delta, finish string) bool {
+	c := st.base
+	ch := chunkChoice{Delta: d}
+	if finish != "" {
+		ch.FinishReason = &finish
+	}
+	c.Choices = []chunkChoice{ch}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return false
+	}
+	return st.event(b)
+}
+
+// pause waits ChunkDelay between chunks.
+func (st *streamer) pause() bool {
+	return st.s.wait(st.ctx, st.s.ChunkDelay)
+}
+
+// stream writes a streaming answer.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, req *chatRequest, scenario string, rep reply) {
+	st := &streamer{
+		s: s, w: w, rc: http.NewResponseController(w), ctx: r.Context(),
+		includeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage,
+		base: chunk{
+			ID: fmt.Sprintf("chatcmpl-fake-%d", s.seq.Add(1)), Object: "chat.completion.chunk",
+			Created: time.Now().Unix(), Model: req.Model,
+		},
+	}
+	if st.includeUsage {
+		st.base.Usage = json.RawMessage("null")
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	empty := ""
+	if !st.send(delta{Role: "assistant", Content: &empty}, "") {
+		return
+	}
+	for _, p := range split(rep.reasoning, pieceRunes) {
+		if !st.pause() || !st.send(delta{ReasoningContent: &p}, "") {
+			return
+		}
+	}
+	for i, p := range split(rep.content, pieceRunes) {
+		if !st.pause() || !st.send(delta{Content: &p}, "") {
+			return
+		}
+		switch {
+		case scenario == "hang":
+			<-st.ctx.Done()
+			s.noteCancelled()
+			return
+		case scenario == "garbage" && i == 0:
+			if !st.event([]byte("{not json")) {
+				return
+			}
+		case scenario == "reset" && i == 2:
+			panic(http.ErrAbortHandler)
+		}
+	}
+	if !st.pause() || !st.send(delta{}, "stop") {
+		return
+	}
+	if st.includeUsage {
+		c := st.base
+		c.Choices = []chunkChoice{}
+		u, _ := json.Marshal(usageFor(req, rep))
+		c.Usage = u
+		b, _ := json.Marshal(c)
+		if !st.event(b) {
+			return
+		}
+	}
+	st.event([]byte("[DONE]"))
+}

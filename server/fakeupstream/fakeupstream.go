@@ -1,0 +1,307 @@
+// Package fakeupstream is a fake OpenAI-compatible API for tests.
+//
+// A [Server] is an http.Handler serving exactly two routes:
+//
+//	POST /v1/chat/completions
+//	GET  /v1/models
+//
+// Any other path answers 404 with OpenAI's error JSON, and a known path with
+// the wrong method answers 405. Every request is recorded (see
+// [Server.Requests]).
+//
+// The chat reply is chosen by a scenario: the text of the last user message
+// when it starts with "fake:", otherwise the default. The scenarios are:
+//
+//   - default, and "fake:markdown": the fixed markdown answer [DefaultReply].
+//   - "fake:echo": the reply text is the JSON of the received request body
+//     without its "messages" member (keys sorted), to check what arrived.
+//   - "fake:slow": waits [Server.SlowDelay] (2 s by default) before the
+//     first byte, then answers like the default.
+//   - "fake:error NNN": answers HTTP NNN (400–599, default 500) with an
+//     OpenAI-style body {"error":{"message","type","code"}}; 403 uses
+//     AI/ML API's envelope with "message", "path", "requestId",
+//     "statusCode" and "timestamp", saying there are not enough credits;
+//     429 also sets "Retry-After: 1".
+//   - "fake:reset": sends the headers and a few chunks of the default answer
+//     (or half a JSON body when not streaming), then kills the connection.
+//   - "fake:garbage": streams one valid chunk, then the line
+//     "data: {not json", then the rest of the default answer normally; when
+//     not streaming, answers 200 with a truncated JSON body.
+//   - "fake:hang": sends the headers, the role chunk and one content chunk
+//     (just the headers when not streaming), then blocks until the
+//     request's context is done.
+//   - "fake:reasoning": streams [ReasoningText] as "reasoning_content"
+//     deltas, then [ReasoningReply] as content; when not streaming, the
+//     message carries both.
+//
+// An unknown "fake:" scenario answers 400. Whenever a handler notices that
+// the request's context is done before it has finished (in "fake:hang",
+// "fake:slow" or between chunks), it records the time, see
+// [Server.Cancelled].
+//
+// Streams use real SSE framing ("data: {json}\n\n", ending with
+// "data: [DONE]\n\n"), with a flush after every event and
+// [Server.ChunkDelay] between chunks of a few characters. Chunks look like
+// OpenAI's: a first chunk with the role, content chunks, a final chunk with
+// finish_reason "stop", and, when "stream_options.include_usage" is true, a
+// usage chunk with empty choices. Non-streaming answers are "chat.completion"
+// objects whose usage includes "cost", plus AI/ML API's
+// "meta.usage.credits_used".
+package fakeupstream
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultReply is the markdown answer of the default and "fake:markdown"
+// scenarios.
+const DefaultReply = "## Fake answer\n\n" +
+	"This reply comes from the **fake upstream**.\n\n" +
+	"- first point\n" +
+	"- second point\n\n" +
+	"| Name | Value |\n" +
+	"| ---- | ----- |\n" +
+	"| a    | 1     |\n\n" +
+	"```go\n" +
+	"fmt.Println(\"hello\")\n" +
+	"```\n"
+
+// ReasoningText is the reasoning streamed by the "fake:reasoning" scenario.
+const ReasoningText = "The user wants a short answer. Let me think step by step."
+
+// ReasoningReply is the answer that follows [ReasoningText] in the
+// "fake:reasoning" scenario.
+const ReasoningReply = "The answer is **42**."
+
+// Defaults used by [New].
+const (
+	// DefaultChunkDelay is the default pause between streamed chunks.
+	DefaultChunkDelay = 20 * time.Millisecond
+	// DefaultSlowDelay is the default wait of the "fake:slow" scenario.
+	DefaultSlowDelay = 2 * time.Second
+)
+
+// maxBody is the largest request body accepted, in bytes.
+const maxBody = 16 << 20
+
+// Request is a recorded request.
+type Request struct {
+	// Method is the HTTP method.
+	Method string
+	// Path is the URL path.
+	Path string
+	// Header is a copy of the request headers.
+	Header http.Header
+	// Body is a copy of the request body.
+	Body []byte
+	// Received is when the request arrived.
+	Received time.Time
+}
+
+// Server is a fake OpenAI-compatible upstream. Create one with [New]; set its
+// exported fields before serving requests. Its methods are safe for
+// concurrent use.
+type Server struct {
+	// Key, when non-empty, is the API key every request must send as
+	// "Authorization: Bearer <Key>"; others get 401.
+	Key string
+	// Models is the list served by GET /v1/models.
+	Models []string
+	// ChunkDelay is the pause between streamed chunks; zero or negative
+	// means none.
+	ChunkDelay time.Duration
+	// SlowDelay is how long "fake:slow" waits before the first byte.
+	SlowDelay time.Duration
+
+	seq atomic.Int64
+
+	mu        sync.Mutex
+	requests  []Request
+	cancelled []time.Time
+	cancelC   chan time.Time
+}
+
+// New returns a Server with ChunkDelay [DefaultChunkDelay], SlowDelay
+// [DefaultSlowDelay], no key, and the models "openai/gpt-4o-mini",
+// "gryphe/mythomax-l2-13b" and "alibaba/qwen3-32b".
+func New() *Server {
+	return &Server{
+		Models:     []string{"openai/gpt-4o-mini", "gryphe/mythomax-l2-13b", "alibaba/qwen3-32b"},
+		ChunkDelay: DefaultChunkDelay,
+		SlowDelay:  DefaultSlowDelay,
+		cancelC:    make(chan time.Time, 64),
+	}
+}
+
+// Requests returns copies of all requests received so far, oldest first.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.requests))
+	for i, r := range s.requests {
+		r.Header = r.Header.Clone()
+		r.Body = bytes.Clone(r.Body)
+		out[i] = r
+	}
+	return out
+}
+
+// Cancelled returns the times at which handlers noticed that a request's
+// context was done before they had finished, oldest first.
+func (s *Server) Cancelled() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Time(nil), s.cancelled...)
+}
+
+// CancelledC returns a channel that receives each time also recorded by
+// [Server.Cancelled], so tests can wait instead of polling. It is buffered;
+// times that do not fit are dropped from the channel (but not from
+// Cancelled).
+func (s *Server) CancelledC() <-chan time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cancelC == nil {
+		s.cancelC = make(chan time.Time, 64)
+	}
+	return s.cancelC
+}
+
+func (s *Server) noteCancelled() {
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cancelled = append(s.cancelled, now)
+	if s.cancelC == nil {
+		s.cancelC = make(chan time.Time, 64)
+	}
+	select {
+	case s.cancelC <- now:
+	default:
+	}
+}
+
+// ServeHTTP records the request and serves it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	received := time.Now()
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	s.mu.Lock()
+	s.requests = append(s.requests, Request{
+		Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Received: received,
+	})
+	s.mu.Unlock()
+	if err != nil {
+		writeError(w, http.StatusRequestEntityTooLarge, "The request body is too large or could not be read.", "invalid_request_error", "")
+		return
+	}
+
+	var want string
+	switch r.URL.Path {
+	case "/v1/chat/completions":
+		want = http.MethodPost
+	case "/v1/models":
+		want = http.MethodGet
+	default:
+		writeError(w, http.StatusNotFound, fmt.Sprintf("Invalid URL (%s %s)", r.Method, r.URL.Path), "invalid_request_error", "")
+		return
+	}
+	if r.Method != want {
+		w.Header().Set("Allow", want)
+		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("Method %s is not allowed for %s; use %s.", r.Method, r.URL.Path, want), "invalid_request_error", "")
+		return
+	}
+	if s.Key != "" {
+		switch auth := r.Header.Get("Authorization"); {
+		case auth == "":
+			writeError(w, http.StatusUnauthorized, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", "invalid_request_error", "")
+			return
+		case auth != "Bearer "+s.Key:
+			writeError(w, http.StatusUnauthorized, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
+			return
+		}
+	}
+	if r.URL.Path == "/v1/models" {
+		s.serveModels(w)
+		return
+	}
+	s.serveChat(w, r, body)
+}
+
+func (s *Server) serveModels(w http.ResponseWriter) {
+	type model struct {
+		ID      string `json:"id"`
+		Object  string `json:"object"`
+		Created int64  `json:"created"`
+		OwnedBy string `json:"owned_by"`
+	}
+	list := struct {
+		Object string  `json:"object"`
+		Data   []model `json:"data"`
+	}{Object: "list", Data: []model{}}
+	for _, id := range s.Models {
+		list.Data = append(list.Data, model{ID: id, Object: "model", Created: 1700000000, OwnedBy: "fakeupstream"})
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
+// writeJSON writes v as a JSON response.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "fakeupstream: encoding response: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// writeError writes an OpenAI-style error body. An empty code is sent as
+// null.
+func writeError(w http.ResponseWriter, status int, msg, typ, code string) {
+	type body struct {
+		Message string  `json:"message"`
+		Type    string  `json:"type"`
+		Param   *string `json:"param"`
+		Code    *string `json:"code"`
+	}
+	b := body{Message: msg, Type: typ}
+	if code != "" {
+		b.Code = &code
+	}
+	writeJSON(w, status, map[string]body{"error": b})
+}
+
+// writeScenarioError answers the "fake:error NNN" scenario.
+func (s *Server) writeScenarioError(w http.ResponseWriter, r *http.Request, status int, model string) {
+	switch status {
+	case http.StatusForbidden:
+		writeJSON(w, status, map[string]any{
+			"message":    "You don't have enough credits to use this model. Please top up your balance.",
+			"path":       r.URL.Path,
+			"requestId":  fmt.Sprintf("fake-req-%d", s.seq.Add(1)),
+			"statusCode": status,
+			"timestamp":  time.Now().UTC().Format(time.RFC3339Nano),
+		})
+	case http.StatusBadRequest:
+		writeError(w, status, "Invalid request (fake error 400).", "invalid_request_error", "invalid_value")
+	case http.StatusUnauthorized:
+		writeError(w, status, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
+	case http.StatusNotFound:
+		writeError(w, status, fmt.Sprintf("The model `%s` does not exist or you do not have access to it.", model), "invalid_request_error", "model_not_found")
+	case http.StatusTooManyRequests:
+		w.Header().Set("Retry-After", "1")
+		writeError(w, status, "Rate limit reached for requests. Please try again in 1s.", "requests", "rate_limit_exceeded")
+	case http.StatusInternalServerError:
+		writeError(w, status, "The server had an error while processing your request. Sorry about that!", "server_error", "")
+	default:
+		writeError(w, status, fmt.Sprintf("%s (fake error %d).", http.StatusText(status), status), "server_error", "")
+	}
+}
