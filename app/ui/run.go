@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -176,6 +177,11 @@ func (p *playground) run(ctx app.Context) {
 	}
 	p.turns = append(p.turns, turn{role: "user", content: prompt}, turn{role: "assistant", streaming: true})
 	p.prompt = ""
+	if app.IsClient {
+		// Text only sets the textarea's initial content: once typed into, its value must be cleared
+		// by hand, or the sent message would stay in the box and be sent again with the next one.
+		app.Window().GetElementByID("prompt").Set("value", "")
+	}
 	p.running = true
 	idx := len(p.turns) - 1
 	cctx, cancel := context.WithCancel(context.Background())
@@ -183,19 +189,48 @@ func (p *playground) run(ctx app.Context) {
 	client := p.deps.Chat
 	requested := p.form.Model.ID
 	ctx.Async(func() {
-		var last time.Time
-		res, err := client.Complete(cctx, body, func(r *chat.Result) {
-			if time.Since(last) < renderEvery {
-				return
-			}
-			last = time.Now()
-			content, reasoning := r.Content, r.Reasoning
+		// Updates closer than renderEvery are drawn together; the last of them is drawn by a timer,
+		// so text that arrives just before the stream stalls is not held back until it ends.
+		var (
+			mu                 sync.Mutex
+			last               time.Time
+			timer              *time.Timer
+			content, reasoning string
+		)
+		draw := func() {
+			mu.Lock()
+			last, timer = time.Now(), nil
+			c, rs := content, reasoning
+			mu.Unlock()
 			ctx.Dispatch(func(ctx app.Context) {
+				if idx >= len(p.turns) || !p.turns[idx].streaming {
+					return // finished already
+				}
 				t := &p.turns[idx]
-				t.content, t.reasoning = content, reasoning
-				t.html = markdown.HTMLStreaming(content)
+				t.content, t.reasoning = c, rs
+				t.html = markdown.HTMLStreaming(c)
 			})
+		}
+		res, err := client.Complete(cctx, body, func(r *chat.Result) {
+			mu.Lock()
+			content, reasoning = r.Content, r.Reasoning
+			wait := renderEvery - time.Since(last)
+			switch {
+			case timer != nil: // the scheduled draw takes the new text
+				mu.Unlock()
+			case wait > 0:
+				timer = time.AfterFunc(wait, draw)
+				mu.Unlock()
+			default:
+				mu.Unlock()
+				draw()
+			}
 		})
+		mu.Lock()
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
 		cancel()
 		ctx.Dispatch(func(ctx app.Context) { p.finish(idx, requested, res, err) })
 	})
