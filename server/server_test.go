@@ -411,3 +411,40 @@ func TestPagesHoldNoSecretAndNoOutsideURL(t *testing.T) {
 		t.Fatal("the key appears in the server log")
 	}
 }
+
+// TestSchemasDir loads a directory of per-model OpenAPI files on top of the embedded catalogue: the
+// model gets the file's parameters and requests are checked against them.
+func TestSchemasDir(t *testing.T) {
+	dir := t.TempDir()
+	doc := `{"openapi":"3.0.0","paths":{"/chat/completions":{"post":{"requestBody":{"content":{"application/json":{"schema":
+		{"type":"object","required":["model","messages"],"properties":{"model":{"type":"string","enum":["acme/tiny-1"]},
+		"messages":{"type":"array"},"temperature":{"type":"number","minimum":0,"maximum":1}}}}}}}}}}`
+	if err := os.MkdirAll(filepath.Join(dir, "text-models-llm", "Acme"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "text-models-llm", "Acme", "tiny.json"), []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.WebDir = t.TempDir()
+	cfg.SchemasDir = dir
+	s, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/api/models/acme/tiny-1", nil))
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"developer":"Acme"`) || !strings.Contains(rec.Body.String(), `"max":1`) {
+		t.Fatalf("form: %d %s", rec.Code, rec.Body)
+	}
+	rec = httptest.NewRecorder()
+	req := httptest.NewRequest("POST", "/api/v1/chat/completions", strings.NewReader(`{"model":"acme/tiny-1","messages":[],"temperature":1.5}`))
+	s.ServeHTTP(rec, req)
+	if msg, _ := errorMessage(t, rec.Body.Bytes()); rec.Code != 400 || !strings.Contains(msg, "temperature: must be ≤ 1") {
+		t.Fatalf("validation against the file's schema: %d %s", rec.Code, msg)
+	}
+	cfg.SchemasDir = filepath.Join(dir, "missing")
+	if _, err := New(cfg, nil); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Fatalf("a missing schema directory must stop start-up with its name, got %v", err)
+	}
+}
