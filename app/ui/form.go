@@ -19,7 +19,7 @@ func (p *playground) renderParams() app.UI {
 	}
 	var rows []schema.Field
 	for _, f := range p.form.Fields {
-		if f.Control != schema.Model && f.Control != schema.Messages {
+		if !ownedByRunArea(f) {
 			rows = append(rows, f)
 		}
 	}
@@ -33,7 +33,11 @@ func (p *playground) renderParams() app.UI {
 			app.H2().Text("Parameters"),
 			app.Button().Class("btn btn-small").Text("Reset all").Title("Set every parameter back to not sent").
 				OnClick(func(ctx app.Context, e app.Event) {
+					stream, streaming := p.values["stream"]
 					p.values = schema.Values{}
+					if streaming {
+						p.values["stream"] = stream // the run mode, not a parameter of the form
+					}
 					p.drafts = map[string]string{}
 					p.inputErrs = map[string]string{}
 				}),
@@ -44,6 +48,12 @@ func (p *playground) renderParams() app.UI {
 		}),
 		app.Range(rows).Slice(func(i int) app.UI { return p.renderField(rows[i]) }),
 	)
+}
+
+// ownedByRunArea reports whether a field is set by the run area rather than the parameter form: the
+// model (the picker), the conversation, and whether to stream (a toggle beside Run).
+func ownedByRunArea(f schema.Field) bool {
+	return f.Control == schema.Model || f.Control == schema.Messages || (f.Name == "stream" && f.Control == schema.Toggle)
 }
 
 // renderField draws one parameter: its label and state, its control, its error and its help.

@@ -66,6 +66,20 @@ func (p *playground) renderRunArea() app.UI {
 					return app.Button().Class("btn btn-stop").DataSet("testid", "stop").Text("Stop").
 						Title("Stop (Esc)").OnClick(func(ctx app.Context, e app.Event) { p.stop() })
 				}),
+				app.If(p.field("stream") != nil, func() app.UI {
+					on := string(p.values["stream"]) == "true"
+					return app.Label().Class("toggle composer-stream").Title("Stream the answer as it is generated (the stream parameter)").Body(
+						app.Input().Type("checkbox").DataSet("testid", "stream").Checked(on).
+							OnChange(func(ctx app.Context, e app.Event) {
+								if ctx.JSSrc().Get("checked").Bool() {
+									p.values["stream"] = json.RawMessage("true")
+								} else {
+									delete(p.values, "stream") // not sent: the API's default, no streaming
+								}
+							}),
+						app.Text("Stream"),
+					)
+				}),
 				app.Button().Class("btn").DataSet("testid", "clear").Text("Clear").Title("Clear the conversation").
 					Disabled(p.running || len(p.turns) == 0).OnClick(func(ctx app.Context, e app.Event) {
 					p.turns = nil
