@@ -73,6 +73,11 @@ func (c *Client) Complete(ctx context.Context, body []byte, onUpdate func(*Resul
 		return res, fmt.Errorf("chat: sending request to %s: %w", url, err)
 	}
 	defer resp.Body.Close()
+	// Under GOOS=js, net/http stops watching ctx once the headers have arrived, and a read of the
+	// stream waits for the next bytes whatever ctx says; closing the body on cancel makes Stop
+	// end the read (and so the upstream request) at once.
+	stopClose := context.AfterFunc(ctx, func() { resp.Body.Close() })
+	defer stopClose()
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		b, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
