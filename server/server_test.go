@@ -13,39 +13,21 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/andybalholm/brotli"
 
 	"playground/server/fakeupstream"
+	"playground/server/internal/syncbuf"
 )
 
 const canary = "sk-canary-7f3c9e1d2b"
 
-// lockedBuffer collects the server log safely from concurrent handlers.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type testEnv struct {
 	srv  *httptest.Server
 	fake *fakeupstream.Server
-	log  *lockedBuffer
+	log  *syncbuf.Buffer
 }
 
 // mustRun starts a server whose provider is a fake upstream, with the canary key unless noKey.
@@ -65,7 +47,7 @@ func mustRun(t *testing.T, noKey bool, webDir string) *testEnv {
 	if !noKey {
 		cfg.Providers[0].Key = canary
 	}
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	s, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)

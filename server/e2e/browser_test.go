@@ -17,12 +17,14 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"playground/server/internal/syncbuf"
 )
 
 // browser is a headless Chromium shared by the tabs of one test.
 type browser struct {
 	ctx context.Context
-	out *lockedBuffer
+	out *syncbuf.Buffer
 }
 
 // startBrowser starts headless Chromium with a fresh profile and the flags below only (not
@@ -34,7 +36,7 @@ func startBrowser(t *testing.T) *browser {
 		t.Fatal(err)
 	}
 	dataDir := t.TempDir()
-	out := &lockedBuffer{}
+	out := &syncbuf.Buffer{}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Flag("headless", true),

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +15,7 @@ import (
 
 	"playground/server"
 	"playground/server/fakeupstream"
+	"playground/server/internal/syncbuf"
 )
 
 // webDir is the directory of static assets (with app.wasm) the test servers serve; setupErr says
@@ -134,29 +134,11 @@ func chromePath() (string, error) {
 ********************************************************************************`)
 }
 
-// lockedBuffer is a bytes.Buffer safe for concurrent writers.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // tee records every byte (headers included) a handler writes to its clients, and hands each
 // request to onRequest first.
 type tee struct {
 	next      http.Handler
-	out       *lockedBuffer
+	out       *syncbuf.Buffer
 	onRequest func(*http.Request)
 }
 
@@ -169,7 +151,7 @@ func (h tee) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 type teeWriter struct {
 	http.ResponseWriter
-	out         *lockedBuffer
+	out         *syncbuf.Buffer
 	wroteHeader bool
 }
 
@@ -203,9 +185,9 @@ func (w *teeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 type env struct {
 	URL    string
 	Fake   *fakeupstream.Server
-	Canary string        // the provider key, "" for a server without one
-	Logs   *lockedBuffer // everything the server logged
-	Wire   *lockedBuffer // everything the server wrote to its clients
+	Canary string          // the provider key, "" for a server without one
+	Logs   *syncbuf.Buffer // everything the server logged
+	Wire   *syncbuf.Buffer // everything the server wrote to its clients
 
 	mu          sync.Mutex
 	chatCookies []string // the Cookie header of each chat request the browser sent to the server
@@ -223,7 +205,7 @@ func (e *env) browserChatCookies() []string {
 func newEnv(t *testing.T, withKey bool) *env {
 	t.Helper()
 	requireWeb(t)
-	e := &env{Fake: fakeupstream.New(), Logs: &lockedBuffer{}, Wire: &lockedBuffer{}}
+	e := &env{Fake: fakeupstream.New(), Logs: &syncbuf.Buffer{}, Wire: &syncbuf.Buffer{}}
 	e.Fake.ChunkDelay = 40 * time.Millisecond
 	if withKey {
 		e.Canary = fmt.Sprintf("sk-canary-%d-%x", os.Getpid(), time.Now().UnixNano())
