@@ -69,23 +69,25 @@ func (p *playground) OnNav(ctx app.Context) {
 
 // selectWanted selects the model asked for by the URL, or the default one.
 func (p *playground) selectWanted(ctx app.Context) {
-	id := p.wanted
-	if id != "" && p.find(id) == nil {
-		p.formErr = "Model " + id + " from the link is not in this playground's catalogue; showing another model instead."
-		id = ""
-	}
-	if id == "" && p.form != nil {
+	if p.wanted != "" {
+		if p.form == nil || p.form.Model.ID != p.wanted {
+			p.loadForm(ctx, p.wanted, true)
+		}
 		return
 	}
-	if id == "" {
-		id = defaultModel
-		if p.find(id) == nil && len(p.models) > 0 {
-			id = p.models[0].ID
+	if p.form == nil {
+		if id := p.defaultID(); id != "" {
+			p.loadForm(ctx, id, false)
 		}
 	}
-	if id != "" {
-		p.loadForm(ctx, id)
+}
+
+// defaultID is the model shown when the URL names none.
+func (p *playground) defaultID() string {
+	if p.find(defaultModel) != nil || len(p.models) == 0 {
+		return defaultModel
 	}
+	return p.models[0].ID
 }
 
 func (p *playground) find(id string) *catalog.Model {
@@ -97,14 +99,25 @@ func (p *playground) find(id string) *catalog.Model {
 	return nil
 }
 
-// loadForm fetches a model's form and moves the form values over to it.
-func (p *playground) loadForm(ctx app.Context, id string) {
+// loadForm fetches a model's form and moves the form values over to it. A model named by a link
+// may be one the picker does not list (deprecated) but the server still serves; one it does not
+// serve at all is reported and another model is shown.
+func (p *playground) loadForm(ctx app.Context, id string, fromLink bool) {
 	backend := p.deps.Backend
 	ctx.Async(func() {
 		form, err := backend.Form(ctx, id)
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil {
-				p.formErr = err.Error()
+				if !fromLink {
+					p.formErr = err.Error()
+					return
+				}
+				p.formErr = "Model " + id + " from the link cannot be opened (" + err.Error() + "); showing another model instead."
+				if p.form == nil {
+					if def := p.defaultID(); def != id {
+						p.loadForm(ctx, def, false)
+					}
+				}
 				return
 			}
 			if p.form == nil && len(p.values) == 0 {
@@ -193,7 +206,11 @@ func (p *playground) renderPicker() app.UI {
 	}
 	groups := map[string][]catalog.Model{}
 	var devs []string
-	for _, m := range p.models {
+	listed := p.models
+	if p.form != nil && p.find(current) == nil {
+		listed = append([]catalog.Model{p.form.Model}, p.models...) // opened by a link, not offered
+	}
+	for _, m := range listed {
 		if m.ID != current && !catalog.Match(m, p.query) {
 			continue
 		}
@@ -217,7 +234,7 @@ func (p *playground) renderPicker() app.UI {
 			OnChange(func(ctx app.Context, e app.Event) {
 				id := ctx.JSSrc().Get("value").String()
 				p.formErr = ""
-				p.loadForm(ctx, id)
+				p.loadForm(ctx, id, false)
 			}).Body(
 			app.If(current == "", func() app.UI {
 				return app.Option().Value("").Text("Loading models…")
@@ -247,6 +264,9 @@ func (p *playground) renderModelMeta(shown int) app.UI {
 		parts = append(parts, formatTokens(m.ContextLength)+" context")
 	}
 	parts = append(parts, "via "+m.Provider)
+	if m.Deprecated {
+		parts = append(parts, "deprecated by its provider")
+	}
 	if m.Generic {
 		parts = append(parts, "generic chat schema (no model-specific schema known)")
 	}

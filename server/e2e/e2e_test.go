@@ -318,6 +318,12 @@ func testDeepLink(t *testing.T, e *env, tb *tab) {
 		t.Errorf("a valid deep link shows %d error(s): %s", n, tb.bodyText())
 	}
 
+	// A deprecated model is not offered in the picker, but a link to it still opens it, marked.
+	tb.openPlayground(e.URL, "/?model=gpt-4o", "gpt-4o")
+	if meta := eval[string](tb, jsSel("model-meta")+`.innerText`); !strings.Contains(meta, "deprecated") {
+		t.Errorf("a deprecated model opened by a link is not marked as such: %q", meta)
+	}
+
 	tb.openPlayground(e.URL, "/?model=nope/nope", "")
 	tb.waitJS("an error about the unknown model", jsSel("error"), 10*time.Second)
 	if text := eval[string](tb, jsSel("error")+`.innerText`); !strings.Contains(text, "nope/nope") {
@@ -326,7 +332,7 @@ func testDeepLink(t *testing.T, e *env, tb *tab) {
 	if got := eval[string](tb, jsSel("model-picker")+`.value`); got == "" || got == "nope/nope" {
 		t.Errorf("with an unknown model in the link the picker selects %q, want another model", got)
 	}
-	tb.checkConsole()
+	tb.checkConsole("the server responded with a status of 404") // the form of nope/nope
 }
 
 func testValidation(t *testing.T, e *env, tb *tab) {
