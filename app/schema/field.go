@@ -3,6 +3,7 @@ package schema
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 	"unicode"
@@ -20,10 +21,16 @@ const (
 	Select   Control = "select"   // an enum or const of strings, numbers or booleans
 	Text     Control = "text"     // a one-line string
 	Textarea Control = "textarea" // a long string such as a prompt
-	Tags     Control = "tags"     // a string or a list of strings, like `stop`
+	Tags     Control = "tags"     // a list of strings or numbers (or a string or a list, like `stop`)
+	URL      Control = "url"      // a string holding a URL (a data URL from a picked file where allowed)
+	File     Control = "file"     // binary content: pick a file, sent in the shape the schema describes
+	Choice   Control = "choice"   // a union: pick the alternative, then fill its control
+	Object   Control = "object"   // an object with known properties: a sub-form
+	List     Control = "list"     // a list of structured items: one sub-form per item
+	JSON     Control = "json"     // a free-form value (an object with no declared properties): a JSON editor
 	Model    Control = "model"    // the `model` property: chosen with the model picker
 	Messages Control = "messages" // the `messages` property: the conversation
-	ReadOnly Control = "readonly" // a shape the form cannot edit yet: shown with a note, never sent
+	ReadOnly Control = "readonly" // a shape the form cannot represent: shown with a note, never sent
 )
 
 // Field is one top-level request parameter as the form shows it.
@@ -59,19 +66,44 @@ type Field struct {
 	MinLength *int `json:"min_length,omitempty"`
 	MaxLength *int `json:"max_length,omitempty"`
 	MaxItems  *int `json:"max_items,omitempty"`
-	// Note says why a ReadOnly field cannot be edited yet.
+	// Pattern is a regular expression strings must match (ECMA syntax; checked when Go's regexp
+	// accepts it).
+	Pattern string `json:"pattern,omitempty"`
+	// Format is the schema's string format, e.g. "uri" or "binary".
+	Format string `json:"format,omitempty"`
+	// MinItems bounds Tags and List lists from below.
+	MinItems *int `json:"min_items,omitempty"`
+	// Example is the schema's example value, if any.
+	Example json.RawMessage `json:"example,omitempty"`
+	// Fields are an Object's properties (and a File object's parts), in document order.
+	Fields []Field `json:"fields,omitempty"`
+	// Closed is set when an Object allows no properties besides Fields.
+	Closed bool `json:"closed,omitempty"`
+	// Items describes the elements of Tags, List and Messages values.
+	Items *Field `json:"items,omitempty"`
+	// Choices are a Choice's alternatives, each labelled.
+	Choices []Field `json:"choices,omitempty"`
+	// Note says why a ReadOnly field cannot be edited.
 	Note string `json:"note,omitempty"`
 }
 
 // Fields derives the form fields of an object schema, one per property, in document order.
 func Fields(body *Schema) []Field {
-	if body == nil {
+	return objectFields(body, 0)
+}
+
+// maxFieldDepth bounds how deep sub-forms nest; anything deeper is edited as JSON.
+const maxFieldDepth = 12
+
+func objectFields(s *Schema, depth int) []Field {
+	if s == nil {
 		return nil
 	}
-	fields := make([]Field, 0, len(body.Properties))
-	for _, p := range body.Properties {
-		f := fieldOf(p.Name, p.Schema)
-		f.Required = body.IsRequired(p.Name)
+	s = flattenAllOf(s)
+	fields := make([]Field, 0, len(s.Properties))
+	for _, p := range s.Properties {
+		f := fieldOf(p.Name, p.Schema, depth)
+		f.Required = s.IsRequired(p.Name)
 		fields = append(fields, f)
 	}
 	return fields
@@ -80,29 +112,71 @@ func Fields(body *Schema) []Field {
 // longTextNames are string properties that hold prompts and deserve a multi-line editor.
 var longTextNames = map[string]bool{
 	"prompt": true, "negative_prompt": true, "input": true, "instructions": true, "system": true,
-	"text": true, "lyrics": true, "query": true,
+	"text": true, "lyrics": true, "query": true, "content": true,
 }
 
-func fieldOf(name string, s *Schema) Field {
-	f := Field{Name: name, Label: label(name, s), Help: strings.TrimSpace(s.Description), Default: s.Default}
+func fieldOf(name string, s *Schema, depth int) Field {
+	if s == nil {
+		s = &Schema{}
+	}
+	s = flattenAllOf(s)
+	f := Field{Name: name, Label: label(name, s), Help: strings.TrimSpace(s.Description), Default: s.Default, Example: s.Example}
 	s, nullable := stripNull(s)
+	s = flattenAllOf(s)
 	f.Nullable = nullable
 	if len(f.Default) == 0 {
 		f.Default = s.Default
 	}
+	if len(f.Example) == 0 {
+		f.Example = s.Example
+	}
 	if f.Help == "" {
 		f.Help = strings.TrimSpace(s.Description)
 	}
-	switch name {
-	case "model":
-		f.Control, f.Type = Model, "string"
-		return f
-	case "messages":
-		f.Control, f.Type = Messages, "array"
+	if depth == 0 {
+		switch name {
+		case "model":
+			f.Control, f.Type = Model, "string"
+			return f
+		case "messages":
+			f.Control, f.Type = Messages, "array"
+			if s.Items != nil {
+				items := fieldOf("message", s.Items, depth+1)
+				f.Items = &items
+			}
+			f.MinItems, f.MaxItems = s.MinItems, s.MaxItems
+			return f
+		}
+	}
+	if depth > maxFieldDepth {
+		f.Control, f.Type = JSON, singleType(s)
 		return f
 	}
 	if vals := enumValues(s); len(vals) > 0 {
 		f.Control, f.Enum, f.Type = Select, vals, singleType(s)
+		return f
+	}
+	if alts := unionAlternatives(s); len(alts) > 0 {
+		if isStringOrStrings(s) {
+			f.Control, f.Type = Tags, ""
+			item := Field{Name: "item", Label: "Item", Control: Text, Type: "string"}
+			for _, alt := range alts {
+				if alt.Items != nil {
+					item = fieldOf("item", alt.Items, depth+1)
+					f.MinItems, f.MaxItems = alt.MinItems, alt.MaxItems
+				}
+			}
+			f.Items = &item
+			return f
+		}
+		f.Control, f.Type = Choice, ""
+		for i, alt := range alts {
+			c := fieldOf(name, alt, depth+1)
+			c.Label = choiceLabel(alt, c, i)
+			c.Help = strings.TrimSpace(alt.Description)
+			f.Choices = append(f.Choices, c)
+		}
+		dedupeLabels(f.Choices)
 		return f
 	}
 	switch typ := singleType(s); typ {
@@ -118,26 +192,148 @@ func fieldOf(name string, s *Schema) Field {
 	case "boolean":
 		f.Control, f.Type = Toggle, typ
 	case "string":
-		f.Type = typ
+		f.Type, f.Format, f.Pattern = typ, s.Format, s.Pattern
 		f.MinLength, f.MaxLength = s.MinLength, s.MaxLength
-		f.Control = Text
-		if longTextNames[name] || (s.MaxLength != nil && *s.MaxLength > 200) {
+		switch {
+		case s.Format == "binary" || s.Format == "byte":
+			f.Control = File
+		case s.Format == "uri" || s.Format == "url" || strings.HasSuffix(name, "_url") || name == "url":
+			f.Control = URL
+		case longTextNames[name] || (s.MaxLength != nil && *s.MaxLength > 200):
 			f.Control = Textarea
+		default:
+			f.Control = Text
 		}
-	default:
-		if isStringOrStrings(s) {
-			f.Control, f.Type = Tags, ""
-			for _, alt := range alternatives(s) {
-				if alt.Items != nil && alt.MaxItems != nil {
-					f.MaxItems = alt.MaxItems
-				}
-			}
+	case "array":
+		f.Type = typ
+		f.MinItems, f.MaxItems = s.MinItems, s.MaxItems
+		if s.Items == nil {
+			f.Control = JSON
 			return f
 		}
+		item := fieldOf("item", s.Items, depth+1)
+		f.Items = &item
+		switch item.Control {
+		case Text, URL, Number, Slider:
+			f.Control = Tags
+		case Select:
+			f.Control = Tags // a multi-select: each item one of the enum
+		default:
+			f.Control = List
+		}
+	case "object":
+		f.Type = typ
+		f.Closed = string(bytes.TrimSpace(s.AdditionalProperties)) == "false"
+		switch {
+		case s.Format == "binary":
+			f.Control = File
+			f.Fields = objectFields(s, depth+1)
+		case len(s.Properties) > 0:
+			f.Control = Object
+			f.Fields = objectFields(s, depth+1)
+		default:
+			f.Control = JSON // free-form: logit_bias, metadata, a tool's parameters
+		}
+	case "":
+		switch {
+		case len(s.Properties) > 0:
+			f.Control, f.Type = Object, "object"
+			f.Fields = objectFields(s, depth+1)
+		case len(s.Type) > 1:
+			// Several types, e.g. ["string","number"]: a choice of one control per type.
+			f.Control = Choice
+			for _, t := range s.Type.NonNull() {
+				alt := *s
+				alt.Type = Types{t}
+				c := fieldOf(name, &alt, depth+1)
+				c.Label = t
+				f.Choices = append(f.Choices, c)
+			}
+		default:
+			f.Control = JSON // any JSON value
+		}
+	default:
 		f.Control, f.Type = ReadOnly, typ
-		f.Note = "This parameter's shape (" + describe(s) + ") cannot be edited in the playground yet; it is not sent."
+		f.Note = "This parameter's type (" + typ + ") is not a JSON Schema type the playground knows; it is not sent."
 	}
 	return f
+}
+
+// unionAlternatives returns the non-null alternatives of an anyOf/oneOf with two or more of them
+// (a single one has been merged into s by stripNull).
+func unionAlternatives(s *Schema) []*Schema {
+	alts := alternatives(s)
+	if len(alts) < 2 {
+		return nil
+	}
+	out := make([]*Schema, 0, len(alts))
+	for _, a := range alts {
+		a = flattenAllOf(a)
+		if len(s.Type) > 0 && len(a.Type) == 0 && len(a.Properties) > 0 {
+			cp := *a
+			cp.Type = s.Type // {"type":"object","oneOf":[{"properties":…}]}: the type is outside
+			a = &cp
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// choiceLabel names a union alternative: its title; else the constant of a discriminating property
+// such as {"type": "json_schema"}; else its kind.
+func choiceLabel(s *Schema, f Field, i int) string {
+	if t := strings.TrimSpace(s.Title); t != "" && len(t) < 40 {
+		return t
+	}
+	for _, key := range []string{"type", "role", "mode", "name"} {
+		if p := s.Properties.Get(key); p != nil {
+			if vals := enumValues(p); len(vals) == 1 {
+				var v string
+				if json.Unmarshal(vals[0], &v) == nil && v != "" {
+					return v
+				}
+			}
+		}
+	}
+	switch f.Control {
+	case Select:
+		return "choice"
+	case Text, Textarea:
+		return "text"
+	case URL:
+		return "URL"
+	case Tags, List:
+		return "list"
+	case Object:
+		var names []string
+		for _, sf := range f.Fields {
+			names = append(names, sf.Name)
+		}
+		if len(names) > 0 && len(names) <= 3 {
+			return "object (" + strings.Join(names, ", ") + ")"
+		}
+		return "object"
+	case Number, Slider:
+		return "number"
+	case Toggle:
+		return "boolean"
+	}
+	return fmt.Sprintf("option %d", i+1)
+}
+
+// dedupeLabels numbers alternatives whose labels repeat, so each can be told apart.
+func dedupeLabels(choices []Field) {
+	count := map[string]int{}
+	for _, c := range choices {
+		count[c.Label]++
+	}
+	seen := map[string]int{}
+	for i := range choices {
+		if l := choices[i].Label; count[l] > 1 {
+			seen[l]++
+			choices[i].Label = fmt.Sprintf("%s %d", l, seen[l])
+		}
+	}
 }
 
 // stripNull removes the ways a schema says "or null" and reports whether it did: OpenAPI 3.0
@@ -184,6 +380,9 @@ func stripNull(s *Schema) (*Schema, bool) {
 // isNullOnly reports whether a union alternative only admits null: `{"type":"null"}`,
 // `{"nullable":true}` with no type, or `{"enum":[null]}`.
 func isNullOnly(s *Schema) bool {
+	if s == nil {
+		return false
+	}
 	if len(s.Type) == 1 && s.Type[0] == "null" {
 		return true
 	}
@@ -253,8 +452,16 @@ func enumValues(s *Schema) []json.RawMessage {
 	return out
 }
 
+// alternatives lists a schema's anyOf and oneOf alternatives (null entries of a sloppy document
+// are dropped).
 func alternatives(s *Schema) []*Schema {
-	return append(append([]*Schema{}, s.AnyOf...), s.OneOf...)
+	var out []*Schema
+	for _, a := range append(append([]*Schema{}, s.AnyOf...), s.OneOf...) {
+		if a != nil {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // isStringOrStrings reports whether a union is exactly "a string or an array of strings".

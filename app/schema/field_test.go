@@ -50,12 +50,23 @@ func TestFieldOf(t *testing.T) {
 		{"stop is tags", "stop", `{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}},{"nullable":true}]}`, Tags, "", true, nil, nil, 0, 0},
 		{"model is the picker's", "model", `{"type":"string","enum":["a","b"]}`, Model, "string", false, nil, nil, 0, 0},
 		{"messages is the conversation's", "messages", `{"type":"array","items":{"type":"object"}}`, Messages, "array", false, nil, nil, 0, 0},
-		{"object is read-only for now", "stream_options", `{"type":"object","properties":{"include_usage":{"type":"boolean"}}}`, ReadOnly, "object", false, nil, nil, 0, 0},
-		{"union of objects is read-only for now", "response_format", `{"oneOf":[{"type":"object"},{"type":"object"}]}`, ReadOnly, "", false, nil, nil, 0, 0},
+		{"object with properties is a sub-form", "stream_options", `{"type":"object","properties":{"include_usage":{"type":"boolean"}}}`, Object, "object", false, nil, nil, 0, 0},
+		{"free-form object is JSON", "logit_bias", `{"type":"object","nullable":true,"additionalProperties":{"type":"integer"}}`, JSON, "object", true, nil, nil, 0, 0},
+		{"union of objects is a choice", "response_format", `{"oneOf":[{"type":"object","properties":{"type":{"const":"text"}}},{"type":"object","properties":{"type":{"const":"json_object"}}}]}`, Choice, "", false, nil, nil, 0, 0},
+		{"enum or object is a choice", "tool_choice", `{"anyOf":[{"type":"string","enum":["none","auto"]},{"type":"object","properties":{"type":{"type":"string"}}}]}`, Choice, "", false, nil, nil, 0, 0},
+		{"uri string is a URL", "image_url", `{"type":"string","format":"uri"}`, URL, "string", false, nil, nil, 0, 0},
+		{"_url name is a URL", "video_url", `{"type":"string"}`, URL, "string", false, nil, nil, 0, 0},
+		{"binary object is a file", "audio", `{"type":"object","format":"binary","properties":{"mimetype":{"type":"string"}}}`, File, "object", false, nil, nil, 0, 0},
+		{"array of strings is tags", "search_domain_filter", `{"type":"array","items":{"type":"string"}}`, Tags, "array", false, nil, nil, 0, 0},
+		{"array of enum strings is a multi-select", "include", `{"type":"array","nullable":true,"items":{"type":"string","enum":["a","b"]}}`, Tags, "array", true, nil, nil, 0, 0},
+		{"array of objects is a list", "tools", `{"type":"array","items":{"type":"object","properties":{"type":{"const":"function"}}}}`, List, "array", false, nil, nil, 0, 0},
+		{"array without items is JSON", "x", `{"type":"array"}`, JSON, "array", false, nil, nil, 0, 0},
+		{"no type at all is JSON", "spaces_between_special_tokens", `{"nullable":true}`, JSON, "", true, nil, nil, 0, 0},
+		{"several types are a choice", "seed", `{"type":["string","integer"]}`, Choice, "", false, nil, nil, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := fieldOf(tt.prop, mustSchema(t, tt.schema))
+			f := fieldOf(tt.prop, mustSchema(t, tt.schema), 0)
 			if got, want := f.Control, tt.control; got != want {
 				t.Fatalf("control = %q, want %q", got, want)
 			}

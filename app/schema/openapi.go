@@ -214,15 +214,19 @@ func (r *resolver) resolve(s *Schema, depth int) (*Schema, error) {
 	return &cp, nil
 }
 
-// flattenAllOf merges an allOf of object schemas into one object schema, the way request bodies
-// composed from shared parts are meant to be read.
+// flattenAllOf merges an allOf into one schema, the way request bodies composed from shared parts
+// are meant to be read: properties and required lists add up, and every other keyword is taken from
+// the first part that sets it.
 func flattenAllOf(s *Schema) *Schema {
-	if len(s.AllOf) == 0 {
+	if s == nil || len(s.AllOf) == 0 {
 		return s
 	}
 	out := *s
 	out.AllOf = nil
 	for _, part := range s.AllOf {
+		if part == nil {
+			continue
+		}
 		part = flattenAllOf(part)
 		for _, p := range part.Properties {
 			if out.Properties.Get(p.Name) == nil {
@@ -235,6 +239,37 @@ func flattenAllOf(s *Schema) *Schema {
 		}
 		if out.Description == "" {
 			out.Description = part.Description
+		}
+		if out.Format == "" {
+			out.Format = part.Format
+		}
+		out.Nullable = out.Nullable || part.Nullable
+		if len(out.Enum) == 0 {
+			out.Enum = part.Enum
+		}
+		if len(out.Const) == 0 {
+			out.Const = part.Const
+		}
+		if len(out.Default) == 0 {
+			out.Default = part.Default
+		}
+		if out.Minimum == nil {
+			out.Minimum = part.Minimum
+		}
+		if out.Maximum == nil {
+			out.Maximum = part.Maximum
+		}
+		if out.Items == nil {
+			out.Items = part.Items
+		}
+		if len(out.AnyOf) == 0 {
+			out.AnyOf = part.AnyOf
+		}
+		if len(out.OneOf) == 0 {
+			out.OneOf = part.OneOf
+		}
+		if len(out.AdditionalProperties) == 0 {
+			out.AdditionalProperties = part.AdditionalProperties
 		}
 	}
 	return &out

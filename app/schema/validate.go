@@ -3,10 +3,14 @@ package schema
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"regexp"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -37,61 +41,123 @@ func (vs Violations) Error() string {
 	return strings.Join(parts, "; ")
 }
 
-// Check validates one value against the field and returns the broken rule, or "" when the value is
-// acceptable. The value is raw JSON.
+// Check validates one value against the field and returns the first broken rule, or "" when the
+// value is acceptable. A rule broken inside the value is prefixed with its path relative to the
+// field, e.g. "[0].function.name: is required".
 func (f Field) Check(v json.RawMessage) string {
-	v = bytes.TrimSpace(v)
-	if len(v) == 0 {
-		return "must have a value"
+	vs := f.Validate(v)
+	if len(vs) == 0 {
+		return ""
 	}
-	if bytes.Equal(v, []byte("null")) {
-		if f.Nullable {
-			return ""
+	if vs[0].Path == f.Name {
+		return vs[0].Rule
+	}
+	return strings.TrimPrefix(strings.TrimPrefix(vs[0].Path, f.Name), ".") + ": " + vs[0].Rule
+}
+
+// Validate checks a JSON value against the field and everything inside it, and returns every
+// broken rule with its path (e.g. "tools[0].function.name").
+func (f Field) Validate(v json.RawMessage) Violations {
+	val, err := decodeValue(v)
+	if err != nil {
+		return Violations{{Path: f.Name, Rule: "must be valid JSON (" + err.Error() + ")"}}
+	}
+	var out Violations
+	f.validate(val, f.Name, &out)
+	return out
+}
+
+// decodeValue decodes JSON keeping numbers exact.
+func decodeValue(v json.RawMessage) (any, error) {
+	if len(bytes.TrimSpace(v)) == 0 {
+		return nil, errors.New("empty value")
+	}
+	dec := json.NewDecoder(bytes.NewReader(v))
+	dec.UseNumber()
+	var val any
+	if err := dec.Decode(&val); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, errors.New("more than one value")
+	}
+	return val, nil
+}
+
+func (f *Field) validate(v any, path string, out *Violations) {
+	add := func(rule string) { *out = append(*out, Violation{Path: path, Rule: rule}) }
+	if v == nil {
+		if !f.Nullable && !(f.Control == JSON && f.Type == "") {
+			add("must not be null")
 		}
-		return "must not be null"
+		return
 	}
 	if len(f.Enum) > 0 {
+		b, _ := json.Marshal(v)
 		for _, e := range f.Enum {
-			if jsonEqual(e, v) {
-				return ""
+			if jsonEqual(e, b) {
+				return
 			}
 		}
-		return "must be one of " + enumList(f.Enum)
+		add("must be one of " + enumList(f.Enum))
+		return
 	}
 	switch f.Control {
 	case Slider, Number:
-		return f.checkNumber(v)
+		if rule := f.checkNumber(v); rule != "" {
+			add(rule)
+		}
 	case Toggle:
-		if !bytes.Equal(v, []byte("true")) && !bytes.Equal(v, []byte("false")) {
-			return "must be true or false"
+		if _, ok := v.(bool); !ok {
+			add("must be true or false")
 		}
-	case Text, Textarea:
-		var s string
-		if json.Unmarshal(v, &s) != nil {
-			return "must be a string"
+	case Text, Textarea, URL, Model:
+		s, ok := v.(string)
+		if !ok {
+			add("must be a string")
+			return
 		}
-		return f.checkLength(s)
+		if rule := f.checkString(s); rule != "" {
+			add(rule)
+		}
 	case Tags:
-		var s string
-		if json.Unmarshal(v, &s) == nil {
-			return ""
+		if s, ok := v.(string); ok && f.Type == "" {
+			if f.Items != nil {
+				f.Items.validate(s, path, out)
+			}
+			return
 		}
-		var list []string
-		if json.Unmarshal(v, &list) != nil {
-			return "must be a string or a list of strings"
+		f.validateList(v, path, out)
+	case List, Messages:
+		f.validateList(v, path, out)
+	case Object:
+		f.validateObject(v, path, out)
+	case File:
+		if f.Type == "string" {
+			if _, ok := v.(string); !ok {
+				add("must be a string (the file's content)")
+			}
+			return
 		}
-		if f.MaxItems != nil && len(list) > *f.MaxItems {
-			return fmt.Sprintf("must have at most %d items", *f.MaxItems)
+		f.validateObject(v, path, out)
+	case Choice:
+		f.validateChoice(v, path, out)
+	case JSON:
+		if f.Type != "" && kindOf(v) != f.Type && !(f.Type == "number" && kindOf(v) == "integer") {
+			add("must be a JSON " + f.Type)
 		}
 	case ReadOnly:
-		return "cannot be set in the playground yet"
+		add("cannot be set in the playground")
 	}
-	return ""
 }
 
-func (f Field) checkNumber(v json.RawMessage) string {
-	var x float64
-	if json.Unmarshal(v, &x) != nil || v[0] == '"' {
+func (f *Field) checkNumber(v any) string {
+	n, ok := v.(json.Number)
+	if !ok {
+		return "must be a number"
+	}
+	x, err := n.Float64()
+	if err != nil {
 		return "must be a number"
 	}
 	if f.Type == "integer" && x != math.Trunc(x) {
@@ -116,13 +182,183 @@ func (f Field) checkNumber(v json.RawMessage) string {
 	return ""
 }
 
-func (f Field) checkLength(s string) string {
+func (f *Field) checkString(s string) string {
 	n := utf8.RuneCountInString(s)
 	if f.MinLength != nil && n < *f.MinLength {
 		return fmt.Sprintf("must be at least %d characters", *f.MinLength)
 	}
 	if f.MaxLength != nil && n > *f.MaxLength {
 		return fmt.Sprintf("must be at most %d characters", *f.MaxLength)
+	}
+	if f.Pattern != "" {
+		if re := compilePattern(f.Pattern); re != nil && !re.MatchString(s) {
+			return "must match the pattern " + f.Pattern
+		}
+	}
+	return ""
+}
+
+var patterns sync.Map // pattern → *regexp.Regexp, or nil when Go cannot compile it
+
+// compilePattern compiles a schema pattern once; ECMA syntax Go's regexp cannot read is not checked.
+func compilePattern(p string) *regexp.Regexp {
+	if re, ok := patterns.Load(p); ok {
+		r, _ := re.(*regexp.Regexp)
+		return r
+	}
+	re, err := regexp.Compile(p)
+	if err != nil {
+		re = nil
+	}
+	patterns.Store(p, re)
+	return re
+}
+
+func (f *Field) validateList(v any, path string, out *Violations) {
+	list, ok := v.([]any)
+	if !ok {
+		*out = append(*out, Violation{Path: path, Rule: "must be a list"})
+		return
+	}
+	if f.MinItems != nil && len(list) < *f.MinItems {
+		*out = append(*out, Violation{Path: path, Rule: fmt.Sprintf("must have at least %d items", *f.MinItems)})
+	}
+	if f.MaxItems != nil && len(list) > *f.MaxItems {
+		*out = append(*out, Violation{Path: path, Rule: fmt.Sprintf("must have at most %d items", *f.MaxItems)})
+	}
+	if f.Items == nil {
+		return
+	}
+	for i, item := range list {
+		f.Items.validate(item, fmt.Sprintf("%s[%d]", path, i), out)
+	}
+}
+
+func (f *Field) validateObject(v any, path string, out *Violations) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		*out = append(*out, Violation{Path: path, Rule: "must be an object"})
+		return
+	}
+	known := make(map[string]bool, len(f.Fields))
+	for i := range f.Fields {
+		sf := &f.Fields[i]
+		known[sf.Name] = true
+		sv, ok := obj[sf.Name]
+		if !ok {
+			if sf.Required {
+				*out = append(*out, Violation{Path: path + "." + sf.Name, Rule: "is required"})
+			}
+			continue
+		}
+		sf.validate(sv, path+"."+sf.Name, out)
+	}
+	if f.Closed {
+		var extra []string
+		for name := range obj {
+			if !known[name] {
+				extra = append(extra, name)
+			}
+		}
+		sort.Strings(extra)
+		for _, name := range extra {
+			*out = append(*out, Violation{Path: path + "." + name, Rule: "is not allowed here"})
+		}
+	}
+}
+
+// validateChoice accepts a value that one alternative accepts. Otherwise it reports the rules of the
+// closest alternative of the value's kind, or the kinds that would do.
+func (f *Field) validateChoice(v any, path string, out *Violations) {
+	var best Violations
+	found := false
+	for i := range f.Choices {
+		c := &f.Choices[i]
+		var vs Violations
+		c.validate(v, path, &vs)
+		if len(vs) == 0 {
+			return
+		}
+		if matchesDiscriminator(c, v) {
+			*out = append(*out, vs...) // the value says which alternative it means
+			return
+		}
+		if choiceKind(c) == kindOf(v) || (choiceKind(c) == "number" && kindOf(v) == "integer") {
+			if !found || len(vs) < len(best) {
+				best, found = vs, true
+			}
+		}
+	}
+	if found {
+		*out = append(*out, best...)
+		return
+	}
+	labels := make([]string, len(f.Choices))
+	for i, c := range f.Choices {
+		labels[i] = c.Label
+	}
+	*out = append(*out, Violation{Path: path, Rule: "must be one of: " + strings.Join(labels, "; ")})
+}
+
+// matchesDiscriminator reports whether an object value names an object alternative through a
+// property the alternative fixes to one value, such as {"type": "json_schema"}.
+func matchesDiscriminator(c *Field, v any) bool {
+	obj, ok := v.(map[string]any)
+	if !ok || c.Control != Object {
+		return false
+	}
+	for _, sf := range c.Fields {
+		if len(sf.Enum) != 1 {
+			continue
+		}
+		if pv, ok := obj[sf.Name]; ok {
+			b, _ := json.Marshal(pv)
+			if jsonEqual(sf.Enum[0], b) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// choiceKind is the JSON kind an alternative takes.
+func choiceKind(f *Field) string {
+	switch f.Control {
+	case Toggle:
+		return "boolean"
+	case Slider, Number:
+		return "number"
+	case Text, Textarea, URL:
+		return "string"
+	case Tags, List, Messages:
+		return "array"
+	case Object:
+		return "object"
+	}
+	if f.Type == "integer" {
+		return "number"
+	}
+	return f.Type
+}
+
+// kindOf names the JSON kind of a decoded value ("integer" for whole numbers).
+func kindOf(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case json.Number:
+		if _, err := x.Int64(); err == nil {
+			return "integer"
+		}
+		return "number"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
 	}
 	return ""
 }
@@ -151,9 +387,7 @@ func Validate(fields []Field, values Values) Violations {
 		if !ok {
 			continue
 		}
-		if rule := f.Check(v); rule != "" {
-			out = append(out, Violation{Path: f.Name, Rule: rule})
-		}
+		out = append(out, f.Validate(v)...)
 	}
 	for name := range values {
 		if !known[name] {
@@ -242,24 +476,10 @@ func CheckBody(op *Operation, body []byte) Violations {
 			}
 			continue
 		}
-		switch f.Control {
-		case Model:
-			var s string
-			if json.Unmarshal(v, &s) != nil || s == "" {
-				vs = append(vs, Violation{Path: f.Name, Rule: "must be a model id"})
-			}
-			continue
-		case Messages:
-			if b := bytes.TrimSpace(v); len(b) == 0 || b[0] != '[' {
-				vs = append(vs, Violation{Path: f.Name, Rule: "must be a list of messages"})
-			}
-			continue
-		case ReadOnly:
+		if f.Control == ReadOnly {
 			continue // not editable in the form, but a hand-written request may carry it
 		}
-		if rule := f.Check(v); rule != "" {
-			vs = append(vs, Violation{Path: f.Name, Rule: rule})
-		}
+		vs = append(vs, f.Validate(v)...)
 	}
 	return vs
 }

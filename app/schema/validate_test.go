@@ -55,10 +55,12 @@ func TestCheck(t *testing.T) {
 		{"stop", `"\n"`, ""},
 		{"stop", `["a","b"]`, ""},
 		{"stop", `["a","b","c"]`, "must have at most 2 items"},
-		{"stop", `[1]`, "must be a string or a list of strings"},
+		{"stop", `[1]`, "[0]: must be a string"},
+		{"stop", `{}`, "must be a list"},
 		{"user", `"abcde"`, ""},
 		{"user", `"abcdef"`, "must be at most 5 characters"},
-		{"opts", `{}`, "cannot be set in the playground yet"},
+		{"opts", `{"any":["thing"]}`, ""},
+		{"opts", `[1]`, "must be a JSON object"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.field+"="+tt.value, func(t *testing.T) {
@@ -110,7 +112,7 @@ func TestCheckBody(t *testing.T) {
 		{"read-only shapes pass to the upstream", `{"model":"m","messages":[],"stream_options":{"include_usage":true}}`, ""},
 		{"missing required", `{"model":"m"}`, "messages: is required"},
 		{"out of range", `{"model":"m","messages":[],"temperature":9}`, "temperature: must be ≤ 2"},
-		{"messages not a list", `{"model":"m","messages":"hi"}`, "messages: must be a list of messages"},
+		{"messages not a list", `{"model":"m","messages":"hi"}`, "messages: must be a list"},
 		{"not an object", `[1]`, "(body): must be a JSON object"},
 	}
 	for _, tt := range tests {
@@ -161,12 +163,57 @@ func TestCarry(t *testing.T) {
 		"temperature": json.RawMessage("1"),  // same name, valid: kept
 		"seed":        json.RawMessage("0"),  // same name, now invalid: aside
 		"top_k":       json.RawMessage("40"), // not a parameter: aside
-		"opts":        json.RawMessage("{}"), // read-only here: aside
+		"opts":        json.RawMessage("[]"), // same name, wrong kind: aside
 	})
 	if len(kept) != 1 || string(kept["temperature"]) != "1" {
 		t.Fatalf("kept = %v", kept)
 	}
 	if got, want := strings.Join(aside, ","), "opts,seed,top_k"; got != want {
 		t.Fatalf("aside = %s, want %s", got, want)
+	}
+}
+
+func TestNestedValidation(t *testing.T) {
+	fields := Fields(mustSchema(t, `{"type":"object","properties":{
+		"response_format":{"oneOf":[
+			{"type":"object","properties":{"type":{"type":"string","enum":["text"]}},"required":["type"]},
+			{"type":"object","properties":{"type":{"type":"string","enum":["json_schema"]},
+				"json_schema":{"type":"object","required":["name"],"properties":{"name":{"type":"string","maxLength":8},"schema":{"type":"object","additionalProperties":true}}}},
+				"required":["type","json_schema"]}]},
+		"tools":{"type":"array","maxItems":2,"items":{"type":"object","additionalProperties":false,"required":["type","function"],"properties":{
+			"type":{"type":"string","enum":["function"]},
+			"function":{"type":"object","required":["name"],"properties":{"name":{"type":"string"},"parameters":{"type":"object"}}}}}},
+		"tool_choice":{"anyOf":[{"type":"string","enum":["none","auto"]},{"type":"object","properties":{"type":{"type":"string","enum":["function"]}},"required":["type"]}]}}}`))
+	rf, tools, tc := fields[0], fields[1], fields[2]
+	if got := []string{rf.Choices[0].Label, rf.Choices[1].Label}; got[0] != "text" || got[1] != "json_schema" {
+		t.Errorf("choice labels = %v, want the discriminating constants", got)
+	}
+	tests := []struct {
+		f     Field
+		value string
+		want  string
+	}{
+		{rf, `{"type":"text"}`, ""},
+		{rf, `{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"object"}}}`, ""},
+		{rf, `{"type":"json_schema","json_schema":{"name":"far-too-long"}}`, "response_format.json_schema.name: must be at most 8 characters"},
+		{rf, `{"type":"json_schema"}`, "response_format.json_schema: is required"},
+		{rf, `"text"`, "response_format: must be one of: text; json_schema"},
+		{tools, `[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}]`, ""},
+		{tools, `[{"type":"function","function":{}}]`, "tools[0].function.name: is required"},
+		{tools, `[{"type":"function","function":{"name":"f"},"extra":1}]`, "tools[0].extra: is not allowed here"},
+		{tools, `[{"type":"tool","function":{"name":"f"}}]`, `tools[0].type: must be one of "function"`},
+		{tools, `[{"type":"function","function":{"name":"a"}},{"type":"function","function":{"name":"b"}},{"type":"function","function":{"name":"c"}}]`, "tools: must have at most 2 items"},
+		{tc, `"auto"`, ""},
+		{tc, `{"type":"function"}`, ""},
+		{tc, `"sometimes"`, `tool_choice: must be one of "none", "auto"`},
+		{tc, `42`, "tool_choice: must be one of: choice; function"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.f.Name+"="+tt.value, func(t *testing.T) {
+			got := tt.f.Validate(json.RawMessage(tt.value))
+			if tt.want == "" && len(got) > 0 || tt.want != "" && (len(got) == 0 || got[0].Error() != tt.want) {
+				t.Fatalf("Validate = %v, want %q", got, tt.want)
+			}
+		})
 	}
 }
