@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 )
 
 // Config is everything the server needs to run. Build one with DefaultConfig and adjust it, or read
@@ -34,6 +35,11 @@ type Config struct {
 	MaxBodyBytes int64
 	// Providers are the upstream APIs. The embedded catalogue's models belong to the first one.
 	Providers []Provider
+	// Limits bound the model calls clients can make.
+	Limits Limits
+	// KeepAlive is how long an event stream may stay silent before the server sends a comment
+	// line to keep proxies between it and the browser from closing it; 0 disables the pings.
+	KeepAlive time.Duration
 }
 
 // Provider is one OpenAI-compatible upstream API.
@@ -63,6 +69,8 @@ func DefaultConfig() Config {
 		Addr:         DefaultAddr,
 		WebDir:       "web",
 		MaxBodyBytes: DefaultMaxBodyBytes,
+		Limits:       DefaultLimits(),
+		KeepAlive:    15 * time.Second,
 		Providers: []Provider{{
 			Name:    "aimlapi",
 			BaseURL: DefaultAIMLAPIURL,

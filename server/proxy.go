@@ -105,6 +105,12 @@ func (u *upstream) modifyResponse(resp *http.Response) error {
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 		resp.Header.Set("X-Accel-Buffering", "no")
 	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// Never follow, nor pass on, a redirect: it could send the browser, or the key, elsewhere.
+		resp.Body.Close()
+		return u.replaceWithError(resp, &Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_redirect",
+			Message: fmt.Sprintf("Provider %s answered with a redirect (%d), which the playground does not follow. The operator should check the provider's base URL.", u.name, resp.StatusCode)})
+	}
 	if resp.StatusCode < 400 {
 		return nil
 	}
@@ -112,6 +118,22 @@ func (u *upstream) modifyResponse(resp *http.Response) error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	e := u.upstreamError(resp.StatusCode, body)
+	if resp.StatusCode == http.StatusTooManyRequests {
+		// Pass the provider's Retry-After on; AI/ML API sends none, so suggest one.
+		e.RetryAfter = 5
+		if ra, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && ra > 0 && ra < 3600 {
+			e.RetryAfter = ra
+		}
+	}
+	return u.replaceWithError(resp, e)
+}
+
+// replaceWithError turns an upstream response into one of our JSON errors.
+func (u *upstream) replaceWithError(resp *http.Response, e *Error) error {
+	resp.Header.Del("Retry-After")
+	if e.RetryAfter > 0 {
+		resp.Header.Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
 	var env envelope
 	env.Error.Message, env.Error.Type, env.Error.Code = e.Message, e.Type, e.Code
 	b, _ := json.Marshal(env)
@@ -146,9 +168,15 @@ func (u *upstream) upstreamError(status int, body []byte) *Error {
 	}
 }
 
-// handleChat serves POST /api/v1/chat/completions: it checks the request against the model's schema
-// and forwards it to the model's provider.
+// handleChat serves POST /api/v1/chat/completions: it admits the call under the client's limits,
+// checks the request against the model's schema and forwards it to the model's provider.
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
+	release, lerr := s.limits.acquire(s.limits.clientKey(r))
+	if lerr != nil {
+		s.writeError(w, r, lerr)
+		return
+	}
+	defer release()
 	body, entry, err := s.readModelRequest(w, r, catalog.ChatCompletions)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -166,10 +194,21 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 			up.name, entry.Model.ID, up.keyEnv, up.keyEnv))
 		return
 	}
-	r2 := r.Clone(context.WithValue(r.Context(), proxyContextKey{}, entry.Model.Endpoint))
+	// A stream lasts as long as the model writes: lift the server's write deadline for it.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	sw := newStreamWriter(w, s.cfg.KeepAlive)
+	defer sw.done()
+	ctx, cancel := context.WithCancel(context.WithValue(r.Context(), proxyContextKey{}, entry.Model.Endpoint))
+	defer cancel()
+	stop := context.AfterFunc(s.shutdown, func() {
+		sw.end("The playground server is shutting down, so this answer was cut short. Run it again in a moment.")
+		cancel()
+	})
+	defer stop()
+	r2 := r.Clone(ctx)
 	r2.Body = io.NopCloser(bytes.NewReader(body))
 	r2.ContentLength = int64(len(body))
-	up.proxy.ServeHTTP(w, r2)
+	up.proxy.ServeHTTP(sw, r2)
 }
 
 // readModelRequest reads a bounded JSON body, refuses fields that could redirect the key, finds the

@@ -29,6 +29,10 @@ type Server struct {
 	modelList []byte // GET /api/models body, built once
 	listETag  string
 	handler   http.Handler
+	limits    *limiter
+	// shutdown is cancelled by EndStreams, ending every model call in flight.
+	shutdown   context.Context
+	endStreams context.CancelFunc
 }
 
 // New builds a Server from cfg: it loads the embedded catalogue and the schema directory, prepares
@@ -40,7 +44,8 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: log, upstreams: map[string]*upstream{}}
+	s := &Server{cfg: cfg, log: log, upstreams: map[string]*upstream{}, limits: newLimiter(cfg.Limits)}
+	s.shutdown, s.endStreams = context.WithCancel(context.Background())
 	defaultProvider := cfg.Providers[0].Name
 	cat, err := catalog.LoadDefault(embedded.FS, defaultProvider)
 	if err != nil {
@@ -109,7 +114,8 @@ func (s *Server) routes(page http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/models", s.handleModels)
 	mux.HandleFunc("GET /api/models/{id...}", s.handleForm)
-	mux.HandleFunc("POST /api/v1/chat/completions", s.handleChat)
+	// State-changing routes refuse cross-origin browser requests (CSRF); there is no CORS.
+	mux.Handle("POST /api/v1/chat/completions", s.crossOrigin(http.HandlerFunc(s.handleChat)))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, Errorf(http.StatusNotFound, "invalid_request_error", "not_found", "No API route %s %s.", r.Method, r.URL.Path))
 	})
@@ -124,6 +130,21 @@ func (s *Server) routes(page http.Handler) http.Handler {
 	mux.Handle("/", onlyGet(page))
 	return s.logRequests(securityHeaders(mux))
 }
+
+// crossOrigin wraps a handler in Go's CSRF protection, answering refusals in the JSON error shape.
+func (s *Server) crossOrigin(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, Errorf(http.StatusForbidden, "invalid_request_error", "cross_origin",
+			"Cross-origin requests to the playground's API are not allowed."))
+	}))
+	return cop.Handler(next)
+}
+
+// EndStreams ends every model call in flight: event streams get a final error event saying the
+// server is shutting down, and the upstream requests are cancelled. Register it with
+// http.Server.RegisterOnShutdown so that Shutdown does not wait on streams that never go idle.
+func (s *Server) EndStreams() { s.endStreams() }
 
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

@@ -1,0 +1,119 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// errStreamClosed is returned to the proxy's writes after the server ended a stream.
+var errStreamClosed = errors.New("stream ended by the server")
+
+// streamWriter sits between the proxy and the browser for one model call. Once the response turns
+// out to be an event stream it writes a comment line (": ping") whenever nothing was written for
+// keepAlive, so that idle-timeout proxies between the browser and the server do not cut a stream
+// while the model thinks; and end writes a final error event and refuses further writes, so a
+// stream the server ends (at shutdown) ends cleanly rather than breaking off.
+type streamWriter struct {
+	http.ResponseWriter
+	keepAlive time.Duration
+
+	mu        sync.Mutex
+	sse       bool
+	closed    bool
+	lastWrite time.Time
+	stop      chan struct{}
+	stopOnce  sync.Once
+}
+
+func newStreamWriter(w http.ResponseWriter, keepAlive time.Duration) *streamWriter {
+	return &streamWriter{ResponseWriter: w, keepAlive: keepAlive, stop: make(chan struct{})}
+}
+
+// WriteHeader starts the keep-alive pings when the response is an event stream.
+func (w *streamWriter) WriteHeader(code int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return
+	}
+	w.sse = strings.HasPrefix(w.Header().Get("Content-Type"), "text/event-stream")
+	w.lastWrite = time.Now()
+	w.ResponseWriter.WriteHeader(code)
+	if w.sse && w.keepAlive > 0 {
+		go w.ping()
+	}
+}
+
+func (w *streamWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return 0, errStreamClosed
+	}
+	w.lastWrite = time.Now()
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush sends what was written so far.
+func (w *streamWriter) Flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.closed {
+		_ = http.NewResponseController(w.ResponseWriter).Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection (deadlines, flushing).
+func (w *streamWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *streamWriter) ping() {
+	t := time.NewTicker(w.keepAlive / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-w.stop:
+			return
+		case now := <-t.C:
+			w.mu.Lock()
+			if !w.closed && now.Sub(w.lastWrite) >= w.keepAlive {
+				if _, err := io.WriteString(w.ResponseWriter, ": ping\n\n"); err == nil {
+					_ = http.NewResponseController(w.ResponseWriter).Flush()
+				}
+				w.lastWrite = now
+			}
+			w.mu.Unlock()
+		}
+	}
+}
+
+// end closes the stream from the server's side: an event stream gets a final error event with
+// message; nothing more is written after it.
+func (w *streamWriter) end(message string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return
+	}
+	if w.sse {
+		var env envelope
+		env.Error.Message, env.Error.Type, env.Error.Code = message, "server_error", "server_shutdown"
+		b, _ := json.Marshal(env)
+		_, _ = io.WriteString(w.ResponseWriter, "data: "+string(b)+"\n\n")
+		_ = http.NewResponseController(w.ResponseWriter).Flush()
+	}
+	w.closed = true
+}
+
+// done stops the pings and any later write; the handler calls it before it returns, since the
+// connection must not be touched after that. It waits for a ping being written.
+func (w *streamWriter) done() {
+	w.mu.Lock()
+	w.closed = true
+	w.mu.Unlock()
+	w.stopOnce.Do(func() { close(w.stop) })
+}
