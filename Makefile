@@ -10,7 +10,7 @@ WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm
 # Pure packages: no go-app import, so they are tested under GOOS=js too.
 PURE      := ./app/schema/... ./app/catalog/... ./app/markdown/... ./app/chat/...
 
-.PHONY: all build wasm server run test vet test-host test-js fuzz chromium clean
+.PHONY: all build wasm server run test vet test-host test-load test-js fuzz chromium clean
 
 all: build
 
@@ -30,7 +30,7 @@ run: build
 	./bin/playground -addr $(ADDR)
 
 ## test: everything CI runs.
-test: build chromium vet test-host test-js fuzz
+test: build chromium vet test-host test-load test-js fuzz
 
 vet:
 	$(GO) vet ./...
@@ -39,6 +39,11 @@ vet:
 ## test-host: unit, server and headless-browser tests, with the race detector.
 test-host:
 	PLAYGROUND_WEB=$(CURDIR)/web $(GO) test -race -count=1 ./...
+
+## test-load: 2,000 concurrent streams through the proxy, without the race detector (which caps live
+## goroutines below what they need); it reports the memory per stream and fails on a goroutine leak.
+test-load:
+	$(GO) test -count=1 -run '^TestLoad' -v ./server
 
 ## test-js: the pure packages again, compiled to wasm and run on Node.
 test-js:
