@@ -56,6 +56,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzApplyChunk$$' -fuzztime=$(FUZZTIME) ./app/chat
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./app/schema
 	$(GO) test -run='^$$' -fuzz='^FuzzCheckBody$$' -fuzztime=$(FUZZTIME) ./app/schema
+	$(GO) test -run='^$$' -fuzz='^FuzzChatRequest$$' -fuzztime=$(FUZZTIME) ./server
 
 ## chromium: the browser tests need Chromium; install it with apt when we can, else say why not.
 chromium:
