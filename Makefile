@@ -8,7 +8,7 @@ ADDR      ?= localhost:8080
 FUZZTIME  ?= 200000x
 WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm
 # Pure packages: no go-app import, so they are tested under GOOS=js too.
-PURE      := ./app/schema/... ./app/catalog/... ./app/markdown/... ./app/chat/...
+PURE      := ./app/schema/... ./app/catalog/... ./app/markdown/... ./app/chat/... ./app/form/...
 
 .PHONY: all build wasm server run test vet test-host test-load test-js fuzz chromium clean
 
@@ -28,6 +28,12 @@ server:
 ## run: build, then serve on $(ADDR) (set AIMLAPI_API_KEY to run models).
 run: build
 	./bin/playground -addr $(ADDR)
+
+## inspect: build the server, then print the summary line of `playground schema inspect` over the
+## shared corpus (the exit status is the command's, not tail's).
+inspect: server
+	@out=$$(./bin/playground schema inspect ../shared/aimlapi-schemas); status=$$?; \
+		printf '%s\n' "$$out" | tail -1; exit $$status
 
 ## test: everything CI runs.
 test: build chromium vet test-host test-load test-js fuzz

@@ -115,16 +115,41 @@ func writeHref(w util.BufWriter, dest []byte) {
 	_, _ = w.WriteString(linkAttrs)
 }
 
-// renderImage renders an image with goldmark's own image renderer if its
-// source is allowed. Otherwise it writes no <img> element and lets the walk
-// render the image description as ordinary inline content.
+// renderImage renders an image with goldmark's own image renderer if its source is allowed and on
+// this site. A remote image (http, https) becomes a link to it labelled with its description: the
+// page's Content-Security-Policy would block it anyway, and loading it would tell a third party
+// that the answer was read. Inside a link, or when the source is not allowed, no element is
+// written and the walk renders the description as ordinary inline content.
 func (r *safeRenderer) renderImage(
 	w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	n := node.(*ast.Image)
-	if !allowedURL(string(util.URLEscape(n.Destination, true))) {
+	dest := util.URLEscape(n.Destination, true)
+	if !allowedURL(string(dest)) {
 		return ast.WalkContinue, nil
 	}
-	return r.base[ast.KindImage](w, source, n, entering)
+	if !isRemote(string(dest)) {
+		return r.base[ast.KindImage](w, source, n, entering)
+	}
+	if _, inLink := n.Parent().(*ast.Link); inLink {
+		return ast.WalkContinue, nil
+	}
+	if entering {
+		_, _ = w.WriteString(`<a class="image-link"`)
+		writeHref(w, dest)
+		_ = w.WriteByte('>')
+		if !n.HasChildren() {
+			_, _ = w.WriteString("image")
+		}
+		return ast.WalkContinue, nil
+	}
+	_, _ = w.WriteString("</a>")
+	return ast.WalkContinue, nil
+}
+
+// isRemote reports whether an allowed URL points at another site.
+func isRemote(u string) bool {
+	scheme, ok := urlScheme(u)
+	return (ok && (scheme == "http" || scheme == "https")) || strings.HasPrefix(u, "//")
 }
 
 // renderFencedCodeBlock renders a fenced code block like goldmark does, but

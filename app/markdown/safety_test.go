@@ -33,7 +33,7 @@ var (
 		"start": true, "style": true, "checked": true, "disabled": true, "type": true,
 	}
 	eventAttr     = regexp.MustCompile(`^on[a-z]+$`)
-	validClass    = regexp.MustCompile(`^(markdown|language-[A-Za-z0-9_+-]+)$`)
+	validClass    = regexp.MustCompile(`^(markdown|image-link|language-[A-Za-z0-9_+-]+)$`)
 	validStyle    = regexp.MustCompile(`^text-align:(left|right|center)$`)
 	schemePattern = regexp.MustCompile(`^([a-z][a-z0-9+.-]*):`)
 )

@@ -115,9 +115,16 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, body []byte) 
 		return
 	case "reasoning":
 		rep = reply{reasoning: ReasoningText, content: ReasoningReply}
+	case "scripted":
+		text, ok := s.Scripted[arg]
+		if !ok {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("fake:scripted has no reply named %q.", arg), "invalid_request_error", "")
+			return
+		}
+		rep.content = text
 	case "reset", "garbage", "hang":
 	default:
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("Unknown fake scenario %q; known: markdown, echo, slow, error NNN, reset, garbage, hang, reasoning.", name), "invalid_request_error", "")
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("Unknown fake scenario %q; known: markdown, echo, slow, error NNN, reset, garbage, hang, reasoning, scripted NAME.", name), "invalid_request_error", "")
 		return
 	}
 	if req.Stream {

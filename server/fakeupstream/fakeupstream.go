@@ -30,6 +30,7 @@
 //   - "fake:hang": sends the headers, the role chunk and one content chunk
 //     (just the headers when not streaming), then blocks until the
 //     request's context is done.
+//   - "fake:scripted NAME": streams the reply [Server.Scripted] holds under NAME.
 //   - "fake:reasoning": streams [ReasoningText] as "reasoning_content"
 //     deltas, then [ReasoningReply] as content; when not streaming, the
 //     message carries both.
@@ -119,6 +120,9 @@ type Server struct {
 	ChunkDelay time.Duration
 	// SlowDelay is how long "fake:slow" waits before the first byte.
 	SlowDelay time.Duration
+	// Scripted holds replies by name for "fake:scripted NAME", e.g. hostile markdown for the
+	// browser's XSS tests. Set it before serving.
+	Scripted map[string]string
 
 	seq atomic.Int64
 

@@ -1,9 +1,12 @@
 // Command playground runs the Playground server: the web app, its catalogue API and the proxy that
-// adds the provider's API key on the server.
+// adds the provider's API key on the server. `playground schema inspect` instead reports how the
+// playground reads OpenAPI files: each operation's form fields, the fields it cannot represent and
+// whether the example request (only the required fields filled) validates.
 //
 // Usage:
 //
 //	playground [-addr localhost:8080] [-web web] [-schemas DIR]
+//	playground schema inspect [-json] PATH...
 //
 // Environment: PLAYGROUND_ADDR, PLAYGROUND_WEB, PLAYGROUND_SCHEMAS (defaults for the flags);
 // AIMLAPI_API_KEY or AIMLAPI_API_KEY_FILE (the key), AIMLAPI_BASE_URL (default
@@ -24,10 +27,18 @@ import (
 	"syscall"
 	"time"
 
+	"playground/app/schema/inspect"
 	"playground/server"
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "schema" {
+		if len(os.Args) < 3 || os.Args[2] != "inspect" {
+			fmt.Fprintln(os.Stderr, "usage: playground schema inspect [-json] PATH...")
+			os.Exit(2)
+		}
+		os.Exit(inspect.Run(os.Args[3:], os.Stdout, os.Stderr))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := Main(ctx, os.Args[1:], os.Getenv, os.Stderr); err != nil {
@@ -55,10 +66,14 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 	}
 	hs := &http.Server{
 		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: 10 * time.Second, // slow-header clients (slowloris) are dropped
+		ReadTimeout:       60 * time.Second, // a body of up to 32 MiB arrives well within this
+		WriteTimeout:      60 * time.Second, // model streams lift it for themselves
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
+	// Shutdown waits for handlers to return; streams never go idle, so end them first.
+	hs.RegisterOnShutdown(srv.EndStreams)
 	log.Info("playground is serving", "url", "http://"+ln.Addr().String(), "models", srv.Catalog().Len())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
