@@ -13,8 +13,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -37,6 +39,9 @@ type Config struct {
 	Providers []Provider
 	// Limits bound the model calls clients can make.
 	Limits Limits
+	// FrameAncestors are the origins allowed to show the playground in a frame, in CSP syntax
+	// ("'self'", "https://docs.example.com").
+	FrameAncestors []string
 	// KeepAlive is how long an event stream may stay silent before the server sends a comment
 	// line to keep proxies between it and the browser from closing it; 0 disables the pings.
 	KeepAlive time.Duration
@@ -66,11 +71,12 @@ const (
 // key, listening on localhost:8080 and serving ./web.
 func DefaultConfig() Config {
 	return Config{
-		Addr:         DefaultAddr,
-		WebDir:       "web",
-		MaxBodyBytes: DefaultMaxBodyBytes,
-		Limits:       DefaultLimits(),
-		KeepAlive:    15 * time.Second,
+		Addr:           DefaultAddr,
+		WebDir:         "web",
+		MaxBodyBytes:   DefaultMaxBodyBytes,
+		Limits:         DefaultLimits(),
+		FrameAncestors: []string{"'self'"},
+		KeepAlive:      15 * time.Second,
 		Providers: []Provider{{
 			Name:    "aimlapi",
 			BaseURL: DefaultAIMLAPIURL,
@@ -102,9 +108,37 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&cfg.Addr, "addr", envOr("PLAYGROUND_ADDR", cfg.Addr), "listen address (env PLAYGROUND_ADDR)")
 	fs.StringVar(&cfg.WebDir, "web", envOr("PLAYGROUND_WEB", cfg.WebDir), "directory of static assets served under /web/ (env PLAYGROUND_WEB)")
 	fs.StringVar(&cfg.SchemasDir, "schemas", envOr("PLAYGROUND_SCHEMAS", ""), "directory of per-model OpenAPI files loaded on top of the embedded catalogue (env PLAYGROUND_SCHEMAS)")
+	maxBody := fs.String("max-body", envOr("PLAYGROUND_MAX_BODY", strconv.FormatInt(cfg.MaxBodyBytes, 10)), "largest API request body in bytes (env PLAYGROUND_MAX_BODY)")
+	ratePerMin := fs.String("rate", envOr("PLAYGROUND_RATE", strconv.FormatFloat(cfg.Limits.RatePerMinute, 'g', -1, 64)), "model calls per minute per client, 0 for no limit (env PLAYGROUND_RATE)")
+	burst := fs.String("burst", envOr("PLAYGROUND_BURST", strconv.Itoa(cfg.Limits.Burst)), "model calls a client may start at once (env PLAYGROUND_BURST)")
+	perClient := fs.String("streams-per-client", envOr("PLAYGROUND_STREAMS_PER_CLIENT", strconv.Itoa(cfg.Limits.StreamsPerClient)), "model calls one client may have running, 0 for no limit (env PLAYGROUND_STREAMS_PER_CLIENT)")
+	streams := fs.String("streams", envOr("PLAYGROUND_STREAMS", strconv.Itoa(cfg.Limits.Streams)), "model calls running for all clients together, 0 for no limit (env PLAYGROUND_STREAMS)")
+	proxies := fs.String("trusted-proxies", envOr("PLAYGROUND_TRUSTED_PROXIES", ""), "comma-separated networks of reverse proxies whose X-Forwarded-For is believed (env PLAYGROUND_TRUSTED_PROXIES)")
+	ancestors := fs.String("frame-ancestors", envOr("PLAYGROUND_FRAME_ANCESTORS", strings.Join(cfg.FrameAncestors, " ")), "origins that may show the playground in a frame, CSP syntax (env PLAYGROUND_FRAME_ANCESTORS)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
+	var err error
+	if cfg.MaxBodyBytes, err = parsePositive("max-body", *maxBody); err != nil {
+		return cfg, err
+	}
+	if cfg.Limits.RatePerMinute, err = strconv.ParseFloat(*ratePerMin, 64); err != nil || cfg.Limits.RatePerMinute < 0 {
+		return cfg, fmt.Errorf("rate: %q is not a number of calls per minute ≥ 0", *ratePerMin)
+	}
+	for _, n := range []struct {
+		name, value string
+		dst         *int
+	}{{"burst", *burst, &cfg.Limits.Burst}, {"streams-per-client", *perClient, &cfg.Limits.StreamsPerClient}, {"streams", *streams, &cfg.Limits.Streams}} {
+		v, err := strconv.Atoi(n.value)
+		if err != nil || v < 0 {
+			return cfg, fmt.Errorf("%s: %q is not a whole number ≥ 0", n.name, n.value)
+		}
+		*n.dst = v
+	}
+	if cfg.Limits.TrustedProxies, err = parsePrefixes(*proxies); err != nil {
+		return cfg, err
+	}
+	cfg.FrameAncestors = strings.Fields(*ancestors)
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q (flags are -addr, -web, -schemas)", fs.Arg(0))
 	}
@@ -116,6 +150,35 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	}
 	p.Key = key
 	return cfg, cfg.Validate()
+}
+
+func parsePositive(name, s string) (int64, error) {
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("%s: %q is not a positive whole number", name, s)
+	}
+	return v, nil
+}
+
+// parsePrefixes reads a comma-separated list of networks ("10.0.0.0/8") or single addresses.
+func parsePrefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(part); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(part)
+		if err != nil {
+			return nil, fmt.Errorf("trusted-proxies: %q is neither a network (10.0.0.0/8) nor an address", part)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // readKey reads a key from the variable name, or from the file named by name_FILE.
@@ -146,6 +209,11 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBodyBytes <= 0 {
 		return errors.New("max body bytes: must be positive")
+	}
+	for _, a := range c.FrameAncestors {
+		if strings.ContainsAny(a, ";,\r\n") {
+			return fmt.Errorf("frame-ancestors: %q is not a CSP source", a)
+		}
 	}
 	if len(c.Providers) == 0 {
 		return errors.New("providers: at least one provider is needed")

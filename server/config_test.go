@@ -95,3 +95,35 @@ func TestSecretNeverPrints(t *testing.T) {
 		t.Fatal("an empty secret prints as empty, so 'no key' stays visible in config dumps")
 	}
 }
+
+func TestParseConfigLimits(t *testing.T) {
+	cfg, err := ParseConfig([]string{"-rate", "30", "-burst", "5", "-streams-per-client", "0", "-trusted-proxies", "10.0.0.0/8, 192.0.2.1",
+		"-frame-ancestors", "'self' https://docs.example.com"}, env(map[string]string{"PLAYGROUND_MAX_BODY": "1048576", "PLAYGROUND_STREAMS": "10"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := cfg.Limits
+	if l.RatePerMinute != 30 || l.Burst != 5 || l.StreamsPerClient != 0 || l.Streams != 10 || cfg.MaxBodyBytes != 1<<20 {
+		t.Fatalf("limits %+v, max body %d", l, cfg.MaxBodyBytes)
+	}
+	if len(l.TrustedProxies) != 2 || l.TrustedProxies[1].String() != "192.0.2.1/32" {
+		t.Fatalf("trusted proxies %v", l.TrustedProxies)
+	}
+	if got := strings.Join(cfg.FrameAncestors, " "); got != "'self' https://docs.example.com" {
+		t.Fatalf("frame ancestors %q", got)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-rate", "fast"}, `rate: "fast" is not a number`},
+		{[]string{"-burst", "-1"}, `burst: "-1" is not a whole number`},
+		{[]string{"-max-body", "0"}, `max-body: "0" is not a positive whole number`},
+		{[]string{"-trusted-proxies", "10.0.0/8"}, `trusted-proxies: "10.0.0/8"`},
+		{[]string{"-frame-ancestors", "'self'; script-src *"}, "frame-ancestors:"},
+	} {
+		if _, err := ParseConfig(tt.args, env(nil), io.Discard); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: err = %v, want %q", tt.args, err, tt.want)
+		}
+	}
+}

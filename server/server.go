@@ -128,7 +128,7 @@ func (s *Server) routes(page http.Handler) http.Handler {
 	mux.HandleFunc("GET /app.wasm", http.NotFound)
 	mux.HandleFunc("GET /goapp.wasm", http.NotFound)
 	mux.Handle("/", onlyGet(page))
-	return s.logRequests(securityHeaders(mux))
+	return s.logRequests(securityHeaders(mux, s.cfg.FrameAncestors))
 }
 
 // crossOrigin wraps a handler in Go's CSRF protection, answering refusals in the JSON error shape.
@@ -214,10 +214,14 @@ func onlyGet(next http.Handler) http.Handler {
 }
 
 // securityHeaders sets the browser-side protections on every response.
-func securityHeaders(next http.Handler) http.Handler {
-	const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; " +
+func securityHeaders(next http.Handler, frameAncestors []string) http.Handler {
+	ancestors := strings.Join(frameAncestors, " ")
+	if ancestors == "" {
+		ancestors = "'none'"
+	}
+	csp := "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; " +
 		"img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; " +
-		"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+		"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors " + ancestors
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"playground/server/fakeupstream"
+	"playground/server/internal/syncbuf"
+)
+
+// TestMainShutsDownWithOpenStreams runs the real command, opens a stream that the upstream holds
+// open, and stops the command: the stream ends with the shutdown event and Main returns promptly
+// (the limit is ten seconds).
+func TestMainShutsDownWithOpenStreams(t *testing.T) {
+	fake := fakeupstream.New()
+	fake.Key = "sk-main-test"
+	up := httptest.NewServer(fake)
+	defer up.Close()
+	env := map[string]string{"AIMLAPI_API_KEY": "sk-main-test", "AIMLAPI_BASE_URL": up.URL + "/v1"}
+	logs := &syncbuf.Buffer{}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	done := make(chan error, 1)
+	go func() {
+		done <- Main(ctx, []string{"-addr", "127.0.0.1:0", "-web", t.TempDir()}, func(k string) string { return env[k] }, logs)
+	}()
+	addr := regexp.MustCompile(`url=(http://\S+)`)
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); base == ""; time.Sleep(20 * time.Millisecond) {
+		if m := addr.FindStringSubmatch(logs.String()); m != nil {
+			base = m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not start:\n%s", logs)
+		}
+	}
+	body := `{"model":"gryphe/mythomax-l2-13b","stream":true,"messages":[{"role":"user","content":"fake:hang"}]}`
+	resp, err := http.Post(base+"/api/v1/chat/completions", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() && !strings.Contains(sc.Text(), "chat.completion.chunk") {
+	}
+	start := time.Now()
+	stop()
+	sawShutdown := false
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "server_shutdown") {
+			sawShutdown = true
+		}
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Main: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Main did not return within ten seconds of the stop signal")
+	}
+	if !sawShutdown {
+		t.Error("the open stream did not get the shutdown event")
+	}
+	t.Logf("stopped with a stream open in %v", time.Since(start).Round(time.Millisecond))
+	if strings.Contains(logs.String(), "sk-main-test") {
+		t.Fatal("the key is in the log")
+	}
+}
