@@ -58,6 +58,8 @@ type Provider struct {
 	Key Secret
 	// KeyEnv names the environment variable the key is read from, for error messages.
 	KeyEnv string
+	// HeaderTimeout is how long the provider may take to start answering (its response headers).
+	HeaderTimeout time.Duration
 }
 
 // Default values.
@@ -78,9 +80,10 @@ func DefaultConfig() Config {
 		FrameAncestors: []string{"'self'"},
 		KeepAlive:      15 * time.Second,
 		Providers: []Provider{{
-			Name:    "aimlapi",
-			BaseURL: DefaultAIMLAPIURL,
-			KeyEnv:  "AIMLAPI_API_KEY",
+			Name:          "aimlapi",
+			BaseURL:       DefaultAIMLAPIURL,
+			KeyEnv:        "AIMLAPI_API_KEY",
+			HeaderTimeout: 2 * time.Minute,
 		}},
 	}
 }
@@ -227,6 +230,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("providers[%d]: name %q is used twice", i, p.Name)
 		}
 		seen[p.Name] = true
+		if p.HeaderTimeout <= 0 {
+			return fmt.Errorf("provider %s: header timeout must be positive", p.Name)
+		}
 		if _, err := parseBaseURL(p.BaseURL); err != nil {
 			return fmt.Errorf("provider %s: base URL: %w", p.Name, err)
 		}

@@ -266,3 +266,15 @@ func TestRetryAfterFromUpstream(t *testing.T) {
 		t.Fatalf("429: status %d Retry-After %q, want the upstream's 1", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 }
+
+func TestUpstreamTimeout(t *testing.T) {
+	fake := fakeupstream.New()
+	fake.Key = canary
+	fake.SlowDelay = 2 * time.Second
+	e := mustRunWith(t, func(c *Config) { c.Providers[0].HeaderTimeout = 200 * time.Millisecond }, fake)
+	e.fake = fake
+	resp, body := e.do(t, "POST", "/api/v1/chat/completions", chatBody("fake:slow", ""), nil)
+	if msg, code := errorMessage(t, body); resp.StatusCode != 504 || code != "upstream_timeout" || !strings.Contains(msg, "try again") {
+		t.Fatalf("slow upstream: %d %s %q", resp.StatusCode, code, msg)
+	}
+}

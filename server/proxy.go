@@ -61,7 +61,7 @@ func newUpstream(p Provider, s *Server) (*upstream, error) {
 		MaxIdleConnsPerHost:   32,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 120 * time.Second, // slow reasoning models take long to start
+		ResponseHeaderTimeout: p.HeaderTimeout, // slow reasoning models take long to start
 	}
 	u.proxy = &httputil.ReverseProxy{
 		Transport:  transport,
@@ -73,6 +73,13 @@ func newUpstream(p Provider, s *Server) (*upstream, error) {
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 				return // the browser went away (Stop); nothing to answer
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
+				s.writeError(w, r, &Error{Status: http.StatusGatewayTimeout, Type: "upstream_error", Code: "upstream_timeout",
+					Message: fmt.Sprintf("Provider %s did not start answering in time. The model may be overloaded or still loading: try again in a moment, or pick another model.", u.name),
+					Err:     err})
+				return
 			}
 			s.writeError(w, r, &Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_unreachable",
 				Message: fmt.Sprintf("Could not reach provider %s (%s). Check the server's network and the provider's base URL, then try again.", u.name, u.base.Redacted()),
