@@ -278,3 +278,27 @@ func TestUpstreamTimeout(t *testing.T) {
 		t.Fatalf("slow upstream: %d %s %q", resp.StatusCode, code, msg)
 	}
 }
+
+// TestUpstreamResponseHeadersAreFiltered: only an allow-list of upstream headers reaches the
+// browser; cookies and anything that could echo credentials are dropped.
+func TestUpstreamResponseHeadersAreFiltered(t *testing.T) {
+	up := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Set-Cookie", "upstream=1")
+		h.Set("X-Debug-Auth", r.Header.Get("Authorization"))
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("X-Request-Id", "req-1")
+		h.Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}`)
+	})
+	e := mustRunWith(t, func(c *Config) {}, up)
+	resp, _ := e.do(t, "POST", "/api/v1/chat/completions", chatBody("hi", ""), nil)
+	if resp.StatusCode != 200 || resp.Header.Get("X-Request-Id") != "req-1" {
+		t.Fatalf("status %d, headers %v", resp.StatusCode, resp.Header)
+	}
+	for _, h := range []string{"Set-Cookie", "X-Debug-Auth", "Access-Control-Allow-Origin"} {
+		if resp.Header.Get(h) != "" {
+			t.Errorf("upstream header %s reached the browser", h)
+		}
+	}
+}
