@@ -230,8 +230,26 @@ func (f *Field) validateList(v any, path string, out *Violations) {
 		return
 	}
 	for i, item := range list {
+		if scalar(f.Items.Control) {
+			// Long lists of scalars (a file's bytes) are checked without building a path per item.
+			var vs Violations
+			f.Items.validate(item, "", &vs)
+			for _, v := range vs {
+				*out = append(*out, Violation{Path: fmt.Sprintf("%s[%d]", path, i), Rule: v.Rule})
+			}
+			continue
+		}
 		f.Items.validate(item, fmt.Sprintf("%s[%d]", path, i), out)
 	}
+}
+
+// scalar reports whether a control's values hold no nested values.
+func scalar(c Control) bool {
+	switch c {
+	case Slider, Number, Toggle, Select, Text, Textarea, URL, Model:
+		return true
+	}
+	return false
 }
 
 func (f *Field) validateObject(v any, path string, out *Violations) {

@@ -9,6 +9,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"playground/app/catalog"
+	"playground/app/form"
 	"playground/app/schema"
 )
 
@@ -20,6 +21,11 @@ type playground struct {
 	app.Compo
 
 	deps Deps
+	// page is the context of the page component itself. go-app drops what an event handler's context
+	// dispatches once the element that fired the event is gone (the Run button is redrawn as Stop, a
+	// control is redrawn for another model), so work that finishes later dispatches through this one.
+	page    app.Context
+	hasPage bool
 
 	models    []catalog.Model
 	modelsErr string
@@ -29,10 +35,16 @@ type playground struct {
 	form        *catalog.Form
 	formErr     string
 	values      schema.Values
-	drafts      map[string]string // typed text that is not a valid value yet
-	inputErrs   map[string]string // per-field broken rule
-	aside       schema.Values     // values the current model has no parameter for
+	drafts      map[string]string           // typed text that is not a valid value yet
+	inputErrs   map[string]string           // per-field broken rule
+	aside       schema.Values               // values the current model has no parameter for
+	choiceSel   map[string]int              // the alternative picked for a choice, by key
+	choiceAside map[string]map[string]aside // by key, then alternative label: what it held when left
+	fileNames   map[string]string           // the name of the file picked into a data-URL field, by key
+	memos       map[string]memoEntry        // what is derived from large values, see memo.go
+	helps       map[string]string           // rendered help, by markdown source
 	showRequest bool
+	lastBody    builtBody // the last request body built, see requestBody
 
 	system  string
 	prompt  string
@@ -43,7 +55,21 @@ type playground struct {
 }
 
 func newPlayground(d Deps) *playground {
-	return &playground{deps: d, values: schema.Values{}, drafts: map[string]string{}, inputErrs: map[string]string{}, aside: schema.Values{}}
+	return &playground{deps: d, values: schema.Values{}, drafts: map[string]string{}, inputErrs: map[string]string{}, aside: schema.Values{},
+		choiceSel: map[string]int{}, choiceAside: map[string]map[string]aside{}, fileNames: map[string]string{}}
+}
+
+// OnMount keeps the page's own context for dispatches that outlive the element that started them.
+func (p *playground) OnMount(ctx app.Context) {
+	p.page, p.hasPage = ctx, true
+}
+
+// pageCtx returns the page's context, or ctx before the page is mounted.
+func (p *playground) pageCtx(ctx app.Context) app.Context {
+	if p.hasPage {
+		return p.page
+	}
+	return ctx
 }
 
 // OnNav loads the model list and selects the model the URL names (?model=<id>).
@@ -103,6 +129,7 @@ func (p *playground) find(id string) *catalog.Model {
 // may be one the picker does not list (deprecated) but the server still serves; one it does not
 // serve at all is reported and another model is shown.
 func (p *playground) loadForm(ctx app.Context, id string, fromLink bool) {
+	ctx = p.pageCtx(ctx)
 	backend := p.deps.Backend
 	ctx.Async(func() {
 		form, err := backend.Form(ctx, id)
@@ -160,11 +187,25 @@ func (p *playground) carryValues() {
 	for _, name := range aside {
 		p.aside[name] = all[name]
 	}
-	for name := range p.inputErrs {
-		if p.field(name) == nil {
-			delete(p.inputErrs, name)
+	// Parse errors of fields the new model lacks are dropped (their drafts stay, for a switch back);
+	// the alternatives picked are chosen again from the values, since the new model's unions may list
+	// other alternatives.
+	for key := range p.inputErrs {
+		if p.topField(key) == nil {
+			delete(p.inputErrs, key)
 		}
 	}
+	p.choiceSel = map[string]int{}
+}
+
+// topField returns the top-level field a form key lies in, or nil.
+func (p *playground) topField(key string) *schema.Field {
+	for i := range p.form.Fields {
+		if form.Under(key, p.form.Fields[i].Name) {
+			return &p.form.Fields[i]
+		}
+	}
+	return nil
 }
 
 func (p *playground) field(name string) *schema.Field {

@@ -13,6 +13,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"playground/app/chat"
+	"playground/app/form"
 	"playground/app/markdown"
 	"playground/app/schema"
 )
@@ -49,9 +50,12 @@ func (p *playground) renderRunArea() app.UI {
 					Istreaming: t.streaming, Istopped: t.stopped, Ierr: t.err, Iinfo: t.info}
 			}),
 		),
-		app.If(p.runErr != "", func() app.UI {
-			return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(p.runErr)
-		}),
+		// A fixed slot: an error appearing before the composer must not shift (and so redraw) it.
+		app.Div().Class("run-error").Body(
+			app.If(p.runErr != "", func() app.UI {
+				return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(p.runErr)
+			}),
+		),
 		app.Div().Class("composer").Body(
 			app.Label().Class("sr-only").For("prompt").Text("Message"),
 			app.Textarea().ID("prompt").DataSet("testid", "prompt").Rows(3).
@@ -138,11 +142,43 @@ func (p *playground) requestBody(prompt string) ([]byte, error) {
 	if errs := p.formErrors(); len(errs) > 0 {
 		return nil, fmt.Errorf("fix the parameters first: %s", strings.Join(errs, "; "))
 	}
-	body, vs := schema.Body(p.form.Fields, p.form.Model.ID, p.messagesJSON(prompt), p.values)
+	msgs := p.messagesJSON(prompt)
+	if c := &p.lastBody; c.body != nil && c.model == p.form.Model.ID && bytes.Equal(c.msgs, msgs) && sameValues(c.values, p.values) {
+		return c.body, nil // the preview is drawn on every update: a large file is not validated each time
+	}
+	body, vs := schema.Body(p.form.Fields, p.form.Model.ID, msgs, p.values)
 	if len(vs) > 0 {
 		return nil, fmt.Errorf("the request is not valid: %w", vs)
 	}
+	values := make(schema.Values, len(p.values))
+	for k, v := range p.values {
+		values[k] = v
+	}
+	p.lastBody = builtBody{model: p.form.Model.ID, msgs: msgs, values: values, body: body}
 	return body, nil
+}
+
+// builtBody is the last request body built and what it was built from.
+type builtBody struct {
+	model   string
+	msgs    []byte
+	values  schema.Values
+	body    []byte
+	preview string // its text in the request preview, once drawn
+}
+
+// sameValues reports whether two sets of form values hold the same value slices (see memo.go).
+func sameValues(a, b schema.Values) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		w, ok := b[k]
+		if !ok || len(v) != len(w) || (len(v) > 0 && &v[0] != &w[0]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *playground) renderRequest() app.UI {
@@ -158,9 +194,10 @@ func (p *playground) renderRequest() app.UI {
 	if err != nil {
 		text = "Cannot build the request: " + err.Error()
 	} else {
-		var buf bytes.Buffer
-		_ = json.Indent(&buf, body, "", "  ")
-		text = buf.String()
+		if p.lastBody.preview == "" || !bytes.Equal(body, p.lastBody.body) {
+			p.lastBody.preview = form.Preview(body)
+		}
+		text = p.lastBody.preview
 	}
 	return app.Div().Class("request").DataSet("testid", "request").Body(
 		app.P().Class("muted").Text(fmt.Sprintf("%s /api%s — the server forwards it to provider %s with its API key.",
@@ -202,6 +239,7 @@ func (p *playground) run(ctx app.Context) {
 	p.cancel = cancel
 	client := p.deps.Chat
 	requested := p.form.Model.ID
+	ctx = p.pageCtx(ctx) // the Run button that was clicked is redrawn as Stop
 	ctx.Async(func() {
 		// Updates closer than renderEvery are drawn together; the last of them is drawn by a timer,
 		// so text that arrives just before the stream stalls is not held back until it ends.

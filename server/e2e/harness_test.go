@@ -201,8 +201,9 @@ func (e *env) browserChatCookies() []string {
 }
 
 // newEnv starts a fake upstream and a playground server in front of it. withKey gives the server a
-// unique canary key (which the fake upstream then requires).
-func newEnv(t *testing.T, withKey bool) *env {
+// unique canary key (which the fake upstream then requires); configure, if any, adjust the server's
+// configuration before it starts.
+func newEnv(t *testing.T, withKey bool, configure ...func(*server.Config)) *env {
 	t.Helper()
 	requireWeb(t)
 	e := &env{Fake: fakeupstream.New(), Logs: &syncbuf.Buffer{}, Wire: &syncbuf.Buffer{}}
@@ -218,6 +219,9 @@ func newEnv(t *testing.T, withKey bool) *env {
 	cfg.WebDir = webDir
 	cfg.Providers[0].BaseURL = fake.URL + "/v1"
 	cfg.Providers[0].Key = server.Secret(e.Canary)
+	for _, c := range configure {
+		c(&cfg)
+	}
 	logger := slog.New(slog.NewTextHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := server.New(cfg, logger)
 	if err != nil {

@@ -1,0 +1,446 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"playground/app/form"
+	"playground/app/schema"
+)
+
+// Picked files are bounded: the server takes request bodies up to 32 MB, a data URL takes 4/3 of
+// the file, and a file object's bytes are JSON numbers (about 3.6 bytes each) that the browser must
+// build and check, which takes about a second per megabyte.
+const (
+	maxDataURLBytes = 8 << 20
+	maxBufferBytes  = 2 << 20
+)
+
+// aside is what one union alternative held when the user switched to another: its value and the
+// drafts and parse errors typed into it, restored when the user switches back.
+type aside struct {
+	v      json.RawMessage
+	drafts map[string]string
+	errs   map[string]string
+}
+
+// multiSelect reports whether a Tags field is a set of allowed values, drawn as checkboxes.
+func multiSelect(f schema.Field) bool {
+	return f.Control == schema.Tags && f.Items != nil && f.Items.Control == schema.Select && len(f.Items.Enum) > 0
+}
+
+// objectBody draws an object's sub-form: one row per sub-field, each with its own control and its
+// own "not sent" state (a sub-field absent from the object).
+func (p *playground) objectBody(n node) app.UI {
+	rows := make([]app.UI, 0, len(n.f.Fields))
+	for _, sf := range n.f.Fields {
+		rows = append(rows, p.row(n.child(sf, form.K(sf.Name))))
+	}
+	return app.Div().Class("param-sub").DataSet("testid", n.testid()).Body(rows...)
+}
+
+// altOf is the alternative a choice node shows: the one the user picked, else the one its value
+// belongs to.
+func (p *playground) altOf(n node, v json.RawMessage) int {
+	if j, ok := p.choiceSel[n.key]; ok && j >= 0 && j < len(n.f.Choices) {
+		return j
+	}
+	return form.WhichChoice(n.f, v)
+}
+
+// choice draws a union: a select of the alternatives, then the chosen alternative's control.
+func (p *playground) choice(n node) app.UI {
+	f := n.f
+	sel := -1
+	if n.hasValue() {
+		sel = p.altOf(n, n.v)
+	}
+	blank := "— not sent —"
+	switch {
+	case n.isNull():
+		blank = "— null —"
+	case !n.removable():
+		blank = "— choose —"
+	}
+	picker := app.Select().ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)+": kind").
+		OnChange(func(ctx app.Context, e app.Event) { p.pickChoice(n, ctx.JSSrc().Get("value").String()) }, p.scope(n)).Body(
+		app.If(sel < 0 || n.removable(), func() app.UI { return app.Option().Value("").Text(blank).Selected(sel < 0) }),
+		app.Range(f.Choices).Slice(func(i int) app.UI {
+			return app.Option().Value(strconv.Itoa(i)).Text(f.Choices[i].Label).Selected(i == sel)
+		}),
+	)
+	if sel < 0 {
+		return app.Div().Class("choice").Body(picker)
+	}
+	alt := n
+	alt.f = f.Choices[sel]
+	alt.variant += "/" + n.key + "=" + strconv.Itoa(sel)
+	alt.suffix = "-value" // the select has the node's id and test id; sub-fields have their own keys
+	var body app.UI
+	switch alt.f.Control {
+	case schema.Object:
+		body = p.objectBody(alt)
+	case schema.Choice, schema.List:
+		body = app.Div().Class("param-sub").Body(p.control(alt))
+	default:
+		alt.f.Label = f.Label
+		body = app.Div().Class("choice-value").Body(p.control(alt))
+	}
+	return app.Div().Class("choice").Body(
+		picker,
+		app.If(alt.f.Help != "" && alt.f.Help != f.Help, func() app.UI {
+			return app.Div().Class("choice-help muted").Body(app.Raw(p.helpHTML(alt.f.Help)))
+		}),
+		body,
+	)
+}
+
+// pickChoice switches a choice to alternative val ("" for not sent), keeping the value (and the
+// drafts) of the alternative it leaves aside, and restoring those of the one it returns to.
+func (p *playground) pickChoice(n node, val string) {
+	cur := p.valueAt(n)
+	if cur != nil && !form.IsNull(cur) {
+		from := n.f.Choices[p.altOf(n, cur)]
+		a := aside{v: cur, drafts: map[string]string{}, errs: map[string]string{}}
+		for k, d := range p.drafts {
+			if form.Under(k, n.key) {
+				a.drafts[k] = d
+			}
+		}
+		for k, e := range p.inputErrs {
+			if form.Under(k, n.key) {
+				a.errs[k] = e
+			}
+		}
+		if p.choiceAside[n.key] == nil {
+			p.choiceAside[n.key] = map[string]aside{}
+		}
+		p.choiceAside[n.key][from.Label] = a
+	}
+	if val == "" {
+		p.removeAt(n)
+		return
+	}
+	j, err := strconv.Atoi(val)
+	if err != nil || j < 0 || j >= len(n.f.Choices) {
+		return
+	}
+	alt := n.f.Choices[j]
+	p.forget(n.key)
+	v := form.Sample(alt)
+	if a, ok := p.choiceAside[n.key][alt.Label]; ok {
+		v = a.v
+		for k, d := range a.drafts {
+			p.drafts[k] = d
+		}
+		for k, e := range a.errs {
+			p.inputErrs[k] = e
+		}
+	}
+	p.put(n, v)
+	p.choiceSel[n.key] = j
+}
+
+// list draws a list of structured items: one sub-form per item with move and remove buttons, and a
+// button that adds an item. MinItems and MaxItems disable the buttons that would break them.
+func (p *playground) list(n node) app.UI {
+	f := n.f
+	var items []json.RawMessage
+	if n.hasValue() {
+		items = form.Elements(n.v)
+	}
+	il := form.ItemLabel(f)
+	full := f.MaxItems != nil && len(items) >= *f.MaxItems
+	least := f.MinItems != nil && len(items) <= *f.MinItems
+	rows := make([]app.UI, len(items))
+	for i := range items {
+		rows[i] = p.listItem(n, i, len(items), il, least)
+	}
+	addLabel := "Add " + il
+	tip := addLabel
+	if full {
+		tip = fmt.Sprintf("At most %d", *f.MaxItems)
+	}
+	return app.Div().Class("param-list").DataSet("testid", n.testid()).Body(
+		app.Div().Class("list-items").Body(rows...),
+		app.Button().Class("btn btn-small list-add").DataSet("testid", n.testid()+"-add").Text(addLabel).
+			Aria("label", addLabel+" to "+n.key).Disabled(full || f.Items == nil || n.f.Items.Control == schema.ReadOnly).
+			Title("%s", tip).
+			OnClick(func(ctx app.Context, e app.Event) { p.addItem(n) }, p.scope(n, "add")),
+	)
+}
+
+func (p *playground) listItem(n node, i, count int, il string, least bool) app.UI {
+	item := n.child(*n.f.Items, form.I(i))
+	title := capitalize(il) + " " + strconv.Itoa(i+1)
+	if strings.EqualFold(item.f.Label, "item") || item.f.Label == "" {
+		item.f.Label = capitalize(il)
+	}
+	var body app.UI
+	if item.f.Control == schema.Object {
+		body = p.objectBody(item)
+	} else {
+		body = p.control(item)
+	}
+	problems := issuesUnder(item.rs, item.key)
+	return app.FieldSet().Class("list-item").DataSet("param", item.key).Body(
+		app.Legend().Class("param-legend").Text(title),
+		app.Div().Class("param-head list-item-head").Body(
+			app.Button().Class("btn btn-tiny").Text("↑").DataSet("testid", item.testid()+"-up").
+				Aria("label", "Move "+title+" up").Title("Move up").Disabled(i == 0).
+				OnClick(func(ctx app.Context, e app.Event) { p.moveItem(n, i, i-1) }, p.scope(item, "up")),
+			app.Button().Class("btn btn-tiny").Text("↓").DataSet("testid", item.testid()+"-down").
+				Aria("label", "Move "+title+" down").Title("Move down").Disabled(i == count-1).
+				OnClick(func(ctx app.Context, e app.Event) { p.moveItem(n, i, i+1) }, p.scope(item, "down")),
+			app.Button().Class("btn btn-tiny").Text("remove").DataSet("testid", item.testid()+"-remove").
+				Aria("label", "Remove "+title).Title("Remove").Disabled(least).
+				OnClick(func(ctx app.Context, e app.Event) { p.removeItem(n, i) }, p.scope(item, "remove")),
+		),
+		body,
+		problems,
+	)
+}
+
+func capitalize(s string) string {
+	r := []rune(s)
+	if len(r) > 0 {
+		r[0] = unicode.ToUpper(r[0])
+	}
+	return string(r)
+}
+
+// addItem appends a fresh item (from Sample) to a list; a list not sent yet starts with its
+// minimum number of items, or one.
+func (p *playground) addItem(n node) {
+	cur := p.valueAt(n)
+	if form.Elements(cur) == nil { // not sent, null, or not a list
+		base := form.Sample(n.f)
+		if len(form.Elements(base)) == 0 && n.f.Items != nil {
+			base = json.RawMessage("[" + string(form.Sample(*n.f.Items)) + "]")
+		}
+		p.forget(n.key)
+		p.put(n, base)
+		return
+	}
+	next, err := form.Set(cur, []form.Step{form.I(len(form.Elements(cur)))}, form.Sample(*n.f.Items))
+	if err != nil {
+		return
+	}
+	p.put(n, next)
+}
+
+func (p *playground) removeItem(n node, i int) {
+	cur := p.valueAt(n)
+	if i >= len(form.Elements(cur)) {
+		return
+	}
+	p.put(n, form.Delete(cur, []form.Step{form.I(i)}))
+	p.reindex(n.key, func(k int) (int, bool) {
+		switch {
+		case k == i:
+			return 0, false
+		case k > i:
+			return k - 1, true
+		}
+		return k, true
+	})
+}
+
+func (p *playground) moveItem(n node, i, j int) {
+	next, err := form.Move(p.valueAt(n), i, j)
+	if err != nil {
+		return
+	}
+	p.put(n, next)
+	p.reindex(n.key, func(k int) (int, bool) {
+		switch {
+		case k == i:
+			return j, true
+		case i < j && k > i && k <= j:
+			return k - 1, true
+		case j < i && k >= j && k < i:
+			return k + 1, true
+		}
+		return k, true
+	})
+}
+
+// reindex moves the per-key state of a list's items after they were rearranged.
+func (p *playground) reindex(list string, move func(int) (int, bool)) {
+	form.Reindex(p.drafts, list, move)
+	form.Reindex(p.inputErrs, list, move)
+	form.Reindex(p.fileNames, list, move)
+	form.Reindex(p.choiceSel, list, move)
+	form.Reindex(p.choiceAside, list, move)
+}
+
+// checkboxes draws a multi-select: one checkbox per allowed value. Unchecking all of them makes the
+// field not sent.
+func (p *playground) checkboxes(n node) app.UI {
+	enum := n.f.Items.Enum
+	return app.Div().Class("checks").DataSet("testid", n.testid()).Body(
+		app.Range(enum).Slice(func(i int) app.UI {
+			text := enumText(enum[i])
+			return app.Label().Class("check").Body(
+				app.Input().Type("checkbox").DataSet("testid", n.testid()+"-"+text).
+					Checked(n.hasValue() && form.HasMember(n.v, enum[i])).
+					OnChange(func(ctx app.Context, e app.Event) {
+						next := form.SetMember(p.valueAt(n), enum, i, ctx.JSSrc().Get("checked").Bool())
+						switch {
+						case next != nil:
+							p.setValue(n, next)
+						case n.removable():
+							p.removeAt(n)
+						default:
+							p.setValue(n, json.RawMessage("[]"))
+						}
+					}, p.scope(n, i)),
+				app.Text(text),
+			)
+		}),
+	)
+}
+
+// jsonEditor draws a JSON text box that checks the text as it is typed: while it is not valid JSON
+// the error (with its line and column) is shown, the last valid value stays the one sent, and Run is
+// blocked. Format pretty-prints it.
+func (p *playground) jsonEditor(n node) app.UI {
+	text := p.text(n)
+	lines := strings.Count(text, "\n") + 2
+	lines = max(3, min(lines, 16))
+	kind := "any JSON value"
+	if n.f.Type != "" {
+		kind = "a JSON " + n.f.Type
+	}
+	return app.Div().Class("json-box").Body(
+		app.Textarea().ID("%s", n.id()).Class("json-editor").DataSet("testid", n.testid()).Aria("label", ariaLabel(n)+" (JSON)").
+			Rows(lines).Spellcheck(false).Placeholder("%s", placeholder(n.f)+" — "+kind).Text(text).
+			OnInput(p.onText(n), p.scope(n)),
+		app.Div().Class("json-actions").Body(
+			app.Button().Class("btn btn-tiny").Text("Format").DataSet("testid", n.testid()+"-format").
+				Aria("label", "Format the JSON of "+n.key).Disabled(text == "").
+				OnClick(func(ctx app.Context, e app.Event) { p.formatJSON(n) }, p.scope(n, "format")),
+			app.Span().Class("muted").Text(kind),
+		),
+	)
+}
+
+func (p *playground) formatJSON(n node) {
+	text, typing := p.drafts[n.key]
+	if !typing {
+		text = form.Display(n.f, p.valueAt(n))
+	}
+	v, msg := form.ParseJSON(text)
+	if msg != "" || v == nil {
+		return
+	}
+	delete(p.inputErrs, n.key)
+	p.drafts[n.key] = form.Indent(v)
+	p.put(n, v)
+}
+
+// fileBox draws a file field: a file picker; the content is sent as a data URL (a string field) or
+// as a file object (buffer, mimetype, originalname, size, encoding, fieldname).
+func (p *playground) fileBox(n node) app.UI {
+	return app.Div().Class("file-box").Body(
+		p.filePicker(n, "Choose file…", true, func(ctx app.Context, name, mime string, data []byte) {
+			if n.f.Type == "string" {
+				p.setValue(n, jsonString(form.DataURL(mime, data)))
+				p.fileNames[n.key] = name
+				return
+			}
+			p.setValue(n, form.FileObject(n.f, name, mime, data))
+		}),
+		p.fileInfo(n),
+	)
+}
+
+// filePicker is a file input (visually hidden, keyboard-focusable) behind a label styled as a
+// button. The picked file is read in the browser and handed to onFile.
+func (p *playground) filePicker(n node, label string, main bool, onFile func(ctx app.Context, name, mime string, data []byte)) app.UI {
+	id, testid := n.id(), n.testid()
+	if !main {
+		id, testid = id+"-file", testid+"-file"
+	}
+	return app.Span().Class("file-pick").Body(
+		app.Input().Type("file").Class("file-input").ID("%s", id).DataSet("testid", testid).
+			Aria("label", label+" for "+ariaLabel(n)).
+			OnChange(func(ctx app.Context, e app.Event) {
+				files := ctx.JSSrc().Get("files")
+				if files.IsUndefined() || files.IsNull() || files.Length() == 0 {
+					return
+				}
+				file := files.Index(0)
+				name, mime, size := file.Get("name").String(), file.Get("type").String(), file.Get("size").Int()
+				limit := maxDataURLBytes
+				if n.f.Control == schema.File && n.f.Type != "string" {
+					limit = maxBufferBytes
+				}
+				if size > limit {
+					p.inputErrs[n.key] = fmt.Sprintf("%s is %s; the playground sends files of up to %s here", name,
+						form.FormatSize(int64(size)), form.FormatSize(int64(limit)))
+					return
+				}
+				delete(p.inputErrs, n.key)
+				ctx = p.pageCtx(ctx) // the input may be redrawn before the file is read
+				file.Call("arrayBuffer").Then(func(buf app.Value) {
+					arr := app.Window().Get("Uint8Array").New(buf)
+					data := make([]byte, arr.Length())
+					app.CopyBytesToGo(data, arr)
+					ctx.Dispatch(func(ctx app.Context) { onFile(ctx, name, mime, data) })
+				})
+			}, p.scope(n, "file", label)),
+		app.Label().For(id).Class("btn btn-small").Aria("hidden", "true").Text(label),
+	)
+}
+
+// fileInfo shows the picked file's name and size with a button that removes it, or nothing.
+func (p *playground) fileInfo(n node) app.UI {
+	if !n.hasValue() {
+		return nil
+	}
+	type info struct {
+		name string
+		size int64
+		ok   bool
+	}
+	fi := p.memo("file|"+n.key, n.v, func() any {
+		if n.f.Control == schema.URL && !strings.HasPrefix(string(n.v), `"data:`) {
+			return info{}
+		}
+		name, size, ok := form.FileInfo(n.v)
+		return info{name, size, ok}
+	}).(info)
+	if !fi.ok {
+		return nil
+	}
+	name, size := fi.name, fi.size
+	if name == "" {
+		name = p.fileNames[n.key]
+	}
+	if name == "" {
+		name = "file"
+	}
+	return app.Span().Class("file-info").Body(
+		app.Span().DataSet("testid", n.testid()+"-info").Text(name+" · "+form.FormatSize(size)),
+		app.Button().Class("btn btn-tiny").Text("remove").DataSet("testid", n.testid()+"-remove").
+			Aria("label", "Remove the file of "+n.key).
+			OnClick(func(ctx app.Context, e app.Event) {
+				if n.removable() {
+					p.removeAt(n)
+				} else {
+					p.setValue(n, form.Sample(n.f))
+				}
+				for _, id := range []string{n.id(), n.id() + "-file"} {
+					if el := app.Window().GetElementByID(id); !el.IsNull() && !el.IsUndefined() && el.Get("type").String() == "file" {
+						el.Set("value", "")
+					}
+				}
+			}, p.scope(n, "remove-file")),
+	)
+}

@@ -1,0 +1,206 @@
+package ui
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"playground/app/form"
+	"playground/app/schema"
+)
+
+// control draws the input of a node for its control kind.
+func (p *playground) control(n node) app.UI {
+	switch n.f.Control {
+	case schema.Slider:
+		return p.slider(n)
+	case schema.Number:
+		return p.number(n)
+	case schema.Toggle:
+		return p.toggle(n)
+	case schema.Select:
+		return p.selectBox(n)
+	case schema.Text:
+		return app.Input().Type("text").ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
+			Placeholder("%s", placeholder(n.f)).Value(p.text(n)).OnInput(p.onText(n), p.scope(n))
+	case schema.Textarea:
+		return app.Textarea().ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).Rows(3).
+			Placeholder("%s", placeholder(n.f)).Text(p.text(n)).OnInput(p.onText(n), p.scope(n))
+	case schema.Tags:
+		if multiSelect(n.f) {
+			return p.checkboxes(n)
+		}
+		hint := " — one value per line"
+		if n.f.Items != nil && (n.f.Items.Control == schema.Number || n.f.Items.Control == schema.Slider) {
+			hint = " — one number per line"
+		}
+		return app.Textarea().ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).Rows(2).
+			Placeholder("%s", placeholder(n.f)+hint).Text(p.text(n)).OnInput(p.onText(n), p.scope(n))
+	case schema.URL:
+		return p.urlBox(n)
+	case schema.File:
+		return p.fileBox(n)
+	case schema.JSON:
+		return p.jsonEditor(n)
+	case schema.Object:
+		return p.objectBody(n)
+	case schema.Choice:
+		return p.choice(n)
+	case schema.List:
+		return p.list(n)
+	}
+	note := n.f.Note
+	if note == "" {
+		note = "This parameter cannot be edited here; it is not sent."
+	}
+	return app.P().Class("param-readonly muted").ID("%s", n.id()).DataSet("testid", n.testid()).Text(note)
+}
+
+// ariaLabel names a node's input: its label, and for a list item its position.
+func ariaLabel(n node) string {
+	if n.inList {
+		return n.f.Label + " " + strconv.Itoa(n.path[len(n.path)-1].Index+1)
+	}
+	return n.f.Label
+}
+
+// placeholder is what an empty input shows: the default, or that the field is not sent.
+func placeholder(f schema.Field) string {
+	if len(f.Default) > 0 {
+		return "default " + string(f.Default)
+	}
+	return "not sent"
+}
+
+// text is what a typed control shows: the draft being typed, else the value.
+func (p *playground) text(n node) string {
+	if d, typing := p.drafts[n.key]; typing {
+		return d
+	}
+	if n.hasValue() {
+		return p.memo("text|"+n.key+"|"+string(n.f.Control), n.v, func() any { return form.Display(n.f, n.v) }).(string)
+	}
+	return ""
+}
+
+func (p *playground) onText(n node) app.EventHandler {
+	return func(ctx app.Context, e app.Event) { p.setInput(n, ctx.JSSrc().Get("value").String()) }
+}
+
+func (p *playground) slider(n node) app.UI {
+	f := n.f
+	text := p.text(n)
+	pos := text
+	if pos == "" {
+		pos = sliderRest(f)
+	}
+	return app.Div().Class("slider").Body(
+		app.Input().Type("range").ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
+			Min(*f.Min).Max(*f.Max).Step(f.Step).Value(pos).OnInput(p.onText(n), p.scope(n)),
+		app.Input().Type("number").Class("num").DataSet("testid", n.testid()+"-number").Aria("label", ariaLabel(n)+" value").
+			Min(*f.Min).Max(*f.Max).Step(f.Step).Placeholder("%s", placeholder(f)).Value(text).OnInput(p.onText(n), p.scope(n, "number")),
+	)
+}
+
+func (p *playground) number(n node) app.UI {
+	f := n.f
+	in := app.Input().Type("number").Class("num").ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
+		Placeholder("%s", placeholder(f)).Value(p.text(n)).OnInput(p.onText(n), p.scope(n))
+	if f.Min != nil {
+		in = in.Min(*f.Min)
+	}
+	if f.Max != nil {
+		in = in.Max(*f.Max)
+	}
+	if f.Step > 0 {
+		in = in.Step(f.Step)
+	} else {
+		in = in.Attr("step", "any")
+	}
+	return in
+}
+
+func (p *playground) toggle(n node) app.UI {
+	on := n.hasValue() && string(n.v) == "true"
+	return app.Label().Class("toggle").Body(
+		app.Input().Type("checkbox").ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).Checked(on).
+			OnChange(func(ctx app.Context, e app.Event) {
+				p.setValue(n, json.RawMessage(strconv.FormatBool(ctx.JSSrc().Get("checked").Bool())))
+			}, p.scope(n)),
+		app.Span().Class("muted").Text(toggleText(n.hasValue(), on, placeholder(n.f))),
+	)
+}
+
+func (p *playground) selectBox(n node) app.UI {
+	f := n.f
+	blank := !n.hasValue() || n.removable()
+	return app.Select().ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
+		OnChange(func(ctx app.Context, e app.Event) {
+			val := ctx.JSSrc().Get("value").String()
+			if val == "" {
+				p.removeAt(n)
+				return
+			}
+			if i, err := strconv.Atoi(val); err == nil && i >= 0 && i < len(f.Enum) {
+				p.setValue(n, f.Enum[i])
+			}
+		}, p.scope(n)).Body(
+		app.If(blank, func() app.UI {
+			return app.Option().Value("").Text("— " + placeholder(f) + " —").Selected(!n.hasValue())
+		}),
+		app.Range(f.Enum).Slice(func(i int) app.UI {
+			return app.Option().Value(strconv.Itoa(i)).Text(enumText(f.Enum[i])).
+				Selected(n.hasValue() && form.Equal(n.v, f.Enum[i]))
+		}),
+	)
+}
+
+func (p *playground) urlBox(n node) app.UI {
+	in := app.Input().Type("url").ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
+		Placeholder("%s", placeholder(n.f)).Value(p.text(n)).OnInput(p.onText(n), p.scope(n))
+	if !form.AcceptsDataURL(n.f) {
+		return in
+	}
+	return app.Div().Class("url-box").Body(
+		in,
+		p.filePicker(n, "Attach file", false, func(ctx app.Context, name, mime string, data []byte) {
+			p.setValue(n, jsonString(form.DataURL(mime, data)))
+			p.fileNames[n.key] = name
+		}),
+		p.fileInfo(n),
+	)
+}
+
+// sliderRest is where a slider sits while its field is not sent: at the default, else mid-range.
+func sliderRest(f schema.Field) string {
+	var d float64
+	if json.Unmarshal(f.Default, &d) == nil && len(f.Default) > 0 {
+		return string(schema.FormatNumber(d))
+	}
+	return string(schema.FormatNumber((*f.Min + *f.Max) / 2))
+}
+
+func toggleText(hasValue, on bool, placeholder string) string {
+	switch {
+	case !hasValue:
+		return placeholder
+	case on:
+		return "true"
+	default:
+		return "false"
+	}
+}
+
+func enumText(v json.RawMessage) string {
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		return s
+	}
+	return string(v)
+}
+
+func jsonString(s string) json.RawMessage {
+	b, _ := json.Marshal(s)
+	return b
+}
