@@ -63,6 +63,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./app/schema
 	$(GO) test -run='^$$' -fuzz='^FuzzCheckBody$$' -fuzztime=$(FUZZTIME) ./app/schema
 	$(GO) test -run='^$$' -fuzz='^FuzzChatRequest$$' -fuzztime=$(FUZZTIME) ./server
+	$(GO) test -run='^$$' -fuzz='^FuzzParseLiveList$$' -fuzztime=$(FUZZTIME) ./app/catalog
 
 ## chromium: the browser tests need Chromium; install it with apt when we can, else say why not.
 chromium:

@@ -28,14 +28,18 @@ type Config struct {
 	Addr string
 	// WebDir is the directory of static assets served under /web/ (it holds the built app.wasm).
 	WebDir string
+	// ConfigFile, if set, is the YAML file the providers were read from (see ReadConfigFile).
+	ConfigFile string
 	// SchemasDir, if set, is a directory of OpenAPI files (one per model, AI/ML API docs format)
-	// loaded on top of the embedded catalogue.
+	// loaded on top of the first provider's other static sources.
 	SchemasDir string
+	// Refresh is how often providers' live model lists are fetched again.
+	Refresh time.Duration
 	// Version identifies the web app build; empty means "derive it from app.wasm's content".
 	Version string
 	// MaxBodyBytes bounds API request bodies (large enough for base64 images).
 	MaxBodyBytes int64
-	// Providers are the upstream APIs. The embedded catalogue's models belong to the first one.
+	// Providers are the upstream APIs, in the order requests that name no provider try them.
 	Providers []Provider
 	// Limits bound the model calls clients can make.
 	Limits Limits
@@ -58,8 +62,39 @@ type Provider struct {
 	Key Secret
 	// KeyEnv names the environment variable the key is read from, for error messages.
 	KeyEnv string
+	// KeyFile names the file the key was read from, for error messages.
+	KeyFile string
 	// HeaderTimeout is how long the provider may take to start answering (its response headers).
 	HeaderTimeout time.Duration
+	// Catalog says where the provider's models and their request schemas come from.
+	Catalog Sources
+	// Models, when not empty, are the only models offered: path.Match patterns matched against
+	// each model's id and aliases ("meta-llama/*").
+	Models []string
+	// Headers are extra headers sent with every request to the provider (never Authorization,
+	// Host, Cookie or other headers the proxy owns; see Validate).
+	Headers map[string]string
+}
+
+// Sources are a provider's catalogue sources. With a live list, it decides which models the
+// provider offers; the static sources (embedded, schemas) then only give schemas and metadata.
+type Sources struct {
+	// Embedded uses the default catalogue compiled into the server (AI/ML API's text models).
+	Embedded bool
+	// SchemasDir is a directory of per-model OpenAPI files (AI/ML API documentation layout).
+	SchemasDir string
+	// Live fetches GET {base URL}/models in the background, keeping the last good copy.
+	Live bool
+	// LiveQuery is the query string sent with the live request, e.g. "include=all".
+	LiveQuery string
+}
+
+// keySource says where the provider's key comes from, for messages to the operator.
+func (p Provider) keySource() string {
+	if p.KeyFile != "" {
+		return "the key file " + p.KeyFile
+	}
+	return p.KeyEnv
 }
 
 // Default values.
@@ -67,15 +102,18 @@ const (
 	DefaultAddr         = "localhost:8080"
 	DefaultAIMLAPIURL   = "https://api.aimlapi.com/v1"
 	DefaultMaxBodyBytes = 32 << 20
+	DefaultRefresh      = 10 * time.Minute
 )
 
-// DefaultConfig returns the configuration used when nothing is set: the AI/ML API provider without a
-// key, listening on localhost:8080 and serving ./web.
+// DefaultConfig returns the base configuration: the AI/ML API provider without a key and with the
+// embedded catalogue only (ParseConfig adds its live list), listening on localhost:8080 and serving
+// ./web.
 func DefaultConfig() Config {
 	return Config{
 		Addr:           DefaultAddr,
 		WebDir:         "web",
 		MaxBodyBytes:   DefaultMaxBodyBytes,
+		Refresh:        DefaultRefresh,
 		Limits:         DefaultLimits(),
 		FrameAncestors: []string{"'self'"},
 		KeepAlive:      15 * time.Second,
@@ -84,6 +122,7 @@ func DefaultConfig() Config {
 			BaseURL:       DefaultAIMLAPIURL,
 			KeyEnv:        "AIMLAPI_API_KEY",
 			HeaderTimeout: 2 * time.Minute,
+			Catalog:       Sources{Embedded: true},
 		}},
 	}
 }
@@ -94,10 +133,13 @@ func DefaultConfig() Config {
 //	-addr      listen address            (env PLAYGROUND_ADDR, default localhost:8080)
 //	-web       static assets directory   (env PLAYGROUND_WEB, default web)
 //	-schemas   OpenAPI schema directory  (env PLAYGROUND_SCHEMAS)
+//	-config    providers file (YAML)     (env PLAYGROUND_CONFIG)
+//	-refresh   live list refresh period  (env PLAYGROUND_REFRESH, default 10m)
 //
-// The AI/ML API provider reads AIMLAPI_BASE_URL and its key from AIMLAPI_API_KEY, or from the file
-// named by AIMLAPI_API_KEY_FILE. Keys are never accepted as flags, which would show them in process
-// listings.
+// With -config, the providers are read from the file (ReadConfigFile). Without it, the one
+// provider is AI/ML API with the embedded catalogue and its live list; it reads AIMLAPI_BASE_URL
+// and its key from AIMLAPI_API_KEY, or from the file named by AIMLAPI_API_KEY_FILE. Keys are never
+// accepted as flags, which would show them in process listings.
 func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
 	cfg := DefaultConfig()
 	envOr := func(name, def string) string {
@@ -117,6 +159,8 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	perClient := fs.String("streams-per-client", envOr("PLAYGROUND_STREAMS_PER_CLIENT", strconv.Itoa(cfg.Limits.StreamsPerClient)), "model calls one client may have running, 0 for no limit (env PLAYGROUND_STREAMS_PER_CLIENT)")
 	streams := fs.String("streams", envOr("PLAYGROUND_STREAMS", strconv.Itoa(cfg.Limits.Streams)), "model calls running for all clients together, 0 for no limit (env PLAYGROUND_STREAMS)")
 	proxies := fs.String("trusted-proxies", envOr("PLAYGROUND_TRUSTED_PROXIES", ""), "comma-separated networks of reverse proxies whose X-Forwarded-For is believed (env PLAYGROUND_TRUSTED_PROXIES)")
+	fs.StringVar(&cfg.ConfigFile, "config", envOr("PLAYGROUND_CONFIG", ""), "YAML file listing the providers (env PLAYGROUND_CONFIG)")
+	refresh := fs.String("refresh", envOr("PLAYGROUND_REFRESH", cfg.Refresh.String()), "how often live model lists are fetched again (env PLAYGROUND_REFRESH)")
 	ancestors := fs.String("frame-ancestors", envOr("PLAYGROUND_FRAME_ANCESTORS", strings.Join(cfg.FrameAncestors, " ")), "origins that may show the playground in a frame, CSP syntax (env PLAYGROUND_FRAME_ANCESTORS)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -142,11 +186,21 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		return cfg, err
 	}
 	cfg.FrameAncestors = strings.Fields(*ancestors)
+	if cfg.Refresh, err = time.ParseDuration(*refresh); err != nil || cfg.Refresh < time.Second {
+		return cfg, fmt.Errorf("refresh: %q is not a duration of at least 1s (e.g. 10m)", *refresh)
+	}
 	if fs.NArg() > 0 {
-		return cfg, fmt.Errorf("unexpected argument %q (flags are -addr, -web, -schemas)", fs.Arg(0))
+		return cfg, fmt.Errorf("unexpected argument %q (flags are -addr, -web, -schemas, -config…; -h lists them)", fs.Arg(0))
+	}
+	if cfg.ConfigFile != "" {
+		if cfg.Providers, err = ReadConfigFile(cfg.ConfigFile, getenv); err != nil {
+			return cfg, err
+		}
+		return cfg, cfg.Validate()
 	}
 	p := &cfg.Providers[0]
 	p.BaseURL = envOr("AIMLAPI_BASE_URL", p.BaseURL)
+	p.Catalog.Live, p.Catalog.LiveQuery = true, "include=all"
 	key, err := readKey(getenv, "AIMLAPI_API_KEY")
 	if err != nil {
 		return cfg, err
@@ -236,6 +290,22 @@ func (c Config) Validate() error {
 		if _, err := parseBaseURL(p.BaseURL); err != nil {
 			return fmt.Errorf("provider %s: base URL: %w", p.Name, err)
 		}
+		if !p.Catalog.Embedded && !p.Catalog.Live && p.Catalog.SchemasDir == "" && (i > 0 || c.SchemasDir == "") {
+			return fmt.Errorf("provider %s: catalog: no source of models (embedded, schemas or live)", p.Name)
+		}
+		for _, pat := range p.Models {
+			if err := checkPattern(pat); err != nil {
+				return fmt.Errorf("provider %s: models: %w", p.Name, err)
+			}
+		}
+		for name, v := range p.Headers {
+			if err := checkHeader(name, v); err != nil {
+				return fmt.Errorf("provider %s: headers: %w", p.Name, err)
+			}
+		}
+	}
+	if c.Refresh <= 0 {
+		return errors.New("refresh: must be positive")
 	}
 	return nil
 }

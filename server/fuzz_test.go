@@ -43,6 +43,7 @@ func FuzzChatRequest(f *testing.F) {
 		`{"model":"gryphe/mythomax-l2-13b","messages":[{"role":"user","content":"Hello"}],"api_base":"http://evil"}`,
 		`{"model":"gryphe/mythomax-l2-13b","messages":[{"role":"system","content":"x"},{"role":"user","content":[{"type":"text","text":"hi"}]}],"stop":["a"],"frequency_penalty":null}`,
 		`{"model":"nope","messages":[]}`,
+		`{"model":"claude-3-opus-latest","messages":[{"role":"user","content":"Hello"}]}`,
 		`{"model":1}`,
 		`[]`,
 		``,
@@ -95,28 +96,35 @@ func FuzzChatRequest(f *testing.F) {
 			t.Fatal("a cross-site request reached the upstream")
 		}
 		r, fb := forwarded[0], bodies[0]
-		if !bytes.Equal(fb, body) {
+		var head map[string]json.RawMessage
+		if json.Unmarshal(body, &head) != nil {
+			t.Fatalf("forwarded a body that is not a JSON object: %q", body)
+		}
+		var model string
+		_ = json.Unmarshal(head["model"], &model)
+		e, ok := s.Catalog().Lookup(model, "")
+		if !ok {
+			t.Fatalf("forwarded a call for unknown model %q", model)
+		}
+		if model != e.Model.ID {
+			// An alias: the body is forwarded with the model's own id and nothing else changed.
+			head["model"], _ = json.Marshal(e.Model.ID)
+			want, _ := json.Marshal(head)
+			if !bytes.Equal(fb, want) {
+				t.Fatalf("forwarded %q for alias %s, want %q", fb, model, want)
+			}
+		} else if !bytes.Equal(fb, body) {
 			t.Fatalf("forwarded %q, received %q", fb, body)
 		}
 		if r.Header.Get("Authorization") != "Bearer "+canary || r.Header.Get("Cookie") != "" || r.Header.Get("X-Base-Url") != "" {
 			t.Fatalf("forwarded headers %v", r.Header)
-		}
-		var head map[string]json.RawMessage
-		if json.Unmarshal(body, &head) != nil {
-			t.Fatalf("forwarded a body that is not a JSON object: %q", body)
 		}
 		for _, k := range forbiddenFields {
 			if _, ok := head[k]; ok {
 				t.Fatalf("forwarded a body with %s", k)
 			}
 		}
-		var model string
-		_ = json.Unmarshal(head["model"], &model)
-		e, ok := s.catalog.Lookup(model)
-		if !ok {
-			t.Fatalf("forwarded a call for unknown model %q", model)
-		}
-		if vs := schema.CheckBody(e.Operation, body); len(vs) > 0 {
+		if vs := schema.CheckBody(e.Operation, fb); len(vs) > 0 {
 			t.Fatalf("forwarded an invalid body %q: %v", body, vs)
 		}
 	})

@@ -18,16 +18,19 @@ import (
 
 	"playground/app/catalog"
 	"playground/app/chat"
-	"playground/app/schema"
 )
 
 // upstream is a configured provider ready to forward requests.
 type upstream struct {
-	name   string
-	base   *url.URL
-	key    Secret
-	keyEnv string
-	proxy  *httputil.ReverseProxy
+	name      string
+	base      *url.URL
+	key       Secret
+	keyEnv    string
+	keySource string
+	headers   map[string]string
+	proxy     *httputil.ReverseProxy
+	// client fetches the provider's live model list; it never follows redirects.
+	client *http.Client
 }
 
 // copyBuffers lends the proxy the buffers it copies responses through. Model answers arrive as
@@ -52,7 +55,7 @@ func newUpstream(p Provider, s *Server) (*upstream, error) {
 	if err != nil {
 		return nil, fmt.Errorf("provider %s: base URL: %w", p.Name, err)
 	}
-	u := &upstream{name: p.Name, base: base, key: p.Key, keyEnv: p.KeyEnv}
+	u := &upstream{name: p.Name, base: base, key: p.Key, keyEnv: p.KeyEnv, keySource: p.keySource(), headers: p.Headers}
 	transport := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -62,6 +65,11 @@ func newUpstream(p Provider, s *Server) (*upstream, error) {
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: p.HeaderTimeout, // slow reasoning models take long to start
+	}
+	u.client = &http.Client{
+		Transport:     transport,
+		Timeout:       liveFetchTimeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	u.proxy = &httputil.ReverseProxy{
 		Transport:  transport,
@@ -102,6 +110,9 @@ func (u *upstream) rewrite(pr *httputil.ProxyRequest) {
 		if v := in.Get(name); v != "" {
 			out.Header.Set(name, v)
 		}
+	}
+	for name, v := range u.headers { // checked at start-up: never a header set below
+		out.Header.Set(name, v)
 	}
 	out.Header.Set("Content-Type", "application/json")
 	out.Header.Set("Accept-Encoding", "identity") // never let compression buffer a stream
@@ -171,7 +182,7 @@ func (u *upstream) upstreamError(status int, body []byte) *Error {
 	switch {
 	case status == http.StatusUnauthorized:
 		return &Error{Status: http.StatusBadGateway, Type: "upstream_auth_error", Code: "upstream_unauthorized",
-			Message: fmt.Sprintf("Provider %s rejected the server's API key (401). The operator should check %s.", u.name, u.keyEnv)}
+			Message: fmt.Sprintf("Provider %s rejected the server's API key (401). The operator should check %s.", u.name, u.keySource)}
 	case status == http.StatusForbidden:
 		return &Error{Status: http.StatusBadGateway, Type: "upstream_auth_error", Code: "upstream_forbidden",
 			Message: fmt.Sprintf("Provider %s refused the request (403): the account behind the server's key may be out of credits or not allowed to use this model.", u.name)}
@@ -187,8 +198,9 @@ func (u *upstream) upstreamError(status int, body []byte) *Error {
 	}
 }
 
-// handleChat serves POST /api/v1/chat/completions: it admits the call under the client's limits,
-// checks the request against the model's schema and forwards it to the model's provider.
+// handleChat serves POST /api/v1/chat/completions[?provider=NAME]: it admits the call under the
+// client's limits, checks the request against the model's schema and forwards it to the provider
+// named, or else to the first provider (in configuration order) that offers the model.
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	release, lerr := s.limits.acquire(s.limits.clientKey(r))
 	if lerr != nil {
@@ -260,18 +272,53 @@ func (s *Server) readModelRequest(w http.ResponseWriter, r *http.Request, endpoi
 	if raw, ok := head["model"]; !ok || json.Unmarshal(raw, &model) != nil || model == "" {
 		return nil, nil, Errorf(http.StatusBadRequest, "invalid_request_error", "model_required", "model: is required and must be a model id string.")
 	}
-	entry, ok := s.catalog.Lookup(model)
-	if !ok {
-		return nil, nil, Errorf(http.StatusNotFound, "invalid_request_error", "model_not_found",
-			"Model %q is not offered by any configured provider.", model)
+	entry, err := s.route(model, r.URL.Query().Get("provider"))
+	if err != nil {
+		return nil, nil, err
+	}
+	if !entry.Runnable() {
+		kind := entry.Model.Type
+		if kind == "" {
+			kind = entry.Model.Endpoint
+		}
+		return nil, nil, Errorf(http.StatusBadRequest, "invalid_request_error", "model_not_runnable",
+			"Model %s is served as %s, which the playground cannot run yet; pick a chat model.", model, kind)
 	}
 	if entry.Model.Endpoint != endpoint {
 		return nil, nil, Errorf(http.StatusBadRequest, "invalid_request_error", "wrong_endpoint",
 			"Model %s is called on %s, not on %s.", model, entry.Model.Endpoint, endpoint)
 	}
-	if vs := schema.CheckBody(entry.Operation, body); len(vs) > 0 {
+	if vs := checkBody(entry.Operation, body); len(vs) > 0 {
 		return nil, nil, &Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "invalid_parameters",
 			Message: "The request does not match the model's schema: " + vs.Error(), Violations: vs}
 	}
+	if model != entry.Model.ID {
+		// An alias: send the id the provider lists.
+		head["model"], _ = json.Marshal(entry.Model.ID)
+		if body, err = json.Marshal(head); err != nil {
+			return nil, nil, fmt.Errorf("re-encoding the request for %s: %w", entry.Model.ID, err)
+		}
+	}
 	return body, entry, nil
+}
+
+// route picks the catalogue entry that serves a request for model: at the named provider, or at the
+// first provider (in configuration order) that offers it or an alias of it.
+func (s *Server) route(model, provider string) (*catalog.Entry, error) {
+	cat := s.Catalog()
+	if provider != "" && !cat.HasProvider(provider) {
+		return nil, Errorf(http.StatusBadRequest, "invalid_request_error", "unknown_provider",
+			"No provider named %q is configured; the providers are %s.", provider, strings.Join(cat.Providers(), ", "))
+	}
+	entry, ok := cat.Lookup(model, provider)
+	switch {
+	case ok:
+		return entry, nil
+	case provider != "":
+		return nil, Errorf(http.StatusBadRequest, "invalid_request_error", "model_not_at_provider",
+			"Provider %s does not offer model %q. Pick another provider for it, or leave the provider out to use the first one that offers it.", provider, model)
+	default:
+		return nil, Errorf(http.StatusNotFound, "invalid_request_error", "model_not_found",
+			"Model %q is not offered by any configured provider.", model)
+	}
 }

@@ -2,41 +2,49 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"playground/app/catalog"
 	"playground/app/catalog/embedded"
+	"playground/app/schema"
 	"playground/app/ui"
 )
 
-// Server serves the playground. Create it with New; it is an http.Handler.
+// Server serves the playground. Create it with New; it is an http.Handler. Close stops its
+// background work.
 type Server struct {
 	cfg       Config
 	log       *slog.Logger
-	catalog   *catalog.Catalog
 	upstreams map[string]*upstream
+	providers []*provider
+	generic   map[string]*schema.Operation
+	view      atomic.Pointer[catalogView]
+	rebuildMu sync.Mutex
 	assets    *assets
-	modelList []byte // GET /api/models body, built once
-	listETag  string
 	handler   http.Handler
 	limits    *limiter
 	// shutdown is cancelled by EndStreams, ending every model call in flight.
 	shutdown   context.Context
 	endStreams context.CancelFunc
+	// refreshCtx is cancelled by Close (and EndStreams), stopping the live list refreshers.
+	refreshCtx  context.Context
+	stopRefresh context.CancelFunc
+	refreshers  sync.WaitGroup
 }
 
-// New builds a Server from cfg: it loads the embedded catalogue and the schema directory, prepares
-// the providers and the web assets, and registers the web app's routes.
+// New builds a Server from cfg: it loads each provider's static catalogue (embedded, schema
+// directories), fetches the live model lists (waiting at most ten seconds; a provider that does not
+// answer keeps its static catalogue, or none, until a later refresh succeeds), starts refreshing
+// them in the background every cfg.Refresh, prepares the web assets and registers the web app's
+// routes. Call Close to stop the refreshers.
 func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
@@ -46,49 +54,27 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log, upstreams: map[string]*upstream{}, limits: newLimiter(cfg.Limits)}
 	s.shutdown, s.endStreams = context.WithCancel(context.Background())
-	defaultProvider := cfg.Providers[0].Name
-	cat, err := catalog.LoadDefault(embedded.FS, defaultProvider)
-	if err != nil {
-		return nil, fmt.Errorf("loading embedded catalogue: %w", err)
+	s.refreshCtx, s.stopRefresh = context.WithCancel(context.Background())
+	var err error
+	if s.generic, err = catalog.LoadGeneric(embedded.FS); err != nil {
+		return nil, fmt.Errorf("loading generic schemas: %w", err)
 	}
-	if cfg.SchemasDir != "" {
-		rep, err := catalog.LoadDir(cat, os.DirFS(cfg.SchemasDir), ".", defaultProvider)
-		if err != nil {
-			return nil, fmt.Errorf("schemas %s: %w", cfg.SchemasDir, err)
-		}
-		log.Info("loaded schema directory", "dir", cfg.SchemasDir, "files", rep.Files, "models", rep.Models, "skipped", len(rep.Skipped))
-		for _, sk := range rep.Skipped {
-			log.Debug("schema file skipped", "reason", sk)
-		}
+	if err := s.loadProviders(); err != nil {
+		return nil, err
 	}
-	s.catalog = cat
-	for _, p := range cfg.Providers {
-		up, err := newUpstream(p, s)
-		if err != nil {
-			return nil, err
-		}
-		s.upstreams[p.Name] = up
-		if p.Key == "" {
-			log.Warn("provider has no API key: runs will answer with an error until it is set", "provider", p.Name, "env", p.KeyEnv)
-		}
+	if err := s.startRefresh(); err != nil {
+		s.Close()
+		return nil, err
 	}
-	s.modelList, err = json.Marshal(struct {
-		Models []catalog.Model `json:"models"`
-	}{cat.Models()})
-	if err != nil {
-		return nil, fmt.Errorf("encoding model list: %w", err)
-	}
-	sum := sha256.Sum256(s.modelList)
-	s.listETag = `"` + hex.EncodeToString(sum[:8]) + `"`
-
 	if s.assets, err = loadAssets(cfg.WebDir, log); err != nil {
+		s.Close()
 		return nil, err
 	}
 	version := cfg.Version
 	if version == "" {
 		version = s.assets.version
 	}
-	ui.Register(ui.Deps{Backend: localBackend{cat}})
+	ui.Register(ui.Deps{Backend: localBackend{s.Catalog}})
 	page := &app.Handler{
 		Name:            "Playground",
 		ShortName:       "Playground",
@@ -128,7 +114,7 @@ func (s *Server) routes(page http.Handler) http.Handler {
 	mux.HandleFunc("GET /app.wasm", http.NotFound)
 	mux.HandleFunc("GET /goapp.wasm", http.NotFound)
 	mux.Handle("/", onlyGet(page))
-	return s.logRequests(securityHeaders(mux, s.cfg.FrameAncestors))
+	return s.logRequests(securityHeaders(s.guardRequests(mux), s.cfg.FrameAncestors))
 }
 
 // crossOrigin wraps a handler in Go's CSRF protection, answering refusals in the JSON error shape.
@@ -142,53 +128,16 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 }
 
 // EndStreams ends every model call in flight: event streams get a final error event saying the
-// server is shutting down, and the upstream requests are cancelled. Register it with
-// http.Server.RegisterOnShutdown so that Shutdown does not wait on streams that never go idle.
-func (s *Server) EndStreams() { s.endStreams() }
+// server is shutting down, and the upstream requests are cancelled. It also stops the live list
+// refreshers. Register it with http.Server.RegisterOnShutdown so that Shutdown does not wait on
+// streams that never go idle.
+func (s *Server) EndStreams() {
+	s.endStreams()
+	s.stopRefresh()
+}
 
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
-
-// Catalog returns the server's model catalogue.
-func (s *Server) Catalog() *catalog.Catalog { return s.catalog }
-
-func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("ETag", s.listETag)
-	w.Header().Set("Cache-Control", "no-cache")
-	if r.Header.Get("If-None-Match") == s.listETag {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(s.modelList)
-}
-
-func (s *Server) handleForm(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	e, ok := s.catalog.Lookup(id)
-	if !ok {
-		s.writeError(w, r, Errorf(http.StatusNotFound, "invalid_request_error", "model_not_found", "Model %q is not in the catalogue.", id))
-		return
-	}
-	w.Header().Set("Cache-Control", "no-cache")
-	if err := writeJSON(w, e.Form()); err != nil {
-		s.log.Error("writing form", "model", id, "err", err)
-	}
-}
-
-// localBackend serves the web app's data from the in-process catalogue while the server prerenders
-// pages.
-type localBackend struct{ cat *catalog.Catalog }
-
-func (b localBackend) Models(context.Context) ([]catalog.Model, error) { return b.cat.Models(), nil }
-
-func (b localBackend) Form(_ context.Context, id string) (catalog.Form, error) {
-	e, ok := b.cat.Lookup(id)
-	if !ok {
-		return catalog.Form{}, fmt.Errorf("model %q is not in the catalogue", id)
-	}
-	return e.Form(), nil
-}
 
 // webResolver tells go-app that static resources live under /web/ on this origin; the server serves
 // them itself (see assets).

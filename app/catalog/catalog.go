@@ -1,9 +1,10 @@
 // Package catalog is the playground's model catalogue: which models exist, who makes them, which
-// provider serves them and which request schema describes each one's API.
+// providers serve them and which request schema describes each one's API.
 //
-// The types here are shared by the server (which builds the catalogue from the embedded default and
-// from directories of OpenAPI files) and the browser (which receives the compact list and one model's
-// form at a time as JSON). The package is pure Go with no go-app import.
+// The types here are shared by the server (which builds the catalogue from the embedded default,
+// directories of OpenAPI files and each provider's live model list) and the browser (which receives
+// the compact list and one model's form at a time as JSON). The package is pure Go with no go-app
+// or net/http import: ParseLiveList and Merge work on bytes and values, the server does the I/O.
 package catalog
 
 import (
@@ -16,7 +17,8 @@ import (
 // ChatCompletions is the endpoint path of OpenAI-compatible chat models.
 const ChatCompletions = "/v1/chat/completions"
 
-// Model is one entry of the catalogue as the model picker shows it.
+// Model is one entry of the catalogue as the model picker shows it. The same model id may appear
+// once per provider that serves it; Provider tells the entries apart.
 type Model struct {
 	// ID is the model id sent in requests, e.g. "gryphe/mythomax-l2-13b".
 	ID string `json:"id"`
@@ -24,16 +26,42 @@ type Model struct {
 	Name string `json:"name"`
 	// Developer is who made the model, e.g. "Meta".
 	Developer string `json:"developer,omitempty"`
+	// Description is a sentence or two about the model, from the provider's live list.
+	Description string `json:"description,omitempty"`
+	// Aliases are other ids the same model answers to; requests naming one reach this entry.
+	Aliases []string `json:"aliases,omitempty"`
 	// ContextLength is the context window in tokens, 0 when unknown.
 	ContextLength int `json:"context_length,omitempty"`
-	// Endpoint is the API path the model is called on, e.g. "/v1/chat/completions".
+	// Endpoint is the API path the model is called on, e.g. "/v1/chat/completions"; empty when the
+	// provider's endpoint type has no path the playground knows.
 	Endpoint string `json:"endpoint"`
+	// Type is the provider's endpoint type from its live list, e.g. "openai/chat-completions".
+	Type string `json:"type,omitempty"`
 	// Provider names the configured provider that serves the model, e.g. "aimlapi".
 	Provider string `json:"provider"`
+	// InputModalities and OutputModalities are what the model reads and writes ("text", "image"…).
+	InputModalities  []string `json:"input_modalities,omitempty"`
+	OutputModalities []string `json:"output_modalities,omitempty"`
+	// Capabilities are the provider's declared capabilities ("streaming", "tools", "vision"…).
+	Capabilities []string `json:"capabilities,omitempty"`
+	// Price is the token price where the provider quotes one, nil when unknown.
+	Price *Price `json:"price,omitempty"`
 	// Generic is set when the model has no schema of its own and uses a shared one for its endpoint.
 	Generic bool `json:"generic,omitempty"`
-	// Deprecated is set for models their provider has announced to retire.
+	// Unsupported is set for models of an endpoint type the playground cannot run yet (images,
+	// video…): they are listed, have no form fields and are refused by the chat route.
+	Unsupported bool `json:"unsupported,omitempty"`
+	// Deprecated is set for models their provider has announced to retire or no longer offers;
+	// they are left out of Models but still resolve for requests that name them.
 	Deprecated bool `json:"deprecated,omitempty"`
+}
+
+// Price is what a model costs, in US dollars per million tokens. A nil side is not quoted.
+type Price struct {
+	// Input is the price of a million prompt tokens.
+	Input *float64 `json:"input,omitempty"`
+	// Output is the price of a million generated tokens.
+	Output *float64 `json:"output,omitempty"`
 }
 
 // Form is what the browser needs to draw one model's controls and build its requests.
@@ -45,70 +73,152 @@ type Form struct {
 	Path   string `json:"path"`
 	// Fields are the request parameters in schema order.
 	Fields []schema.Field `json:"fields"`
-	// Source says where the schema came from, e.g. "embedded:mythomax-l2-13b.json".
+	// Source says where the schema came from, e.g. "embedded:mythomax-l2-13b.json", or
+	// "generic:/v1/chat/completions" for the shared form of an endpoint.
 	Source string `json:"source,omitempty"`
 }
 
-// Entry is a model together with its operation, as the server keeps it.
+// Entry is a model together with its operation, as the server keeps it. Operation is nil for
+// unsupported models.
 type Entry struct {
 	Model     Model
 	Operation *schema.Operation
 	Source    string
 }
 
-// Form returns the entry's browser form.
+// Runnable reports whether the playground can call the model: it has a request schema and an
+// endpoint type the playground supports.
+func (e *Entry) Runnable() bool { return e.Operation != nil && !e.Model.Unsupported }
+
+// Form returns the entry's browser form; an unsupported model's form has no fields.
 func (e *Entry) Form() Form {
+	if e.Operation == nil {
+		return Form{Model: e.Model, Method: "POST", Path: e.Model.Endpoint, Fields: []schema.Field{}, Source: e.Source}
+	}
 	return Form{Model: e.Model, Method: e.Operation.Method, Path: e.Operation.Path, Fields: e.Operation.Fields, Source: e.Source}
 }
 
-// Catalog is an in-memory set of entries keyed by model id. The zero value is empty and ready; it is
-// not safe for concurrent mutation, and is read-only once built.
+// key identifies an entry: one model id at one provider.
+type key struct{ provider, id string }
+
+// Catalog is an in-memory set of entries keyed by provider and model id. The zero value is empty and
+// ready; it is not safe for concurrent mutation, and is read-only once built (the server swaps in
+// a new Catalog rather than changing one in use).
 type Catalog struct {
-	entries map[string]*Entry
+	entries   map[key]*Entry
+	aliases   map[key]*Entry
+	providers []string
 }
 
-// Put adds or replaces the entry for e.Model.ID.
+// Put adds or replaces the entry for e.Model.Provider and e.Model.ID, and indexes its aliases.
 func (c *Catalog) Put(e *Entry) {
 	if c.entries == nil {
-		c.entries = make(map[string]*Entry)
+		c.entries = make(map[key]*Entry)
+		c.aliases = make(map[key]*Entry)
 	}
-	c.entries[e.Model.ID] = e
+	k := key{e.Model.Provider, e.Model.ID}
+	if old, ok := c.entries[k]; ok {
+		for _, a := range old.Model.Aliases {
+			if ak := (key{k.provider, a}); c.aliases[ak] == old {
+				delete(c.aliases, ak)
+			}
+		}
+	} else if !c.hasProvider(k.provider) {
+		c.providers = append(c.providers, k.provider)
+	}
+	c.entries[k] = e
+	for _, a := range e.Model.Aliases {
+		if a != e.Model.ID {
+			c.aliases[key{k.provider, a}] = e
+		}
+	}
 }
 
-// Lookup returns the entry of a model id.
-func (c *Catalog) Lookup(id string) (*Entry, bool) {
-	e, ok := c.entries[id]
+func (c *Catalog) hasProvider(p string) bool {
+	for _, q := range c.providers {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+// Lookup returns the entry a request naming id reaches. With a provider name, only that provider's
+// entries count; with "", the first provider (in the order providers were added, which is the
+// configuration's) that serves id. Within a provider a model's own id wins over another model's
+// alias.
+func (c *Catalog) Lookup(id, provider string) (*Entry, bool) {
+	if provider != "" {
+		return c.lookupAt(id, provider)
+	}
+	for _, p := range c.providers {
+		if e, ok := c.lookupAt(id, p); ok {
+			return e, true
+		}
+	}
+	return nil, false
+}
+
+func (c *Catalog) lookupAt(id, provider string) (*Entry, bool) {
+	k := key{provider, id}
+	if e, ok := c.entries[k]; ok {
+		return e, true
+	}
+	e, ok := c.aliases[k]
 	return e, ok
 }
 
-// Len returns the number of models.
+// Providers returns the names of the providers with entries, in the order they were added.
+func (c *Catalog) Providers() []string { return append([]string(nil), c.providers...) }
+
+// HasProvider reports whether a provider has entries in the catalogue.
+func (c *Catalog) HasProvider(name string) bool { return c.hasProvider(name) }
+
+// Len returns the number of entries (a model served by two providers counts twice).
 func (c *Catalog) Len() int { return len(c.entries) }
 
-// Models returns every model that is not deprecated, sorted by developer then name.
-func (c *Catalog) Models() []Model {
-	out := make([]Model, 0, len(c.entries))
+// Entries returns every entry, deprecated ones included, in the order of Models.
+func (c *Catalog) Entries() []*Entry {
+	out := make([]*Entry, 0, len(c.entries))
 	for _, e := range c.entries {
-		if !e.Model.Deprecated {
-			out = append(out, e.Model)
-		}
+		out = append(out, e)
+	}
+	rank := make(map[string]int, len(c.providers))
+	for i, p := range c.providers {
+		rank[p] = i
 	}
 	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
+		a, b := &out[i].Model, &out[j].Model
 		if da, db := strings.ToLower(a.Developer), strings.ToLower(b.Developer); da != db {
 			return da < db
 		}
 		if na, nb := strings.ToLower(a.Name), strings.ToLower(b.Name); na != nb {
 			return na < nb
 		}
-		return a.ID < b.ID
+		if a.ID != b.ID {
+			return a.ID < b.ID
+		}
+		return rank[a.Provider] < rank[b.Provider]
 	})
 	return out
 }
 
+// Models returns every model that is not deprecated, sorted by developer, name, id, then provider
+// in configuration order.
+func (c *Catalog) Models() []Model {
+	out := make([]Model, 0, len(c.entries))
+	for _, e := range c.Entries() {
+		if !e.Model.Deprecated {
+			out = append(out, e.Model)
+		}
+	}
+	return out
+}
+
 // Match reports whether a model matches a search query: every word of the query must appear in the
-// id, name or developer, ignoring case.
+// id, name, developer or an alias, ignoring case.
 func Match(m Model, query string) bool {
-	hay := strings.ToLower(m.ID + " " + m.Name + " " + m.Developer)
+	hay := strings.ToLower(m.ID + " " + m.Name + " " + m.Developer + " " + strings.Join(m.Aliases, " "))
 	for _, w := range strings.Fields(strings.ToLower(query)) {
 		if !strings.Contains(hay, w) {
 			return false

@@ -21,7 +21,7 @@ func TestLoadDefault(t *testing.T) {
 		t.Fatalf("%d models, want every text model of the seeds (over 100)", c.Len())
 	}
 	for _, m := range c.Models() {
-		e, _ := c.Lookup(m.ID)
+		e, _ := c.Lookup(m.ID, "aimlapi")
 		if m.Provider != "aimlapi" || m.Endpoint != ChatCompletions {
 			t.Errorf("%s: provider %q endpoint %q", m.ID, m.Provider, m.Endpoint)
 		}
@@ -38,7 +38,7 @@ func TestLoadDefault(t *testing.T) {
 	}
 	// The two models with pages of their own carry their own schemas.
 	for id, wantTemp := range map[string]string{"gryphe/mythomax-l2-13b": "0..2", "anthracite-org/magnum-v4-72b": "0..2"} {
-		e, ok := c.Lookup(id)
+		e, ok := c.Lookup(id, "")
 		if !ok {
 			t.Fatalf("%s missing", id)
 		}
@@ -78,7 +78,7 @@ func TestModelsHidesDeprecatedAndSorts(t *testing.T) {
 	if got, want := strings.Join(ids, ","), "c,a,b"; got != want {
 		t.Fatalf("models = %s, want %s", got, want)
 	}
-	if _, ok := c.Lookup("old"); !ok {
+	if _, ok := c.Lookup("old", ""); !ok {
 		t.Fatal("a deprecated model must still resolve for requests that name it")
 	}
 }
@@ -120,11 +120,11 @@ func TestLoadDir(t *testing.T) {
 	if got, want := c.Len(), before+1; got != want {
 		t.Fatalf("%d models, want %d", got, want)
 	}
-	e, _ := c.Lookup("meta/new-model-70b")
+	e, _ := c.Lookup("meta/new-model-70b", "")
 	if e.Model.Name != "New Model 70b" || e.Model.Developer != "Meta" || e.Model.Generic {
 		t.Errorf("new model = %+v", e.Model)
 	}
-	m, _ := c.Lookup("gryphe/mythomax-l2-13b")
+	m, _ := c.Lookup("gryphe/mythomax-l2-13b", "")
 	if m.Model.Name != "MythoMax L2 (13B)" || m.Source != "file:text-models-llm/Gryphe/mytho.json" {
 		t.Errorf("existing model should keep its metadata and take the file's schema: %+v %s", m.Model, m.Source)
 	}
@@ -171,5 +171,45 @@ func TestNameFromID(t *testing.T) {
 		if got := NameFromID(in); got != want {
 			t.Errorf("NameFromID(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestLookup(t *testing.T) {
+	var c Catalog
+	op := &schema.Operation{Method: "POST", Path: ChatCompletions}
+	c.Put(&Entry{Model: Model{ID: "x/a", Provider: "one", Aliases: []string{"a", "shared"}}, Operation: op})
+	c.Put(&Entry{Model: Model{ID: "shared", Provider: "two"}, Operation: op})
+	c.Put(&Entry{Model: Model{ID: "x/a", Provider: "two"}, Operation: op})
+	c.Put(&Entry{Model: Model{ID: "x/b", Provider: "two", Aliases: []string{"b"}}, Operation: op})
+	c.Put(&Entry{Model: Model{ID: "x/b", Provider: "two", Aliases: []string{"b2"}}, Operation: op}) // replaces, new alias
+	tests := []struct {
+		id, provider string
+		wantID       string
+		wantProvider string
+	}{
+		{"x/a", "", "x/a", "one"},
+		{"x/a", "two", "x/a", "two"},
+		{"a", "", "x/a", "one"},
+		{"a", "two", "", ""},
+		{"shared", "", "x/a", "one"}, // the first provider's alias, before a later provider's id
+		{"shared", "two", "shared", "two"},
+		{"b2", "", "x/b", "two"},
+		{"b", "", "", ""}, // the replaced entry's alias is gone
+		{"x/a", "three", "", ""},
+	}
+	for _, tt := range tests {
+		e, ok := c.Lookup(tt.id, tt.provider)
+		if tt.wantID == "" {
+			if ok {
+				t.Errorf("Lookup(%q, %q) = %+v, want none", tt.id, tt.provider, e.Model)
+			}
+			continue
+		}
+		if !ok || e.Model.ID != tt.wantID || e.Model.Provider != tt.wantProvider {
+			t.Errorf("Lookup(%q, %q) = %v %+v, want %s at %s", tt.id, tt.provider, ok, e, tt.wantID, tt.wantProvider)
+		}
+	}
+	if got := strings.Join(c.Providers(), ","); got != "one,two" || c.Len() != 4 {
+		t.Errorf("providers %s, %d entries", got, c.Len())
 	}
 }

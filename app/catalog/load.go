@@ -75,6 +75,25 @@ func LoadDefault(fsys fs.FS, provider string) (*Catalog, error) {
 	return c, nil
 }
 
+// LoadGeneric returns the shared operations of the embedded catalogue by endpoint path (today the
+// chat form of schemas/chat.json): the forms Merge gives models whose own schema is unknown. fsys
+// has the layout LoadDefault reads.
+func LoadGeneric(fsys fs.FS) (map[string]*schema.Operation, error) {
+	data, err := fs.ReadFile(fsys, "schemas/chat.json")
+	if err != nil {
+		return nil, fmt.Errorf("reading generic chat schema: %w", err)
+	}
+	doc, err := schema.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("schemas/chat.json: %w", err)
+	}
+	op := chatOperation(doc)
+	if op == nil {
+		return nil, fmt.Errorf("schemas/chat.json has no POST %s", ChatCompletions)
+	}
+	return map[string]*schema.Operation{ChatCompletions: op}, nil
+}
+
 // DirReport says what loading a directory of OpenAPI files did.
 type DirReport struct {
 	// Files is the number of .json files read.
@@ -133,8 +152,8 @@ func LoadDir(c *Catalog, fsys fs.FS, root, provider string) (DirReport, error) {
 		}
 		for _, id := range op.Models {
 			model := Model{ID: id, Name: NameFromID(id), Developer: developerFromPath(p), Endpoint: ChatCompletions}
-			if old, ok := c.Lookup(id); ok {
-				model = old.Model
+			if old, ok := c.Lookup(id, provider); ok {
+				model = old.Model // an alias gives the file's schema to the model it names
 			}
 			model.Provider = provider
 			model.Generic = false

@@ -5,6 +5,11 @@
 //	POST /v1/chat/completions
 //	GET  /v1/models
 //
+// GET /v1/models serves the plain OpenAI list of [Server.Models] (ids only), or, after
+// [Server.SetCatalogue], a catalogue in AI/ML API's format (aliases, type, info, tags; modalities,
+// capabilities and pricing with ?include=all) with an ETag honoured by If-None-Match.
+// [Server.SetModelsStatus] simulates an outage of the list.
+//
 // Any other path answers 404 with OpenAI's error JSON, and a known path with
 // the wrong method answers 405. Every request is recorded (see
 // [Server.Requests]).
@@ -126,10 +131,12 @@ type Server struct {
 
 	seq atomic.Int64
 
-	mu        sync.Mutex
-	requests  []Request
-	cancelled []time.Time
-	cancelC   chan time.Time
+	mu           sync.Mutex
+	requests     []Request
+	cancelled    []time.Time
+	cancelC      chan time.Time
+	catalogue    []LiveModel
+	modelsStatus int
 }
 
 // New returns a Server with ChunkDelay [DefaultChunkDelay], SlowDelay
@@ -232,27 +239,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if r.URL.Path == "/v1/models" {
-		s.serveModels(w)
+		s.serveModels(w, r)
 		return
 	}
 	s.serveChat(w, r, body)
-}
-
-func (s *Server) serveModels(w http.ResponseWriter) {
-	type model struct {
-		ID      string `json:"id"`
-		Object  string `json:"object"`
-		Created int64  `json:"created"`
-		OwnedBy string `json:"owned_by"`
-	}
-	list := struct {
-		Object string  `json:"object"`
-		Data   []model `json:"data"`
-	}{Object: "list", Data: []model{}}
-	for _, id := range s.Models {
-		list.Data = append(list.Data, model{ID: id, Object: "model", Created: 1700000000, OwnedBy: "fakeupstream"})
-	}
-	writeJSON(w, http.StatusOK, list)
 }
 
 // writeJSON writes v as a JSON response.

@@ -5,12 +5,14 @@
 //
 // Usage:
 //
-//	playground [-addr localhost:8080] [-web web] [-schemas DIR]
+//	playground [-addr localhost:8080] [-web web] [-schemas DIR] [-config FILE] [-refresh 10m]
 //	playground schema inspect [-json] PATH...
 //
-// Environment: PLAYGROUND_ADDR, PLAYGROUND_WEB, PLAYGROUND_SCHEMAS (defaults for the flags);
+// Environment: PLAYGROUND_ADDR, PLAYGROUND_WEB, PLAYGROUND_SCHEMAS, PLAYGROUND_CONFIG,
+// PLAYGROUND_REFRESH (defaults for the flags). Without -config, the one provider is AI/ML API:
 // AIMLAPI_API_KEY or AIMLAPI_API_KEY_FILE (the key), AIMLAPI_BASE_URL (default
-// https://api.aimlapi.com/v1, any OpenAI-compatible base URL works).
+// https://api.aimlapi.com/v1, any OpenAI-compatible base URL works). With -config FILE, the YAML file
+// lists the providers, their keys' sources and their catalogues (see README.md).
 package main
 
 import (
@@ -60,6 +62,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 	if err != nil {
 		return err
 	}
+	defer srv.Close()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)

@@ -3,8 +3,11 @@ package main
 import (
 	"bufio"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -71,5 +74,19 @@ func TestMainShutsDownWithOpenStreams(t *testing.T) {
 	t.Logf("stopped with a stream open in %v", time.Since(start).Round(time.Millisecond))
 	if strings.Contains(logs.String(), "sk-main-test") {
 		t.Fatal("the key is in the log")
+	}
+}
+
+// TestMainBadConfigFile: a mistake in the providers file stops start-up with the file, line and field.
+func TestMainBadConfigFile(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "playground.yaml")
+	yaml := "providers:\n  - name: aimlapi\n    base_url: https://api.aimlapi.com/v1\n    key: sk-inline-secret\n"
+	if err := os.WriteFile(name, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := Main(context.Background(), []string{"-config", name, "-addr", "127.0.0.1:0"}, func(string) string { return "" }, io.Discard)
+	want := name + ":4: providers[0].key: API keys are not accepted in the file; use key_env"
+	if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "sk-inline-secret") {
+		t.Fatalf("err = %v, want %q…", err, want)
 	}
 }
