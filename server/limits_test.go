@@ -302,3 +302,18 @@ func TestUpstreamResponseHeadersAreFiltered(t *testing.T) {
 		}
 	}
 }
+
+// TestUpstreamResetMidStream: when the provider breaks the connection mid-answer, the browser keeps
+// the events that arrived and then sees the stream end early (the client then says so and keeps the
+// partial answer); nothing hangs.
+func TestUpstreamResetMidStream(t *testing.T) {
+	e := mustRun(t, false, "")
+	resp := openStream(t, context.Background(), e, "fake:reset", nil)
+	b, err := io.ReadAll(resp.Body)
+	if !strings.Contains(string(b), `"content"`) {
+		t.Fatalf("no content arrived before the reset: %q", b)
+	}
+	if err == nil && strings.Contains(string(b), "[DONE]") {
+		t.Fatal("a reset stream looked complete")
+	}
+}
