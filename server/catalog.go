@@ -354,8 +354,8 @@ type localBackend struct{ cat func() *catalog.Catalog }
 
 func (b localBackend) Models(context.Context) ([]catalog.Model, error) { return b.cat().Models(), nil }
 
-func (b localBackend) Form(_ context.Context, id string) (catalog.Form, error) {
-	e, ok := b.cat().Lookup(id, "")
+func (b localBackend) Form(_ context.Context, id, provider string) (catalog.Form, error) {
+	e, ok := b.cat().Lookup(id, provider)
 	if !ok {
 		return catalog.Form{}, fmt.Errorf("model %q is not in the catalogue", id)
 	}

@@ -214,15 +214,3 @@ func (c *Catalog) Models() []Model {
 	}
 	return out
 }
-
-// Match reports whether a model matches a search query: every word of the query must appear in the
-// id, name, developer or an alias, ignoring case.
-func Match(m Model, query string) bool {
-	hay := strings.ToLower(m.ID + " " + m.Name + " " + m.Developer + " " + strings.Join(m.Aliases, " "))
-	for _, w := range strings.Fields(strings.ToLower(query)) {
-		if !strings.Contains(hay, w) {
-			return false
-		}
-	}
-	return true
-}

@@ -83,16 +83,6 @@ func TestModelsHidesDeprecatedAndSorts(t *testing.T) {
 	}
 }
 
-func TestMatch(t *testing.T) {
-	m := Model{ID: "meta-llama/Llama-3-8b", Name: "Llama 3 8B", Developer: "Meta"}
-	tests := map[string]bool{"": true, "llama": true, "META 8b": true, "llama 70b": false, "qwen": false}
-	for q, want := range tests {
-		if got := Match(m, q); got != want {
-			t.Errorf("Match(%q) = %v, want %v", q, got, want)
-		}
-	}
-}
-
 const chatDoc = `{"openapi":"3.0.0","paths":{"/v1/chat/completions":{"post":{"requestBody":{"content":{"application/json":{"schema":
 	{"type":"object","properties":{"model":{"type":"string","enum":[%s]},"messages":{"type":"array"},"temperature":{"type":"number","minimum":0,"maximum":1}}}}}}}}}}`
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	neturl "net/url"
 	"strings"
 )
 
@@ -25,10 +26,14 @@ type Client struct {
 	// HTTP is the client used to send requests; nil means
 	// http.DefaultClient.
 	HTTP *http.Client
+	// Provider, when set, names the provider the playground server
+	// routes the call to: it is sent as ?provider=NAME, outside the body.
+	Provider string
 }
 
 // Complete POSTs body, an already-built chat completion request in JSON, to
-// BaseURL+"/v1/chat/completions" and returns the assistant's reply.
+// BaseURL+"/v1/chat/completions" (with ?provider=Provider when set) and
+// returns the assistant's reply.
 //
 // A "text/event-stream" response is decoded event by event and onUpdate is
 // called after each applied event; any other successful response is parsed
@@ -59,6 +64,9 @@ func (c *Client) Complete(ctx context.Context, body []byte, onUpdate func(*Resul
 		hc = http.DefaultClient
 	}
 	url := strings.TrimRight(c.BaseURL, "/") + "/v1/chat/completions"
+	if c.Provider != "" {
+		url += "?provider=" + neturl.QueryEscape(c.Provider)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return res, fmt.Errorf("chat: building request: %w", err)

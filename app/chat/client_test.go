@@ -71,6 +71,31 @@ func TestCompleteRequest(t *testing.T) {
 	}
 }
 
+func TestCompleteProvider(t *testing.T) {
+	for _, tt := range []struct{ provider, wantQuery string }{
+		{"", ""},
+		{"deepinfra", "provider=deepinfra"},
+		{"a b&c", "provider=a+b%26c"},
+	} {
+		var gotPath, gotQuery, gotBody string
+		c := newClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			gotPath, gotQuery = r.URL.Path, r.URL.RawQuery
+			b, _ := io.ReadAll(r.Body)
+			gotBody = string(b)
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]}`)
+		}))
+		c.Provider = tt.provider
+		body := `{"model":"m","messages":[]}`
+		if _, err := c.Complete(context.Background(), []byte(body), nil); err != nil {
+			t.Fatalf("provider %q: Complete: %v", tt.provider, err)
+		}
+		if gotPath != "/api/v1/chat/completions" || gotQuery != tt.wantQuery || gotBody != body {
+			t.Errorf("provider %q: sent %s?%s with %s, want ?%s and the body unchanged", tt.provider, gotPath, gotQuery, gotBody, tt.wantQuery)
+		}
+	}
+}
+
 func TestCompleteStream(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join("testdata", "qwen3_reasoning.sse"))
 	if err != nil {

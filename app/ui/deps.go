@@ -25,8 +25,9 @@ import (
 type Backend interface {
 	// Models returns the catalogue's models in display order.
 	Models(ctx context.Context) ([]catalog.Model, error)
-	// Form returns the form of the model id; it fails when the id is unknown.
-	Form(ctx context.Context, id string) (catalog.Form, error)
+	// Form returns the form of the model id at the named provider, or with provider "" at the
+	// first provider that serves it; it fails when the id is unknown there.
+	Form(ctx context.Context, id, provider string) (catalog.Form, error)
 }
 
 // Deps are what the components need from outside.
@@ -62,14 +63,21 @@ func (b HTTPBackend) Models(ctx context.Context) ([]catalog.Model, error) {
 	return out.Models, nil
 }
 
-// Form fetches GET {BaseURL}/models/{id}.
-func (b HTTPBackend) Form(ctx context.Context, id string) (catalog.Form, error) {
+// Form fetches GET {BaseURL}/models/{id}, with ?provider={provider} when one is named.
+func (b HTTPBackend) Form(ctx context.Context, id, provider string) (catalog.Form, error) {
 	parts := strings.Split(id, "/")
 	for i, p := range parts {
 		parts[i] = url.PathEscape(p)
 	}
+	path := "/models/" + strings.Join(parts, "/")
+	if provider != "" {
+		path += "?provider=" + url.QueryEscape(provider)
+	}
 	var f catalog.Form
-	if err := b.get(ctx, "/models/"+strings.Join(parts, "/"), &f); err != nil {
+	if err := b.get(ctx, path, &f); err != nil {
+		if provider != "" {
+			return f, fmt.Errorf("loading the parameters of %s at %s: %w", id, provider, err)
+		}
 		return f, fmt.Errorf("loading the parameters of %s: %w", id, err)
 	}
 	return f, nil

@@ -3,8 +3,6 @@ package ui
 import (
 	"context"
 	"net/url"
-	"sort"
-	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -28,9 +26,10 @@ type playground struct {
 	hasPage bool
 
 	models    []catalog.Model
+	shared    map[string]bool // ids several providers serve: their options and links name the provider
 	modelsErr string
-	query     string
 	wanted    string // model id asked for by the URL, until the list arrives
+	wantedAt  string // the provider asked for by the URL, "" for the first that serves the model
 
 	form        *catalog.Form
 	formErr     string
@@ -72,9 +71,11 @@ func (p *playground) pageCtx(ctx app.Context) app.Context {
 	return ctx
 }
 
-// OnNav loads the model list and selects the model the URL names (?model=<id>).
+// OnNav loads the model list and selects the model the URL names (?model=<id>, with
+// &provider=<name> for a model several providers serve).
 func (p *playground) OnNav(ctx app.Context) {
-	p.wanted = ctx.Page().URL().Query().Get("model")
+	q := ctx.Page().URL().Query()
+	p.wanted, p.wantedAt = q.Get("model"), q.Get("provider")
 	if p.models != nil {
 		p.selectWanted(ctx)
 		return
@@ -88,6 +89,7 @@ func (p *playground) OnNav(ctx app.Context) {
 				return
 			}
 			p.models = models
+			p.shared = catalog.SharedIDs(models)
 			p.selectWanted(ctx)
 		})
 	})
@@ -96,16 +98,30 @@ func (p *playground) OnNav(ctx app.Context) {
 // selectWanted selects the model asked for by the URL, or the default one.
 func (p *playground) selectWanted(ctx app.Context) {
 	if p.wanted != "" {
-		if p.form == nil || p.form.Model.ID != p.wanted {
-			p.loadForm(ctx, p.wanted, true)
+		if p.form == nil || p.form.Model.ID != p.wanted || p.wantedAt != "" && p.form.Model.Provider != p.wantedAt {
+			p.loadForm(ctx, p.wanted, p.wantedAt, true)
 		}
 		return
 	}
 	if p.form == nil {
 		if id := p.defaultID(); id != "" {
-			p.loadForm(ctx, id, false)
+			p.loadForm(ctx, id, "", false)
 		}
 	}
+}
+
+// currentModel is the selected model, the zero Model before one is loaded.
+func (p *playground) currentModel() catalog.Model {
+	if p.form == nil {
+		return catalog.Model{}
+	}
+	return p.form.Model
+}
+
+// pickModel opens a model chosen in the picker, at the provider of its entry.
+func (p *playground) pickModel(ctx app.Context, m catalog.Model) {
+	p.formErr = ""
+	p.loadForm(ctx, m.ID, m.Provider, false)
 }
 
 // defaultID is the model shown when the URL names none.
@@ -125,14 +141,14 @@ func (p *playground) find(id string) *catalog.Model {
 	return nil
 }
 
-// loadForm fetches a model's form and moves the form values over to it. A model named by a link
-// may be one the picker does not list (deprecated) but the server still serves; one it does not
-// serve at all is reported and another model is shown.
-func (p *playground) loadForm(ctx app.Context, id string, fromLink bool) {
+// loadForm fetches a model's form (at provider, or "" for the first that serves it) and moves the
+// form values over to it. A model named by a link may be one the picker does not list (deprecated)
+// but the server still serves; one it does not serve at all is reported and another model is shown.
+func (p *playground) loadForm(ctx app.Context, id, provider string, fromLink bool) {
 	ctx = p.pageCtx(ctx)
 	backend := p.deps.Backend
 	ctx.Async(func() {
-		form, err := backend.Form(ctx, id)
+		form, err := backend.Form(ctx, id, provider)
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil {
 				if !fromLink {
@@ -141,8 +157,8 @@ func (p *playground) loadForm(ctx app.Context, id string, fromLink bool) {
 				}
 				p.formErr = "Model " + id + " from the link cannot be opened (" + err.Error() + "); showing another model instead."
 				if p.form == nil {
-					if def := p.defaultID(); def != id {
-						p.loadForm(ctx, def, false)
+					if def := p.defaultID(); def != id || provider != "" {
+						p.loadForm(ctx, def, "", false)
 					}
 				}
 				return
@@ -153,7 +169,11 @@ func (p *playground) loadForm(ctx app.Context, id string, fromLink bool) {
 			p.form = &form
 			p.carryValues()
 			if app.IsClient {
-				app.Window().Get("history").Call("replaceState", nil, "", "/?model="+url.QueryEscape(id))
+				link := "/?model=" + url.QueryEscape(id)
+				if p.shared[form.Model.ID] || fromLink && provider != "" {
+					link += "&provider=" + url.QueryEscape(form.Model.Provider)
+				}
+				app.Window().Get("history").Call("replaceState", nil, "", link)
 			}
 		})
 	})
@@ -225,7 +245,7 @@ func (p *playground) Render() app.UI {
 	return app.Div().Class("pg").Body(
 		app.Header().Class("pg-header").Body(
 			app.H1().Class("pg-title").Text("Playground"),
-			p.renderPicker(),
+			&modelPicker{Imodels: p.models, Ishared: p.shared, Icurrent: p.currentModel(), pick: p.pickModel},
 		),
 		app.If(p.modelsErr != "", func() app.UI {
 			return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(p.modelsErr)
@@ -238,81 +258,4 @@ func (p *playground) Render() app.UI {
 			p.renderParams(),
 		),
 	)
-}
-
-func (p *playground) renderPicker() app.UI {
-	var current string
-	if p.form != nil {
-		current = p.form.Model.ID
-	}
-	groups := map[string][]catalog.Model{}
-	var devs []string
-	listed := p.models
-	if p.form != nil && p.find(current) == nil {
-		listed = append([]catalog.Model{p.form.Model}, p.models...) // opened by a link, not offered
-	}
-	for _, m := range listed {
-		if m.ID != current && !catalog.Match(m, p.query) {
-			continue
-		}
-		if _, ok := groups[m.Developer]; !ok {
-			devs = append(devs, m.Developer)
-		}
-		groups[m.Developer] = append(groups[m.Developer], m)
-	}
-	sort.Strings(devs)
-	count := 0
-	for _, d := range devs {
-		count += len(groups[d])
-	}
-	return app.Div().Class("picker").Body(
-		app.Input().Type("search").Class("picker-search").DataSet("testid", "model-search").
-			Placeholder("Search %d models…", len(p.models)).Aria("label", "Search models").
-			Value(p.query).OnInput(func(ctx app.Context, e app.Event) {
-			p.query = ctx.JSSrc().Get("value").String()
-		}),
-		app.Select().Class("picker-select").DataSet("testid", "model-picker").Aria("label", "Model").
-			OnChange(func(ctx app.Context, e app.Event) {
-				id := ctx.JSSrc().Get("value").String()
-				p.formErr = ""
-				p.loadForm(ctx, id, false)
-			}).Body(
-			app.If(current == "", func() app.UI {
-				return app.Option().Value("").Text("Loading models…")
-			}),
-			app.Range(devs).Slice(func(i int) app.UI {
-				d := devs[i]
-				label := d
-				if label == "" {
-					label = "Other"
-				}
-				return app.OptGroup().Label(label).Body(
-					app.Range(groups[d]).Slice(func(j int) app.UI {
-						m := groups[d][j]
-						return app.Option().Value(m.ID).Text(m.Name + " — " + m.ID).Selected(m.ID == current)
-					}),
-				)
-			}),
-		),
-		app.If(p.form != nil, func() app.UI { return p.renderModelMeta(count) }),
-	)
-}
-
-func (p *playground) renderModelMeta(shown int) app.UI {
-	m := p.form.Model
-	var parts []string
-	if m.ContextLength > 0 {
-		parts = append(parts, formatTokens(m.ContextLength)+" context")
-	}
-	parts = append(parts, "via "+m.Provider)
-	if m.Deprecated {
-		parts = append(parts, "deprecated by its provider")
-	}
-	if m.Generic {
-		parts = append(parts, "generic chat schema (no model-specific schema known)")
-	}
-	if p.query != "" {
-		parts = append(parts, plural(shown, "match", "matches"))
-	}
-	return app.Small().Class("picker-meta").DataSet("testid", "model-meta").Text(strings.Join(parts, " · "))
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -200,8 +201,8 @@ func (p *playground) renderRequest() app.UI {
 		text = p.lastBody.preview
 	}
 	return app.Div().Class("request").DataSet("testid", "request").Body(
-		app.P().Class("muted").Text(fmt.Sprintf("%s /api%s — the server forwards it to provider %s with its API key.",
-			p.form.Method, p.form.Path, p.form.Model.Provider)),
+		app.P().Class("muted").Text(fmt.Sprintf("%s /api%s?provider=%s — the server forwards it to provider %s with its API key.",
+			p.form.Method, p.form.Path, url.QueryEscape(p.form.Model.Provider), p.form.Model.Provider)),
 		app.Pre().Class("request-body").DataSet("testid", "request-body").Text(text),
 	)
 }
@@ -237,7 +238,8 @@ func (p *playground) run(ctx app.Context) {
 	idx := len(p.turns) - 1
 	cctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
-	client := p.deps.Chat
+	client := *p.deps.Chat // a copy: the provider is this run's
+	client.Provider = p.form.Model.Provider
 	requested := p.form.Model.ID
 	ctx = p.pageCtx(ctx) // the Run button that was clicked is redrawn as Stop
 	ctx.Async(func() {
@@ -307,7 +309,7 @@ func (p *playground) finish(idx int, requested string, res *chat.Result, err err
 	case errors.Is(err, context.Canceled):
 		t.stopped = true
 	default:
-		t.err = err.Error()
+		t.err = chat.Explain(err)
 	}
 }
 
@@ -341,17 +343,6 @@ func runInfo(r *chat.Result, requested string) string {
 		parts = append(parts, "served by "+r.Model)
 	}
 	return strings.Join(parts, " · ")
-}
-
-func formatTokens(n int) string {
-	switch {
-	case n >= 1000000 && n%1000000 == 0:
-		return fmt.Sprintf("%dM", n/1000000)
-	case n >= 1000:
-		return fmt.Sprintf("%dk", (n+500)/1000)
-	default:
-		return fmt.Sprint(n)
-	}
 }
 
 func plural(n int, one, many string) string {

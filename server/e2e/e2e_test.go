@@ -412,7 +412,7 @@ func testKeyNeverLeaks(t *testing.T, e *env, tabs []*tab) {
 			if bytes.Contains(b.body, canary) {
 				t.Errorf("the key reached the browser in the response of %s", b.url)
 			}
-			if strings.HasSuffix(b.url, "/api/v1/chat/completions") && bytes.Contains(b.body, []byte(`"finish_reason":"stop"`)) {
+			if strings.Contains(b.url, "/api/v1/chat/completions") && bytes.Contains(b.body, []byte(`"finish_reason":"stop"`)) {
 				sawChat = true
 			}
 		}
