@@ -23,19 +23,8 @@ const maxSampleDepth = 32
 // The result is deterministic. It returns an error wrapping the Violations when CheckBody rejects
 // the body.
 func ExampleRequest(op *Operation) (json.RawMessage, error) {
-	var buf bytes.Buffer
-	buf.WriteByte('{')
-	n := 0
-	add := func(name string, v json.RawMessage) {
-		if n > 0 {
-			buf.WriteByte(',')
-		}
-		n++
-		k, _ := json.Marshal(name)
-		buf.Write(k)
-		buf.WriteByte(':')
-		buf.Write(compact(v))
-	}
+	var obj objectWriter
+	add := obj.add
 	for i := range op.Fields {
 		if f := &op.Fields[i]; f.Control == Model {
 			model := "model"
@@ -65,8 +54,7 @@ func ExampleRequest(op *Operation) (json.RawMessage, error) {
 		}
 		add(f.Name, sample(f, 0))
 	}
-	buf.WriteByte('}')
-	body := json.RawMessage(buf.Bytes())
+	body := json.RawMessage(obj.close())
 	if vs := CheckBody(op, body); len(vs) > 0 {
 		return nil, fmt.Errorf("example request for %s %s is invalid: %w", op.Method, op.Path, vs)
 	}
@@ -282,25 +270,15 @@ func extension(name string) string {
 
 // objectSample is an object holding samples of the field's required sub-fields, in order.
 func objectSample(f *Field, depth int) json.RawMessage {
-	var buf bytes.Buffer
-	buf.WriteByte('{')
-	n := 0
+	var obj objectWriter
 	for i := range f.Fields {
 		sf := &f.Fields[i]
 		if !sf.Required || depth >= maxSampleDepth {
 			continue
 		}
-		if n > 0 {
-			buf.WriteByte(',')
-		}
-		n++
-		k, _ := json.Marshal(sf.Name)
-		buf.Write(k)
-		buf.WriteByte(':')
-		buf.Write(compact(sample(sf, depth+1)))
+		obj.add(sf.Name, sample(sf, depth+1))
 	}
-	buf.WriteByte('}')
-	return buf.Bytes()
+	return obj.close()
 }
 
 // listSample is [] or, when the list needs items, that many samples of its item.
@@ -322,6 +300,35 @@ func quote(s string) json.RawMessage {
 }
 
 // compact removes insignificant space from a valid JSON value (and returns anything else as is).
+// objectWriter writes a JSON object member by member, in the order they are added, with each
+// value compacted.
+type objectWriter struct {
+	buf bytes.Buffer
+	n   int
+}
+
+func (w *objectWriter) add(name string, v json.RawMessage) {
+	if w.n == 0 {
+		w.buf.WriteByte('{')
+	} else {
+		w.buf.WriteByte(',')
+	}
+	w.n++
+	k, _ := json.Marshal(name)
+	w.buf.Write(k)
+	w.buf.WriteByte(':')
+	w.buf.Write(compact(v))
+}
+
+// close ends the object and returns it ("{}" when nothing was added).
+func (w *objectWriter) close() []byte {
+	if w.n == 0 {
+		return []byte("{}")
+	}
+	w.buf.WriteByte('}')
+	return w.buf.Bytes()
+}
+
 func compact(v json.RawMessage) json.RawMessage {
 	var c bytes.Buffer
 	if json.Compact(&c, v) != nil {

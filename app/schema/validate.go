@@ -424,24 +424,8 @@ func Body(fields []Field, model string, messages json.RawMessage, values Values)
 		return nil, vs
 	}
 	var vs Violations
-	var buf bytes.Buffer
-	buf.WriteByte('{')
-	n := 0
-	add := func(name string, v json.RawMessage) {
-		if n > 0 {
-			buf.WriteByte(',')
-		}
-		n++
-		k, _ := json.Marshal(name)
-		buf.Write(k)
-		buf.WriteByte(':')
-		var c bytes.Buffer
-		if json.Compact(&c, v) == nil {
-			buf.Write(c.Bytes())
-		} else {
-			buf.Write(v)
-		}
-	}
+	var obj objectWriter
+	add := obj.add
 	hasModel := false
 	for _, f := range fields {
 		if f.Control == Model {
@@ -469,11 +453,10 @@ func Body(fields []Field, model string, messages json.RawMessage, values Values)
 		}
 		add(f.Name, v)
 	}
-	buf.WriteByte('}')
 	if len(vs) > 0 {
 		return nil, vs
 	}
-	return buf.Bytes(), nil
+	return obj.close(), nil
 }
 
 // CheckBody validates a complete request body received by the server against an operation: the body
