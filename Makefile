@@ -8,7 +8,7 @@ ADDR      ?= localhost:8080
 FUZZTIME  ?= 200000x
 WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm
 # Pure packages: no go-app import, so they are tested under GOOS=js too.
-PURE      := ./app/schema/... ./app/catalog/... ./app/markdown/... ./app/chat/... ./app/form/...
+PURE      := ./app/schema/... ./app/catalog/... ./app/markdown/... ./app/chat/... ./app/form/... ./app/codegen/...
 
 .PHONY: all build wasm server run test vet test-host test-load test-js fuzz chromium clean
 

@@ -232,10 +232,22 @@ func (s *Server) rebuild() error {
 		p.mu.Unlock()
 	}
 	cat := catalog.Merge(s.generic, sources)
+	// provider_info gives the browser's "View code" each provider's public base URL and key
+	// variable (never the key; Validate rejects user info in base URLs).
+	type providerInfo struct {
+		Name    string `json:"name"`
+		BaseURL string `json:"base_url"`
+		KeyEnv  string `json:"key_env,omitempty"`
+	}
+	infos := make([]providerInfo, len(s.providers))
+	for i, p := range s.providers {
+		infos[i] = providerInfo{Name: p.cfg.Name, BaseURL: p.cfg.BaseURL, KeyEnv: p.cfg.KeyEnv}
+	}
 	list, err := json.Marshal(struct {
-		Providers []string        `json:"providers"`
-		Models    []catalog.Model `json:"models"`
-	}{cat.Providers(), cat.Models()})
+		Providers    []string        `json:"providers"`
+		ProviderInfo []providerInfo  `json:"provider_info"`
+		Models       []catalog.Model `json:"models"`
+	}{cat.Providers(), infos, cat.Models()})
 	if err != nil {
 		return fmt.Errorf("encoding model list: %w", err)
 	}

@@ -74,6 +74,9 @@ type Message struct {
 	// Reasoning is the model's reasoning under the name used by OpenRouter
 	// and newer vLLM releases.
 	Reasoning Text `json:"reasoning"`
+	// ReasoningDetails is OpenRouter's structured reasoning, an array of
+	// objects with "text" or "summary"; kept raw and read leniently.
+	ReasoningDetails json.RawMessage `json:"reasoning_details"`
 	// ToolCalls is kept as raw JSON for now.
 	ToolCalls json.RawMessage `json:"tool_calls"`
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	neturl "net/url"
 	"strings"
+	"time"
 )
 
 // Limits on bodies read whole by [Client.Complete].
@@ -53,11 +54,19 @@ type Client struct {
 //     reason have arrived yields an error wrapping io.ErrUnexpectedEOF.
 //
 // Stream payloads that are not valid JSON are skipped and counted in
-// [Result.Malformed].
+// [Result.Malformed]. Complete records in the Result when it sent the request,
+// when the first text arrived and when it returned, for [ComputeStats].
 func (c *Client) Complete(ctx context.Context, body []byte, onUpdate func(*Result)) (*Result, error) {
-	res := &Result{}
-	if onUpdate == nil {
-		onUpdate = func(*Result) {}
+	res := &Result{Started: time.Now()}
+	defer func() { res.Finished = time.Now() }()
+	user := onUpdate
+	onUpdate = func(r *Result) {
+		if r.FirstToken.IsZero() && (r.Content != "" || r.Reasoning != "") {
+			r.FirstToken = time.Now()
+		}
+		if user != nil {
+			user(r)
+		}
 	}
 	hc := c.HTTP
 	if hc == nil {
@@ -112,6 +121,7 @@ func (c *Client) Complete(ctx context.Context, body []byte, onUpdate func(*Resul
 	if err != nil {
 		return res, err
 	}
+	r.Started = res.Started
 	*res = r
 	onUpdate(res)
 	return res, nil

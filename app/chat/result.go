@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // Usage holds token counts. Nil fields were not reported, which differs from
@@ -51,7 +52,8 @@ type Result struct {
 	Provider string
 	// Role is the reported role, normally "assistant".
 	Role string
-	// Content is the visible answer text, exactly as received.
+	// Content is the answer text, exactly as received; it may hold inline
+	// <think> blocks and end-of-sequence tokens (see [Result.Visible]).
 	Content string
 	// Reasoning is the model's reasoning, from "reasoning_content" or
 	// "reasoning" fields.
@@ -74,6 +76,13 @@ type Result struct {
 	// Malformed is the number of stream payloads that could not be decoded
 	// and were skipped by [Client.Complete].
 	Malformed int
+	// Started is when [Client.Complete] sent the request.
+	Started time.Time
+	// FirstToken is when the first answer or reasoning text arrived; zero
+	// if none did.
+	FirstToken time.Time
+	// Finished is when [Client.Complete] returned.
+	Finished time.Time
 }
 
 // doneMarker is the payload that ends an OpenAI stream.
@@ -183,16 +192,22 @@ func (r *Result) applyHeader(c *Completion) {
 
 // appendMessage appends a message or delta to the result. When a provider
 // sends both "reasoning_content" and "reasoning" (some vLLM versions repeat
-// the same text under both names), only "reasoning_content" is used.
+// the same text under both names), only "reasoning_content" is used;
+// "reasoning_details" is used only when neither is present.
 func (r *Result) appendMessage(m *Message) {
 	if m.Role != "" {
 		r.Role = m.Role
 	}
 	r.Content += string(m.Content)
-	if m.ReasoningContent != "" {
+	switch {
+	case m.ReasoningContent != "":
 		r.Reasoning += string(m.ReasoningContent)
-	} else {
+	case m.Reasoning != "":
 		r.Reasoning += string(m.Reasoning)
+	default:
+		// OpenRouter repeats "reasoning" in "reasoning_details"; the details are read only when
+		// they are the sole form.
+		r.Reasoning += detailsText(m.ReasoningDetails)
 	}
 	if t := bytes.TrimSpace(m.ToolCalls); len(t) > 0 && !bytes.Equal(t, []byte("null")) {
 		r.ToolCalls = append(r.ToolCalls, append(json.RawMessage(nil), t...))

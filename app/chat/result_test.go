@@ -348,6 +348,9 @@ func FuzzApplyChunk(f *testing.F) {
 		`{"message":["a","b"],"statusCode":400}`,
 		`{"detail":[{"loc":["body"],"msg":"field required"}]}`,
 		`{"choices":[{"delta":{"content":[{"text":"p"}]}}]}`,
+		`{"choices":[{"delta":{"reasoning_details":[{"type":"reasoning.text","text":"r"},{"summary":"s"}]}}]}`,
+		`{"choices":[{"delta":{"content":"<think>a</th"}}]}`,
+		`{"choices":[{"delta":{"content":"ink>b</s>"}}]}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -356,6 +359,8 @@ func FuzzApplyChunk(f *testing.F) {
 		_ = r.ApplyChunk(data)
 		_ = r.ApplyChunk(data)
 		_, _ = ParseCompletion(data)
+		_ = r.Visible(false)
+		_ = r.Visible(true)
 		e := ParseError(500, data)
 		if e == nil || e.Message == "" {
 			t.Fatalf("ParseError returned %#v, want a message", e)

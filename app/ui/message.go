@@ -1,7 +1,11 @@
 package ui
 
 import (
+	"strings"
+
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"playground/app/chat"
 )
 
 // messageView draws one message of the conversation. Its fields are set by the parent (exported, with
@@ -17,7 +21,8 @@ type messageView struct {
 	Istreaming bool
 	Istopped   bool
 	Ierr       string
-	Iinfo      string
+	Ithinking  bool        // an inline <think> block is still open
+	Ifacts     []chat.Fact // the numbers of the finished run
 }
 
 // Render draws the message: user text as typed, assistant text as rendered markdown.
@@ -29,8 +34,15 @@ func (m *messageView) Render() app.UI {
 	return app.Article().Class(class).DataSet("testid", "message-"+m.Irole).Body(
 		app.Div().Class("msg-role").Text(m.Irole),
 		app.If(m.Ireasoning != "", func() app.UI {
-			return app.Details().Class("msg-reasoning").DataSet("testid", "reasoning").Body(
-				app.Summary().Text("Reasoning"),
+			// Open while the model reasons, so it can be followed; closed once the answer starts.
+			// Only the streaming state sets it, so a reader's own toggle is kept afterwards.
+			open := m.Istreaming && (m.Ithinking || strings.TrimSpace(m.Itext) == "")
+			label := "Reasoning"
+			if open {
+				label = "Reasoning…"
+			}
+			return app.Details().Class("msg-reasoning").DataSet("testid", "reasoning").Open(open).Body(
+				app.Summary().Text(label),
 				app.Pre().Text(m.Ireasoning),
 			)
 		}),
@@ -51,8 +63,6 @@ func (m *messageView) Render() app.UI {
 		app.If(m.Ierr != "", func() app.UI {
 			return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(m.Ierr)
 		}),
-		app.If(m.Iinfo != "", func() app.UI {
-			return app.Div().Class("msg-info muted").DataSet("testid", "run-info").Text(m.Iinfo)
-		}),
+		app.If(len(m.Ifacts) > 0 && !m.Istreaming, func() app.UI { return renderStats(m.Ifacts) }),
 	)
 }

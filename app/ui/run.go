@@ -32,7 +32,8 @@ type turn struct {
 	streaming bool
 	stopped   bool
 	err       string
-	info      string
+	thinking  bool        // an inline <think> block is still open
+	facts     []chat.Fact // the numbers of the finished run
 }
 
 func (p *playground) renderRunArea() app.UI {
@@ -48,7 +49,7 @@ func (p *playground) renderRunArea() app.UI {
 			app.Range(p.turns).Slice(func(i int) app.UI {
 				t := p.turns[i]
 				return &messageView{Irole: t.role, Itext: t.content, Ihtml: t.html, Ireasoning: t.reasoning,
-					Istreaming: t.streaming, Istopped: t.stopped, Ierr: t.err, Iinfo: t.info}
+					Istreaming: t.streaming, Istopped: t.stopped, Ierr: t.err, Ithinking: t.thinking, Ifacts: t.facts}
 			}),
 		),
 		// A fixed slot: an error appearing before the composer must not shift (and so redraw) it.
@@ -100,9 +101,9 @@ func (p *playground) renderRunArea() app.UI {
 
 func viewRequestLabel(open bool) string {
 	if open {
-		return "Hide request"
+		return "Hide code"
 	}
-	return "View request"
+	return "View code"
 }
 
 func (p *playground) onPromptKey(ctx app.Context, e app.Event) {
@@ -191,9 +192,10 @@ func (p *playground) renderRequest() app.UI {
 		prompt = "(your message)"
 	}
 	body, err := p.requestBody(prompt)
-	var text string
+	var text, errText string
 	if err != nil {
-		text = "Cannot build the request: " + err.Error()
+		errText = "Cannot build the request: " + err.Error()
+		body = nil
 	} else {
 		if p.lastBody.preview == "" || !bytes.Equal(body, p.lastBody.body) {
 			p.lastBody.preview = form.Preview(body)
@@ -201,9 +203,11 @@ func (p *playground) renderRequest() app.UI {
 		text = p.lastBody.preview
 	}
 	return app.Div().Class("request").DataSet("testid", "request").Body(
-		app.P().Class("muted").Text(fmt.Sprintf("%s /api%s?provider=%s — the server forwards it to provider %s with its API key.",
+		app.P().Class("muted").Text(fmt.Sprintf("%s /api%s?provider=%s — the server forwards it to provider %s with its API key. "+
+			"The code sends the same body to the provider directly.",
 			p.form.Method, p.form.Path, url.QueryEscape(p.form.Model.Provider), p.form.Model.Provider)),
-		app.Pre().Class("request-body").DataSet("testid", "request-body").Text(text),
+		&codeView{Ibackend: p.deps.Backend, Iprovider: p.form.Model.Provider, Ipath: p.form.Path, Ibody: body,
+			Ipreview: text, Ierr: errText, Istream: string(p.values["stream"]) == "true"},
 	)
 }
 
@@ -218,6 +222,7 @@ func (p *playground) run(ctx app.Context) {
 		p.runErr = "Type a message first."
 		return
 	}
+	p.askForUsage() // before the body is built: see askForUsage for why it is a form value
 	body, err := p.requestBody(prompt)
 	if err != nil {
 		p.runErr = "Cannot run: " + err.Error()
@@ -261,8 +266,9 @@ func (p *playground) run(ctx app.Context) {
 					return // finished already
 				}
 				t := &p.turns[idx]
-				t.content, t.reasoning = c, rs
-				t.html = markdown.HTMLStreaming(c)
+				v := (&chat.Result{Content: c, Reasoning: rs}).Visible(false)
+				t.content, t.reasoning, t.thinking = v.Answer, v.Reasoning, v.Thinking
+				t.html = markdown.HTMLStreaming(v.Answer)
 			})
 		}
 		res, err := client.Complete(cctx, body, func(r *chat.Result) {
@@ -299,9 +305,13 @@ func (p *playground) finish(idx int, requested string, res *chat.Result, err err
 	}
 	t := &p.turns[idx]
 	t.streaming = false
+	t.thinking = false
 	if res != nil {
-		t.content, t.reasoning = res.Content, res.Reasoning
-		t.info = runInfo(res, requested)
+		// The answer without inline <think> blocks or a trailing end-of-sequence token: what is
+		// shown, and what a follow-up sends back.
+		v := res.Visible(true)
+		t.content, t.reasoning = v.Answer, v.Reasoning
+		t.facts = chat.Summary(res, requested)
 	}
 	t.html = markdown.HTML(t.content)
 	switch {
@@ -317,32 +327,6 @@ func (p *playground) stop() {
 	if p.cancel != nil {
 		p.cancel()
 	}
-}
-
-// runInfo summarises a finished run: why it stopped, the tokens and cost, and the model that
-// actually answered when it differs from the requested one.
-func runInfo(r *chat.Result, requested string) string {
-	var parts []string
-	if r.FinishReason != "" {
-		s := "finish: " + r.FinishReason
-		if r.FinishReason == "length" {
-			s += " (cut by the token limit: raise max_tokens)"
-		}
-		parts = append(parts, s)
-	}
-	u := r.Usage
-	if u.PromptTokens != nil && u.CompletionTokens != nil {
-		parts = append(parts, fmt.Sprintf("%d prompt + %d completion tokens", *u.PromptTokens, *u.CompletionTokens))
-	}
-	if r.Cost.USD != nil {
-		parts = append(parts, fmt.Sprintf("cost $%.6g", *r.Cost.USD))
-	} else if r.Cost.EstimatedUSD != nil {
-		parts = append(parts, fmt.Sprintf("estimated cost $%.6g", *r.Cost.EstimatedUSD))
-	}
-	if r.Model != "" && r.Model != requested {
-		parts = append(parts, "served by "+r.Model)
-	}
-	return strings.Join(parts, " · ")
 }
 
 func plural(n int, one, many string) string {

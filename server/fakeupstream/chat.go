@@ -115,6 +115,8 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, body []byte) 
 		return
 	case "reasoning":
 		rep = reply{reasoning: ReasoningText, content: ReasoningReply}
+	case "think":
+		rep.content = ThinkContent
 	case "scripted":
 		text, ok := s.Scripted[arg]
 		if !ok {
@@ -124,7 +126,7 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, body []byte) 
 		rep.content = text
 	case "reset", "garbage", "hang":
 	default:
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("Unknown fake scenario %q; known: markdown, echo, slow, error NNN, reset, garbage, hang, reasoning, scripted NAME.", name), "invalid_request_error", "")
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("Unknown fake scenario %q; known: markdown, echo, slow, error NNN, reset, garbage, hang, reasoning, think, scripted NAME.", name), "invalid_request_error", "")
 		return
 	}
 	if req.Stream {

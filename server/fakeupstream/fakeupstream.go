@@ -39,6 +39,9 @@
 //   - "fake:reasoning": streams [ReasoningText] as "reasoning_content"
 //     deltas, then [ReasoningReply] as content; when not streaming, the
 //     message carries both.
+//   - "fake:think": answers [ThinkContent]: inline <think>…</think>
+//     reasoning, then [ThinkReply], then a stray "</s>" end-of-sequence
+//     token, all as content (streamed in pieces that split the tags).
 //
 // An unknown "fake:" scenario answers 400. Whenever a handler notices that
 // the request's context is done before it has finished (in "fake:hang",
@@ -85,6 +88,16 @@ const ReasoningText = "The user wants a short answer. Let me think step by step.
 // ReasoningReply is the answer that follows [ReasoningText] in the
 // "fake:reasoning" scenario.
 const ReasoningReply = "The answer is **42**."
+
+// ThinkReasoning is the reasoning inside the <think> block of "fake:think".
+const ThinkReasoning = "Inline reasoning: two plus two is four."
+
+// ThinkReply is the answer after the <think> block of "fake:think".
+const ThinkReply = "Two plus two is **4**."
+
+// ThinkContent is the whole content of "fake:think", as a model that writes its reasoning inline
+// sends it.
+const ThinkContent = "<think>\n" + ThinkReasoning + "\n</think>\n\n" + ThinkReply + "</s>"
 
 // Defaults used by [New].
 const (

@@ -31,6 +31,8 @@ func TestScenarios(t *testing.T) {
 		{name: "echo", text: "fake:echo", stream: true, wantContent: echoWant},
 		{name: "reasoning", text: "fake:reasoning", stream: true, wantContent: ReasoningReply, wantReasoning: ReasoningText},
 		{name: "reasoning json", text: "fake:reasoning", wantContent: ReasoningReply, wantReasoning: ReasoningText},
+		{name: "think", text: "fake:think", stream: true, wantContent: ThinkContent},
+		{name: "think json", text: "fake:think", wantContent: ThinkContent},
 		{name: "garbage", text: "fake:garbage", stream: true, wantContent: DefaultReply, wantMalformed: 1},
 		{name: "garbage json", text: "fake:garbage", wantDecodeErr: true},
 		{name: "reset", text: "fake:reset", stream: true, wantContent: strings.Join(split(DefaultReply, pieceRunes)[:3], ""), wantErr: io.ErrUnexpectedEOF},
@@ -205,5 +207,30 @@ func TestScenarioFromContentParts(t *testing.T) {
 	}
 	if got, want := res.Content, ReasoningReply; got != want {
 		t.Fatalf("Content = %q, want %q", got, want)
+	}
+}
+
+// TestThinkScenario: the inline reasoning of "fake:think" splits its tags across chunks, and the
+// client's view separates it from the answer and drops the trailing "</s>".
+func TestThinkScenario(t *testing.T) {
+	_, _, c := setup(t)
+	var split bool
+	res, err := c.Complete(context.Background(), reqBody("fake:think", true, true), func(r *chat.Result) {
+		if strings.HasSuffix(r.Content, "<thin") {
+			split = true
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !split {
+		t.Errorf("no chunk ended inside the <think> tag")
+	}
+	v := res.Visible(true)
+	if v.Answer != ThinkReply || v.Reasoning != ThinkReasoning {
+		t.Errorf("Visible = %+v, want answer %q and reasoning %q", v, ThinkReply, ThinkReasoning)
+	}
+	if res.Usage.CompletionTokens == nil {
+		t.Errorf("no usage though include_usage was asked for")
 	}
 }

@@ -1,0 +1,289 @@
+// Package codegen writes the request the playground sends as code to run elsewhere: curl, Python
+// (requests and the openai SDK), JavaScript (fetch and the openai SDK) and Go (net/http).
+//
+// The snippets that send the body as raw bytes (curl, Python requests, JavaScript fetch, Go) embed
+// it so that the bytes sent are exactly [Request.Body]; the SDK snippets parse it and pass the
+// parameters, so the SDK re-encodes them (same JSON values, not necessarily the same bytes).
+//
+// The package is pure (no go-app import): it is tested on the host and under GOOS=js.
+package codegen
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Request is the request to write as code.
+type Request struct {
+	// BaseURL is the provider's API base including its version prefix, e.g.
+	// "https://api.aimlapi.com/v1".
+	BaseURL string
+	// Path is the operation's path below BaseURL, e.g. "/chat/completions".
+	Path string
+	// KeyPlaceholder stands for the API key, e.g. "<YOUR_AIMLAPI_KEY>" (see [Placeholder]).
+	KeyPlaceholder string
+	// KeyEnv names the environment variable the Python, JavaScript and Go snippets read the key
+	// from, e.g. "AIMLAPI_API_KEY"; "" means "API_KEY".
+	KeyEnv string
+	// Body is the exact request body.
+	Body []byte
+	// Stream says whether the request streams its answer (server-sent events).
+	Stream bool
+}
+
+// Snippet is the request as code in one language.
+type Snippet struct {
+	ID       string // "curl", "python-requests", "python-openai", "js-fetch", "js-openai", "go"
+	Label    string // for a tab, e.g. "Python (requests)"
+	Language string // "shell", "python", "javascript" or "go"
+	Code     string
+}
+
+// Placeholder is the key placeholder for a provider: "<YOUR_AIMLAPI_KEY>" for "aimlapi", else
+// "<YOUR_NAME_KEY>" with the name upper-cased and anything but letters and digits as "_".
+func Placeholder(provider string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(provider) {
+		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	if b.Len() == 0 {
+		return "<YOUR_API_KEY>"
+	}
+	return "<YOUR_" + b.String() + "_KEY>"
+}
+
+// Snippets returns the request as code, in the order curl, python-requests, python-openai,
+// js-fetch, js-openai, go.
+func Snippets(r Request) []Snippet {
+	if r.KeyPlaceholder == "" {
+		r.KeyPlaceholder = "<YOUR_API_KEY>"
+	}
+	if r.KeyEnv == "" {
+		r.KeyEnv = "API_KEY"
+	}
+	return []Snippet{
+		{ID: "curl", Label: "curl", Language: "shell", Code: curl(r)},
+		{ID: "python-requests", Label: "Python (requests)", Language: "python", Code: pythonRequests(r)},
+		{ID: "python-openai", Label: "Python (openai)", Language: "python", Code: pythonOpenAI(r)},
+		{ID: "js-fetch", Label: "JavaScript (fetch)", Language: "javascript", Code: jsFetch(r)},
+		{ID: "js-openai", Label: "JavaScript (openai)", Language: "javascript", Code: jsOpenAI(r)},
+		{ID: "go", Label: "Go (net/http)", Language: "go", Code: goHTTP(r)},
+	}
+}
+
+func (r Request) url() string { return strings.TrimRight(r.BaseURL, "/") + r.Path }
+
+const rawNote = "the body is sent byte-for-byte as the playground sends it"
+
+const sdkNote = "the SDK re-encodes the parameters: same JSON values, not necessarily the same bytes"
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func curl(r Request) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s.\n", upperFirst(rawNote))
+	body := string(r.Body)
+	flags := "-sS"
+	if r.Stream {
+		flags = "-sS -N" // print the events as they arrive
+	}
+	head := fmt.Sprintf("curl %s %s \\\n  -H %s \\\n  -H 'Content-Type: application/json' \\\n",
+		flags, shellQuote(r.url()), shellQuote("Authorization: Bearer "+r.KeyPlaceholder))
+	// A quoted here-document needs no escaping; command substitution drops trailing newlines and
+	// a value starting with @ names a file, so those bodies (and ones with NUL) go through printf.
+	if body != "" && !strings.HasSuffix(body, "\n") && !strings.HasPrefix(body, "@") && !strings.ContainsRune(body, 0) {
+		delim := "EOF"
+		for i := 1; strings.Contains(body, delim); i++ {
+			delim = "EOF" + strconv.Itoa(i)
+		}
+		b.WriteString(head)
+		fmt.Fprintf(&b, "  --data-binary \"$(cat <<'%s'\n%s\n%s\n)\"\n", delim, body, delim)
+		return b.String()
+	}
+	if strings.ContainsRune(body, 0) {
+		// An argument cannot hold NUL: printf writes it from the escape \000 in its format.
+		format := strings.NewReplacer(`\`, `\\`, "%", "%%", "\x00", `\000`).Replace(body)
+		fmt.Fprintf(&b, "printf %s |\n", shellQuote(format))
+	} else {
+		fmt.Fprintf(&b, "printf '%%s' %s |\n", shellQuote(body))
+	}
+	b.WriteString(head)
+	b.WriteString("  --data-binary @-\n")
+	return b.String()
+}
+
+// pythonString is a Python str literal whose value encodes (with the returned encode call) to body.
+func pythonString(body []byte) (lit, encode string) {
+	s := string(body)
+	if utf8.ValidString(s) && !strings.Contains(s, "'''") && !strings.HasSuffix(s, "'") &&
+		!strings.HasSuffix(s, `\`) && !strings.ContainsAny(s, "\r\x00") {
+		return "r'''" + s + "'''", ".encode()"
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	encode = ".encode()"
+	for len(s) > 0 {
+		r, n := utf8.DecodeRuneInString(s)
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\udc%02x`, s[0]) // surrogateescape gives the byte back
+			encode = `.encode("utf-8", "surrogateescape")`
+		case r == '\\' || r == '"':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r == 0x2028 || r == 0x2029 || r == 0xfeff:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+		s = s[n:]
+	}
+	b.WriteByte('"')
+	return b.String(), encode
+}
+
+func pythonRequests(r Request) string {
+	lit, encode := pythonString(r.Body)
+	var b strings.Builder
+	b.WriteString("import os\n\nimport requests\n\n")
+	fmt.Fprintf(&b, "url = %s\n", strconv.Quote(r.url()))
+	fmt.Fprintf(&b, "headers = {\n    \"Authorization\": \"Bearer \" + (os.environ.get(%s) or %s),\n    \"Content-Type\": \"application/json\",\n}\n",
+		strconv.Quote(r.KeyEnv), strconv.Quote(r.KeyPlaceholder))
+	fmt.Fprintf(&b, "# %s.\nbody = %s\n\n", upperFirst(rawNote), lit)
+	if r.Stream {
+		fmt.Fprintf(&b, "with requests.post(url, headers=headers, data=body%s, stream=True) as resp:\n", encode)
+		b.WriteString("    if not resp.ok:\n        print(resp.status_code, resp.text)\n")
+		b.WriteString("    for line in resp.iter_lines(decode_unicode=True):\n        if line:\n            print(line, flush=True)\n")
+	} else {
+		fmt.Fprintf(&b, "resp = requests.post(url, headers=headers, data=body%s)\n", encode)
+		b.WriteString("if not resp.ok:\n    print(resp.status_code)\nprint(resp.text)\n")
+	}
+	return b.String()
+}
+
+func pythonOpenAI(r Request) string {
+	lit, encode := pythonString(r.Body)
+	if encode != ".encode()" {
+		lit += encode + `.decode("utf-8", "replace")`
+	}
+	var b strings.Builder
+	b.WriteString("import json\nimport os\n\nfrom openai import OpenAI\n\n")
+	fmt.Fprintf(&b, "client = OpenAI(\n    base_url=%s,\n    api_key=(os.environ.get(%s) or %s),\n)\n",
+		strconv.Quote(strings.TrimRight(r.BaseURL, "/")), strconv.Quote(r.KeyEnv), strconv.Quote(r.KeyPlaceholder))
+	fmt.Fprintf(&b, "body = %s\n\n# %s.\n", lit, upperFirst(sdkNote))
+	b.WriteString("response = client.chat.completions.create(**json.loads(body))\n")
+	if r.Stream {
+		b.WriteString("for chunk in response:\n    if chunk.choices:\n        print(chunk.choices[0].delta.content or \"\", end=\"\", flush=True)\nprint()\n")
+	} else {
+		b.WriteString("print(response.choices[0].message.content)\n")
+	}
+	return b.String()
+}
+
+// jsString is a JavaScript expression whose string value is body: a String.raw template when that
+// reproduces it, else a JSON string literal; a body that is not UTF-8 is a Uint8Array of its bytes.
+func jsString(body []byte) string {
+	s := string(body)
+	if !utf8.ValidString(s) {
+		return "Uint8Array.from(atob(" + strconv.Quote(base64.StdEncoding.EncodeToString(body)) + "), (c) => c.charCodeAt(0))"
+	}
+	if utf8.ValidString(s) && !strings.ContainsAny(s, "`\r") && !strings.Contains(s, "${") && !strings.HasSuffix(s, `\`) {
+		return "String.raw`" + s + "`"
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return strings.TrimSuffix(buf.String(), "\n")
+}
+
+func jsKey(r Request) string {
+	return fmt.Sprintf("process.env.%s || %s", r.KeyEnv, strconv.Quote(r.KeyPlaceholder))
+}
+
+func jsFetch(r Request) string {
+	var b strings.Builder
+	b.WriteString("// Node 18+; save as an .mjs file for top-level await.\n")
+	fmt.Fprintf(&b, "// %s.\nconst body = %s;\n\n", upperFirst(rawNote), jsString(r.Body))
+	fmt.Fprintf(&b, "const resp = await fetch(%s, {\n  method: \"POST\",\n  headers: {\n    Authorization: `Bearer ${%s}`,\n    \"Content-Type\": \"application/json\",\n  },\n  body,\n});\n",
+		strconv.Quote(r.url()), jsKey(r))
+	if r.Stream {
+		b.WriteString("if (!resp.ok) console.error(resp.status, await resp.text());\n")
+		b.WriteString("const decoder = new TextDecoder();\nfor await (const part of resp.body) {\n  process.stdout.write(decoder.decode(part, { stream: true }));\n}\n")
+	} else {
+		b.WriteString("if (!resp.ok) console.error(resp.status);\nconsole.log(await resp.text());\n")
+	}
+	return b.String()
+}
+
+func jsOpenAI(r Request) string {
+	var b strings.Builder
+	b.WriteString("// npm install openai; save as an .mjs file for top-level await.\nimport OpenAI from \"openai\";\n\n")
+	fmt.Fprintf(&b, "const client = new OpenAI({\n  baseURL: %s,\n  apiKey: %s,\n});\n",
+		strconv.Quote(strings.TrimRight(r.BaseURL, "/")), jsKey(r))
+	lit := jsString(r.Body)
+	if !utf8.Valid(r.Body) {
+		lit = "new TextDecoder().decode(" + lit + ")"
+	}
+	fmt.Fprintf(&b, "const body = %s;\n\n// %s.\n", lit, upperFirst(sdkNote))
+	b.WriteString("const response = await client.chat.completions.create(JSON.parse(body));\n")
+	if r.Stream {
+		b.WriteString("for await (const chunk of response) {\n  process.stdout.write(chunk.choices[0]?.delta?.content ?? \"\");\n}\nconsole.log();\n")
+	} else {
+		b.WriteString("console.log(response.choices[0].message.content);\n")
+	}
+	return b.String()
+}
+
+// goString is a Go string literal of body: a raw literal when that reproduces it, else quoted.
+func goString(body []byte) string {
+	s := string(body)
+	if utf8.ValidString(s) && !strings.ContainsAny(s, "`\r\x00\ufeff") {
+		return "`" + s + "`"
+	}
+	return strconv.Quote(s)
+}
+
+func goHTTP(r Request) string {
+	var b strings.Builder
+	b.WriteString("package main\n\nimport (\n\t\"fmt\"\n\t\"io\"\n\t\"net/http\"\n\t\"os\"\n\t\"strings\"\n)\n\n")
+	fmt.Fprintf(&b, "// body: %s.\nconst body = %s\n\n", rawNote, goString(r.Body))
+	fmt.Fprintf(&b, "func main() {\n\tkey := os.Getenv(%s)\n\tif key == \"\" {\n\t\tkey = %s\n\t}\n", strconv.Quote(r.KeyEnv), strconv.Quote(r.KeyPlaceholder))
+	fmt.Fprintf(&b, "\treq, err := http.NewRequest(\"POST\", %s, strings.NewReader(body))\n", strconv.Quote(r.url()))
+	b.WriteString("\tif err != nil {\n\t\tpanic(err)\n\t}\n")
+	b.WriteString("\treq.Header.Set(\"Authorization\", \"Bearer \"+key)\n\treq.Header.Set(\"Content-Type\", \"application/json\")\n")
+	b.WriteString("\tresp, err := http.DefaultClient.Do(req)\n\tif err != nil {\n\t\tpanic(err)\n\t}\n\tdefer resp.Body.Close()\n")
+	b.WriteString("\tif resp.StatusCode != http.StatusOK {\n\t\tfmt.Fprintln(os.Stderr, resp.Status)\n\t}\n")
+	if r.Stream {
+		b.WriteString("\t// The answer streams as server-sent events; copy them as they arrive.\n")
+	}
+	b.WriteString("\tif _, err := io.Copy(os.Stdout, resp.Body); err != nil {\n\t\tpanic(err)\n\t}\n}\n")
+	return b.String()
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -1,0 +1,187 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"playground/app/codegen"
+)
+
+// ProviderInfo is what "View code" needs to know of a provider: its public API base and the
+// environment variable its key is conventionally read from. The key itself never reaches the
+// browser.
+type ProviderInfo struct {
+	Name    string `json:"name"`
+	BaseURL string `json:"base_url"`
+	KeyEnv  string `json:"key_env"`
+}
+
+// ProviderInfoer is implemented by a Backend that knows the providers' base URLs.
+type ProviderInfoer interface {
+	ProviderInfo(ctx context.Context) ([]ProviderInfo, error)
+}
+
+// ProviderInfo fetches the provider_info of GET {BaseURL}/models.
+func (b HTTPBackend) ProviderInfo(ctx context.Context) ([]ProviderInfo, error) {
+	var out struct {
+		ProviderInfo []ProviderInfo `json:"provider_info"`
+	}
+	if err := b.get(ctx, "/models", &out); err != nil {
+		return nil, fmt.Errorf("loading the providers: %w", err)
+	}
+	return out.ProviderInfo, nil
+}
+
+// providerInfos caches the provider list once fetched: it does not change while the page is open.
+var providerInfos struct {
+	sync.Mutex
+	list []ProviderInfo
+}
+
+// defaultBaseURLs are the base URLs used before (or without) the server's list.
+var defaultBaseURLs = map[string]string{"aimlapi": "https://api.aimlapi.com/v1"}
+
+// codeView is the "View code" panel: the request body, and the same request as code in tabs.
+type codeView struct {
+	app.Compo
+
+	Ibackend  Backend
+	Iprovider string
+	Ipath     string // the operation's path, e.g. /v1/chat/completions
+	Ibody     []byte // the exact body Run sends; nil when Ierr is set
+	Ipreview  string // the body pretty-printed
+	Ierr      string
+	Istream   bool
+
+	tab    string // "json" or a snippet id
+	copied string // the tab whose code was just copied
+
+	// The snippets of the last body drawn.
+	snipBody   []byte
+	snipStream bool
+	snipBase   string
+	snips      []codegen.Snippet
+}
+
+func (c *codeView) OnMount(ctx app.Context) {
+	pi, ok := c.Ibackend.(ProviderInfoer)
+	providerInfos.Lock()
+	have := providerInfos.list != nil
+	providerInfos.Unlock()
+	if !ok || have {
+		return
+	}
+	ctx.Async(func() {
+		list, err := pi.ProviderInfo(context.Background())
+		if err != nil || list == nil {
+			return // the defaults stay
+		}
+		providerInfos.Lock()
+		providerInfos.list = list
+		providerInfos.Unlock()
+		ctx.Dispatch(func(app.Context) {}) // redraw with the real base URL
+	})
+}
+
+// provider returns the base URL and key variable of the current provider.
+func (c *codeView) provider() (base, keyEnv string) {
+	providerInfos.Lock()
+	defer providerInfos.Unlock()
+	for _, p := range providerInfos.list {
+		if p.Name == c.Iprovider {
+			return p.BaseURL, p.KeyEnv
+		}
+	}
+	if b, ok := defaultBaseURLs[c.Iprovider]; ok {
+		return b, strings.ToUpper(c.Iprovider) + "_API_KEY"
+	}
+	return "https://<" + strings.ToUpper(c.Iprovider) + "_BASE_URL>/v1", strings.ToUpper(c.Iprovider) + "_API_KEY"
+}
+
+func (c *codeView) snippets() []codegen.Snippet {
+	base, keyEnv := c.provider()
+	if c.snips != nil && c.snipBase == base && c.snipStream == c.Istream && bytes.Equal(c.snipBody, c.Ibody) {
+		return c.snips
+	}
+	path := c.Ipath
+	if strings.HasSuffix(strings.TrimRight(base, "/"), "/v1") {
+		path = strings.TrimPrefix(path, "/v1") // the base URL holds the version prefix
+	}
+	c.snips = codegen.Snippets(codegen.Request{BaseURL: base, Path: path, KeyPlaceholder: codegen.Placeholder(c.Iprovider),
+		KeyEnv: keyEnv, Body: c.Ibody, Stream: c.Istream})
+	c.snipBody, c.snipStream, c.snipBase = c.Ibody, c.Istream, base
+	return c.snips
+}
+
+func (c *codeView) Render() app.UI {
+	type tabDef struct{ id, label string }
+	tabs := []tabDef{{"json", "JSON body"}}
+	var snips []codegen.Snippet
+	if c.Ierr == "" {
+		snips = c.snippets()
+		for _, s := range snips {
+			tabs = append(tabs, tabDef{s.ID, s.Label})
+		}
+	}
+	cur := c.tab
+	if cur == "" || c.Ierr != "" {
+		cur = "json"
+	}
+	code := c.Ipreview
+	if c.Ierr != "" {
+		code = c.Ierr
+	}
+	for _, s := range snips {
+		if s.ID == cur {
+			code = s.Code
+		}
+	}
+	var panel app.UI
+	if cur == "json" {
+		panel = app.Pre().Class("request-body").DataSet("testid", "request-body").Text(code)
+	} else {
+		panel = app.Pre().Class("request-body code").DataSet("testid", "code-"+cur).Text(code)
+	}
+	copyLabel := "Copy"
+	if c.copied == cur {
+		copyLabel = "Copied"
+	}
+	return app.Div().Class("codeview").Body(
+		app.Div().Class("code-tabs").Role("tablist").Aria("label", "Request as code").Body(
+			app.Range(tabs).Slice(func(i int) app.UI {
+				t := tabs[i]
+				return app.Button().Class("btn code-tab").Role("tab").ID("code-tab-"+t.id).DataSet("testid", "code-tab-"+t.id).
+					Aria("selected", t.id == cur).Aria("controls", "code-panel").Text(t.label).
+					OnClick(func(ctx app.Context, e app.Event) { c.tab, c.copied = t.id, "" })
+			}),
+			app.Button().Class("btn code-copy").DataSet("testid", "code-copy").Text(copyLabel).
+				Title("Copy to the clipboard").Disabled(c.Ierr != "").
+				OnClick(func(ctx app.Context, e app.Event) { c.copy(ctx, cur, code) }),
+		),
+		app.Div().ID("code-panel").Role("tabpanel").Aria("labelledby", "code-tab-"+cur).Body(panel),
+	)
+}
+
+// copy puts text on the clipboard and says so on the button for two seconds.
+func (c *codeView) copy(ctx app.Context, tab, text string) {
+	if tab == "json" {
+		text = string(c.Ibody) // the exact body, not the pretty-printed preview
+	}
+	clip := app.Window().Get("navigator").Get("clipboard")
+	if !clip.Truthy() {
+		return // no clipboard without a secure context
+	}
+	clip.Call("writeText", text)
+	c.copied = tab
+	ctx.After(2*time.Second, func(ctx app.Context) {
+		if c.copied == tab {
+			c.copied = ""
+		}
+	})
+}
