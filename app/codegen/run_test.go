@@ -4,15 +4,16 @@ package codegen
 
 import (
 	"bytes"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
-
-	"playground/server/fakeupstream"
 )
 
 const installHint = "install them, e.g. apt-get install -y curl python3 python3-requests (or pip install requests)"
@@ -32,11 +33,49 @@ func requireTools(t *testing.T) {
 
 // TestSnippetsSendTheBody runs the curl, Python requests, JavaScript fetch (when node is on PATH)
 // and Go snippets against a fake upstream and checks that it received exactly Request.Body.
+// recorded is one request the upstream stand-in received.
+type recorded struct {
+	Path   string
+	Header http.Header
+	Body   []byte
+}
+
+// upstream stands in for an OpenAI-compatible provider: it records each request and answers with a
+// minimal completion, streamed when the request asks for it. (app/ must not import server/, so the
+// project's full fake upstream is not used here.)
+type upstream struct {
+	Key string
+	mu  sync.Mutex
+	got []recorded
+}
+
+func (u *upstream) Requests() []recorded {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return append([]recorded(nil), u.got...)
+}
+
+func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	u.mu.Lock()
+	u.got = append(u.got, recorded{Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
+	u.mu.Unlock()
+	if r.Header.Get("Authorization") != "Bearer "+u.Key {
+		http.Error(w, `{"error":{"message":"bad key"}}`, http.StatusUnauthorized)
+		return
+	}
+	if bytes.Contains(body, []byte(`"stream":true`)) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = io.WriteString(w, "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}]}\n\ndata: [DONE]\n\n")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, `{"object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]}`)
+}
+
 func TestSnippetsSendTheBody(t *testing.T) {
 	requireTools(t)
-	fake := fakeupstream.New()
-	fake.Key = "sk-test-key-123"
-	fake.ChunkDelay = 0
+	fake := &upstream{Key: "sk-test-key-123"}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 
