@@ -115,20 +115,18 @@ func writeHref(w util.BufWriter, dest []byte) {
 	_, _ = w.WriteString(linkAttrs)
 }
 
-// renderImage renders an image with goldmark's own image renderer if its source is allowed and on
-// this site. A remote image (http, https) becomes a link to it labelled with its description: the
-// page's Content-Security-Policy would block it anyway, and loading it would tell a third party
-// that the answer was read. Inside a link, or when the source is not allowed, no element is
-// written and the walk renders the description as ordinary inline content.
+// renderImage never lets model output load an image by itself: an allowed image becomes a link to
+// it labelled with its description. A remote image would be blocked by the page's
+// Content-Security-Policy anyway and would tell a third party that the answer was read; a relative
+// one points at the playground's own paths, and while an answer streams its URL is often cut short
+// ("![x](dat…" becomes a request for /dat). Inside a link, or when the source is not allowed, no
+// element is written and the walk renders the description as ordinary inline content.
 func (r *safeRenderer) renderImage(
 	w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	n := node.(*ast.Image)
 	dest := util.URLEscape(n.Destination, true)
 	if !allowedURL(string(dest)) {
 		return ast.WalkContinue, nil
-	}
-	if !isRemote(string(dest)) {
-		return r.base[ast.KindImage](w, source, n, entering)
 	}
 	if _, inLink := n.Parent().(*ast.Link); inLink {
 		return ast.WalkContinue, nil
@@ -144,12 +142,6 @@ func (r *safeRenderer) renderImage(
 	}
 	_, _ = w.WriteString("</a>")
 	return ast.WalkContinue, nil
-}
-
-// isRemote reports whether an allowed URL points at another site.
-func isRemote(u string) bool {
-	scheme, ok := urlScheme(u)
-	return (ok && (scheme == "http" || scheme == "https")) || strings.HasPrefix(u, "//")
 }
 
 // renderFencedCodeBlock renders a fenced code block like goldmark does, but

