@@ -207,7 +207,7 @@ func jsString(body []byte) string {
 	if !utf8.ValidString(s) {
 		return "Uint8Array.from(atob(" + strconv.Quote(base64.StdEncoding.EncodeToString(body)) + "), (c) => c.charCodeAt(0))"
 	}
-	if utf8.ValidString(s) && !strings.ContainsAny(s, "`\r") && !strings.Contains(s, "${") && !strings.HasSuffix(s, `\`) {
+	if !strings.ContainsAny(s, "`\r") && !strings.Contains(s, "${") && !strings.HasSuffix(s, `\`) {
 		return "String.raw`" + s + "`"
 	}
 	var buf bytes.Buffer

@@ -486,6 +486,13 @@ func saveScreenshot(t *testing.T, tb *tab, name string) {
 	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	writeScreenshot(t, dir, name, png, err)
+}
+
+// writeScreenshot saves a captured screenshot (or logs why it could not be taken or saved); saving
+// is never an assertion.
+func writeScreenshot(t *testing.T, dir, name string, png []byte, err error) {
+	t.Helper()
 	if err == nil {
 		err = os.MkdirAll(dir, 0o755)
 	}

@@ -246,17 +246,7 @@ func saveFullScreenshot(t *testing.T, tb *tab, name string) {
 		}
 		return b, err
 	})
-	if err == nil {
-		err = os.MkdirAll(dir, 0o755)
-	}
-	if err == nil {
-		err = os.WriteFile(filepath.Join(dir, name), png, 0o644)
-	}
-	if err != nil {
-		t.Logf("saving the screenshot: %v", err)
-		return
-	}
-	t.Logf("screenshot: %s", filepath.Join(dir, name))
+	writeScreenshot(t, dir, name, png, err)
 }
 
 func compactJSON(v []byte) []byte {
