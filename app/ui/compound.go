@@ -318,9 +318,8 @@ func (p *playground) jsonEditor(n node) app.UI {
 		kind = "a JSON " + n.f.Type
 	}
 	return app.Div().Class("json-box").Body(
-		app.Textarea().ID("%s", n.id()).Class("json-editor").DataSet("testid", n.testid()).Aria("label", ariaLabel(n)+" (JSON)").
-			Rows(lines).Spellcheck(false).Placeholder("%s", placeholder(n.f)+" — "+kind).Text(text).
-			OnInput(p.onText(n), p.scope(n)),
+		p.typedArea(app.Textarea().ID("%s", n.id()).Class("json-editor").DataSet("testid", n.testid()).Aria("label", ariaLabel(n)+" (JSON)").
+			Rows(lines).Spellcheck(false).Placeholder("%s", placeholder(n.f)+" — "+kind), n, text),
 		app.Div().Class("json-actions").Body(
 			app.Button().Class("btn btn-tiny").Text("Format").DataSet("testid", n.testid()+"-format").
 				Aria("label", "Format the JSON of "+n.key).Disabled(text == "").

@@ -22,11 +22,11 @@ func (p *playground) control(n node) app.UI {
 	case schema.Select:
 		return p.selectBox(n)
 	case schema.Text:
-		return app.Input().Type("text").ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
-			Placeholder("%s", placeholder(n.f)).Value(p.text(n)).OnInput(p.onText(n), p.scope(n))
+		return p.typedInput(app.Input().Type("text").ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
+			Placeholder("%s", placeholder(n.f)), n, "", p.text(n))
 	case schema.Textarea:
-		return app.Textarea().ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).Rows(3).
-			Placeholder("%s", placeholder(n.f)).Text(p.text(n)).OnInput(p.onText(n), p.scope(n))
+		return p.typedArea(app.Textarea().ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).Rows(3).
+			Placeholder("%s", placeholder(n.f)), n, p.text(n))
 	case schema.Tags:
 		if multiSelect(n.f) {
 			return p.checkboxes(n)
@@ -35,8 +35,8 @@ func (p *playground) control(n node) app.UI {
 		if n.f.Items != nil && (n.f.Items.Control == schema.Number || n.f.Items.Control == schema.Slider) {
 			hint = " — one number per line"
 		}
-		return app.Textarea().ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).Rows(2).
-			Placeholder("%s", placeholder(n.f)+hint).Text(p.text(n)).OnInput(p.onText(n), p.scope(n))
+		return p.typedArea(app.Textarea().ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).Rows(2).
+			Placeholder("%s", placeholder(n.f)+hint), n, p.text(n))
 	case schema.URL:
 		return p.urlBox(n)
 	case schema.File:
@@ -84,8 +84,39 @@ func (p *playground) text(n node) string {
 	return ""
 }
 
-func (p *playground) onText(n node) app.EventHandler {
-	return func(ctx app.Context, e app.Event) { p.setInput(n, ctx.JSSrc().Get("value").String()) }
+// syncRanges sets the value of every range input drawn again, once the frame is drawn: go-app sets
+// an element's attributes in map order, and a range input rounds and clamps the value it is given
+// to the min, max and step it has at that moment (0.7 became 1 when set before step 0.01).
+func (p *playground) syncRanges(app.Context) {
+	for id, v := range p.ranges {
+		if el := app.Window().GetElementByID(id); el.Truthy() && el.Get("value").String() != v {
+			el.Set("value", v)
+		}
+	}
+}
+
+// typedInput binds an input element to a node: it shows text and takes what is typed into it (see
+// typedInputs). part tells a node's boxes apart ("" for its main one).
+func (p *playground) typedInput(in app.HTMLInput, n node, part, text string) app.HTMLInput {
+	box := n.key + n.suffix + "#" + part
+	return in.Value(p.typed.value(box, text)).
+		OnInput(func(ctx app.Context, e app.Event) {
+			p.typed.typing(box, ctx.JSSrc())
+			p.setInput(n, ctx.JSSrc().Get("value").String())
+		}, p.scope(n, part)).
+		OnBlur(func(ctx app.Context, e app.Event) { p.typed.done(box) }, p.scope(n, part))
+}
+
+// typedArea is typedInput for a textarea. Its value is set as a property: a textarea's text content
+// is only its initial value, ignored once the user has typed into it.
+func (p *playground) typedArea(in app.HTMLTextarea, n node, text string) app.HTMLTextarea {
+	box := n.key + n.suffix + "#"
+	return in.Attr("value", p.typed.value(box, text)).
+		OnInput(func(ctx app.Context, e app.Event) {
+			p.typed.typing(box, ctx.JSSrc())
+			p.setInput(n, ctx.JSSrc().Get("value").String())
+		}, p.scope(n)).
+		OnBlur(func(ctx app.Context, e app.Event) { p.typed.done(box) }, p.scope(n))
 }
 
 func (p *playground) slider(n node) app.UI {
@@ -95,18 +126,21 @@ func (p *playground) slider(n node) app.UI {
 	if pos == "" {
 		pos = sliderRest(f)
 	}
+	if box := n.key + n.suffix + "#range"; p.ranges != nil && p.typed.editing != box {
+		p.ranges[n.id()] = pos // not the one being dragged: it shows where the user put it
+	}
 	return app.Div().Class("slider").Body(
-		app.Input().Type("range").ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
-			Min(*f.Min).Max(*f.Max).Step(f.Step).Value(pos).OnInput(p.onText(n), p.scope(n)),
-		app.Input().Type("number").Class("num").DataSet("testid", n.testid()+"-number").Aria("label", ariaLabel(n)+" value").
-			Min(*f.Min).Max(*f.Max).Step(f.Step).Placeholder("%s", placeholder(f)).Value(text).OnInput(p.onText(n), p.scope(n, "number")),
+		p.typedInput(app.Input().Type("range").ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
+			Min(*f.Min).Max(*f.Max).Step(f.Step), n, "range", pos),
+		p.typedInput(app.Input().Type("number").Class("num").DataSet("testid", n.testid()+"-number").Aria("label", ariaLabel(n)+" value").
+			Min(*f.Min).Max(*f.Max).Step(f.Step).Placeholder("%s", placeholder(f)), n, "number", text),
 	)
 }
 
 func (p *playground) number(n node) app.UI {
 	f := n.f
 	in := app.Input().Type("number").Class("num").ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
-		Placeholder("%s", placeholder(f)).Value(p.text(n)).OnInput(p.onText(n), p.scope(n))
+		Placeholder("%s", placeholder(f))
 	if f.Min != nil {
 		in = in.Min(*f.Min)
 	}
@@ -118,7 +152,7 @@ func (p *playground) number(n node) app.UI {
 	} else {
 		in = in.Attr("step", "any")
 	}
-	return in
+	return p.typedInput(in, n, "", p.text(n))
 }
 
 func (p *playground) toggle(n node) app.UI {
@@ -157,8 +191,8 @@ func (p *playground) selectBox(n node) app.UI {
 }
 
 func (p *playground) urlBox(n node) app.UI {
-	in := app.Input().Type("url").ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
-		Placeholder("%s", placeholder(n.f)).Value(p.text(n)).OnInput(p.onText(n), p.scope(n))
+	in := p.typedInput(app.Input().Type("url").ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
+		Placeholder("%s", placeholder(n.f)), n, "", p.text(n))
 	if !form.AcceptsDataURL(n.f) {
 		return in
 	}

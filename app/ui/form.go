@@ -126,6 +126,10 @@ func (p *playground) renderParams() app.UI {
 			rows = append(rows, f)
 		}
 	}
+	if app.IsClient && p.hasPage {
+		p.ranges = map[string]string{}
+		p.page.Defer(p.syncRanges)
+	}
 	aside := make([]string, 0, len(p.aside))
 	for name := range p.aside {
 		aside = append(aside, name)

@@ -42,6 +42,8 @@ type playground struct {
 	fileNames   map[string]string           // the name of the file picked into a data-URL field, by key
 	memos       map[string]memoEntry        // what is derived from large values, see memo.go
 	helps       map[string]string           // rendered help, by markdown source
+	typed       typedInputs                 // the text box being typed into, see typed.go
+	ranges      map[string]string           // the value of each range input drawn, by element id (syncRanges)
 	showRequest bool
 	lastBody    builtBody // the last request body built, see requestBody
 
@@ -216,6 +218,7 @@ func (p *playground) carryValues() {
 		}
 	}
 	p.choiceSel = map[string]int{}
+	p.typed.forget()
 }
 
 // topField returns the top-level field a form key lies in, or nil.

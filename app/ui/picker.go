@@ -29,6 +29,7 @@ type modelPicker struct {
 	pick     func(app.Context, catalog.Model)
 
 	query                                 string
+	typed                                 typedInputs // the search box, see typed.go
 	provider, developer, kind, capability string
 	sort                                  catalog.SortKey
 
@@ -129,10 +130,11 @@ func (c *modelPicker) Render() app.UI {
 			app.Input().Type("search").Class("picker-search").ID("model-search").DataSet("testid", "model-search").
 				Placeholder("Search %d models…", len(c.Imodels)).Aria("label", "Search models").
 				Title("Name, id, developer or alias; typos are forgiven. Enter picks the first match, ↓ goes to the list.").
-				Value(c.query).OnInput(func(ctx app.Context, e app.Event) {
+				Value(c.typed.value("search", c.query)).OnInput(func(ctx app.Context, e app.Event) {
+				c.typed.typing("search", ctx.JSSrc())
 				c.query = ctx.JSSrc().Get("value").String()
 				c.syncList(ctx)
-			}).OnKeyDown(c.onSearchKey),
+			}).OnBlur(func(ctx app.Context, e app.Event) { c.typed.done("search") }).OnKeyDown(c.onSearchKey),
 			app.Select().Class("picker-select").ID("model-picker").DataSet("testid", "model-picker").Aria("label", "Model").
 				OnChange(c.onChoose).Body(
 				app.If(current == "", func() app.UI {
