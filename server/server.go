@@ -83,6 +83,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		Lang:            "en",
 		Icon:            app.Icon{Default: "/web/icon-192.png", Large: "/web/icon-512.png", SVG: "/web/icon.svg", Maskable: "/web/icon-512.png"},
 		Styles:          []string{"/web/app.css"},
+		Scripts:         []string{"/web/theme.js"}, // before the first paint: the saved theme
 		BackgroundColor: "#0f1115",
 		ThemeColor:      "#0f1115",
 		LoadingLabel:    "Loading Playground… {progress}%",

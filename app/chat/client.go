@@ -56,8 +56,20 @@ type Client struct {
 // Stream payloads that are not valid JSON are skipped and counted in
 // [Result.Malformed]. Complete records in the Result when it sent the request,
 // when the first text arrived and when it returned, for [ComputeStats].
+//
+// The raw traffic is recorded in [Result.Exchange].
 func (c *Client) Complete(ctx context.Context, body []byte, onUpdate func(*Result)) (*Result, error) {
+	res, err := c.complete(ctx, body, onUpdate)
+	if err != nil && res.Exchange != nil {
+		res.Exchange.Err = err.Error()
+	}
+	return res, err
+}
+
+func (c *Client) complete(ctx context.Context, body []byte, onUpdate func(*Result)) (*Result, error) {
 	res := &Result{Started: time.Now()}
+	x := &Exchange{Method: http.MethodPost, RequestBody: body}
+	res.Exchange = x
 	defer func() { res.Finished = time.Now() }()
 	user := onUpdate
 	onUpdate = func(r *Result) {
@@ -76,6 +88,7 @@ func (c *Client) Complete(ctx context.Context, body []byte, onUpdate func(*Resul
 	if c.Provider != "" {
 		url += "?provider=" + neturl.QueryEscape(c.Provider)
 	}
+	x.URL = url
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return res, fmt.Errorf("chat: building request: %w", err)
@@ -90,6 +103,7 @@ func (c *Client) Complete(ctx context.Context, body []byte, onUpdate func(*Resul
 		return res, fmt.Errorf("chat: sending request to %s: %w", url, err)
 	}
 	defer resp.Body.Close()
+	x.response(resp)
 	// Under GOOS=js, net/http stops watching ctx once the headers have arrived, and a read of the
 	// stream waits for the next bytes whatever ctx says; closing the body on cancel makes Stop
 	// end the read (and so the upstream request) at once.
@@ -98,6 +112,7 @@ func (c *Client) Complete(ctx context.Context, body []byte, onUpdate func(*Resul
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		b, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		x.body(b)
 		if err != nil {
 			if cerr := ctxError(ctx); cerr != nil {
 				return res, cerr
@@ -111,6 +126,7 @@ func (c *Client) Complete(ctx context.Context, body []byte, onUpdate func(*Resul
 		return res, c.stream(ctx, resp.Body, res, onUpdate)
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxCompletionBody))
+	x.body(b)
 	if err != nil {
 		if cerr := ctxError(ctx); cerr != nil {
 			return res, cerr
@@ -121,7 +137,7 @@ func (c *Client) Complete(ctx context.Context, body []byte, onUpdate func(*Resul
 	if err != nil {
 		return res, err
 	}
-	r.Started = res.Started
+	r.Started, r.Exchange = res.Started, x
 	*res = r
 	onUpdate(res)
 	return res, nil
@@ -149,6 +165,7 @@ func (c *Client) stream(ctx context.Context, body io.Reader, res *Result, onUpda
 			}
 			return fmt.Errorf("chat: the stream was cut off before the response was complete: %w: %w", io.ErrUnexpectedEOF, err)
 		}
+		res.Exchange.event(res.Started, ev)
 		if ev.Name == "error" {
 			return ParseError(0, []byte(ev.Data))
 		}

@@ -83,6 +83,8 @@ type Result struct {
 	FirstToken time.Time
 	// Finished is when [Client.Complete] returned.
 	Finished time.Time
+	// Exchange is the raw traffic, recorded by [Client.Complete]; nil for a result built otherwise.
+	Exchange *Exchange
 }
 
 // doneMarker is the payload that ends an OpenAI stream.

@@ -23,6 +23,9 @@ type messageView struct {
 	Ierr       string
 	Ithinking  bool        // an inline <think> block is still open
 	Ifacts     []chat.Fact // the numbers of the finished run
+	Iexchange  *chat.Exchange
+
+	raw bool // the raw traffic is shown
 }
 
 // Render draws the message: user text as typed, assistant text as rendered markdown.
@@ -64,5 +67,17 @@ func (m *messageView) Render() app.UI {
 			return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(m.Ierr)
 		}),
 		app.If(len(m.Ifacts) > 0 && !m.Istreaming, func() app.UI { return renderStats(m.Ifacts) }),
+		app.If(m.Iexchange != nil && !m.Istreaming, func() app.UI {
+			label := "Raw traffic"
+			if m.raw {
+				label = "Hide raw traffic"
+			}
+			return app.Div().Class("msg-tools").Body(
+				app.Button().Class("btn btn-tiny").DataSet("testid", "inspect").Aria("expanded", m.raw).Text(label).
+					Title("The request as sent and the response as it arrived").
+					OnClick(func(ctx app.Context, e app.Event) { m.raw = !m.raw }),
+			)
+		}),
+		app.If(m.raw && m.Iexchange != nil && !m.Istreaming, func() app.UI { return &rawView{Iexchange: m.Iexchange} }),
 	)
 }

@@ -249,6 +249,7 @@ func (p *playground) Render() app.UI {
 		app.Header().Class("pg-header").Body(
 			app.H1().Class("pg-title").Text("Playground"),
 			&modelPicker{Imodels: p.models, Ishared: p.shared, Icurrent: p.currentModel(), pick: p.pickModel},
+			&themeToggle{},
 		),
 		app.If(p.modelsErr != "", func() app.UI {
 			return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(p.modelsErr)

@@ -34,6 +34,7 @@ type turn struct {
 	err       string
 	thinking  bool        // an inline <think> block is still open
 	facts     []chat.Fact // the numbers of the finished run
+	exchange  *chat.Exchange
 }
 
 func (p *playground) renderRunArea() app.UI {
@@ -49,7 +50,7 @@ func (p *playground) renderRunArea() app.UI {
 			app.Range(p.turns).Slice(func(i int) app.UI {
 				t := p.turns[i]
 				return &messageView{Irole: t.role, Itext: t.content, Ihtml: t.html, Ireasoning: t.reasoning,
-					Istreaming: t.streaming, Istopped: t.stopped, Ierr: t.err, Ithinking: t.thinking, Ifacts: t.facts}
+					Istreaming: t.streaming, Istopped: t.stopped, Ierr: t.err, Ithinking: t.thinking, Ifacts: t.facts, Iexchange: t.exchange}
 			}),
 		),
 		// A fixed slot: an error appearing before the composer must not shift (and so redraw) it.
@@ -312,6 +313,7 @@ func (p *playground) finish(idx int, requested string, res *chat.Result, err err
 		v := res.Visible(true)
 		t.content, t.reasoning = v.Answer, v.Reasoning
 		t.facts = chat.Summary(res, requested)
+		t.exchange = res.Exchange
 	}
 	t.html = markdown.HTML(t.content)
 	switch {

@@ -76,7 +76,7 @@ func prepareWeb() (dir string, cleanup func(), err error) {
 		cleanup()
 		return "", nil, fmt.Errorf("PLAYGROUND_WEB is not set, and building the wasm (GOOS=js GOARCH=wasm go build -o app.wasm ./wasm in %s) failed: %w\n%s", root, err, out)
 	}
-	for _, pattern := range []string{"*.css", "*.svg", "*.png"} {
+	for _, pattern := range []string{"*.css", "*.js", "*.svg", "*.png"} {
 		files, _ := filepath.Glob(filepath.Join(root, "web", pattern))
 		for _, f := range files {
 			b, err := os.ReadFile(f)

@@ -1,0 +1,124 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+)
+
+// TestRawTraffic: after a run, the raw inspector shows the request as sent and the server-sent
+// events as they arrived.
+func TestRawTraffic(t *testing.T) {
+	e := newEnv(t, true)
+	b := startBrowser(t)
+	tb := b.newTab(t)
+	tb.openPlayground(e.URL, "/?model="+mythomax, mythomax)
+	runPrompt(tb, "Hello raw", 1)
+	tb.do("opening the raw traffic", chromedp.Click(chromedp.CSS(`[data-testid="message-assistant"] [data-testid="inspect"]`)))
+	tb.waitJS("the raw traffic", jsSel("raw-response"), 5*time.Second)
+	req := eval[string](tb, jsSel("raw-request")+`.innerText`)
+	resp := eval[string](tb, jsSel("raw-response")+`.innerText`)
+	sent := e.chatRequests()
+	if len(sent) != 1 {
+		t.Fatalf("the upstream got %d requests, want 1", len(sent))
+	}
+	for _, want := range []string{"POST /api/v1/chat/completions?provider=aimlapi", `"content": "Hello raw"`, `"model": "` + mythomax + `"`} {
+		if !strings.Contains(req, want) {
+			t.Errorf("the raw request does not show %q:\n%s", want, req)
+		}
+	}
+	for _, want := range []string{"HTTP 200", "Content-Type: text/event-stream", "data: [DONE]", `"finish_reason":"stop"`, " ms  data: {"} {
+		if !strings.Contains(resp, want) {
+			t.Errorf("the raw response does not show %q:\n%s", want, truncate(resp, 2000))
+		}
+	}
+	if strings.Count(resp, "data: ") < 3 {
+		t.Errorf("the raw response shows fewer than 3 events:\n%s", resp)
+	}
+	tb.do("closing the raw traffic", chromedp.Click(chromedp.CSS(`[data-testid="message-assistant"] [data-testid="inspect"]`)))
+	tb.waitJS("the raw traffic to close", `!`+jsSel("raw"), 5*time.Second)
+	tb.checkConsole()
+}
+
+// TestThemeAndPhone: the page follows the system's light or dark theme, the toggle overrides it
+// and is remembered, and at phone width nothing is wider than the screen.
+func TestThemeAndPhone(t *testing.T) {
+	e := newEnv(t, true)
+	b := startBrowser(t)
+	tb := b.newTab(t)
+	scheme := func(dark bool) {
+		v := "light"
+		if dark {
+			v = "dark"
+		}
+		if _, err := chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: v}}}); err != nil {
+			t.Fatalf("emulating prefers-color-scheme %s: %v", v, err)
+		}
+	}
+	bg := func() string { return eval[string](tb, `getComputedStyle(document.body).backgroundColor`) }
+	const light, dark = "rgb(247, 248, 250)", "rgb(15, 17, 21)"
+
+	scheme(true)
+	tb.openPlayground(e.URL, "/?model="+mythomax, mythomax)
+	if got := bg(); got != dark {
+		t.Errorf("with a dark system the page background is %s, want %s", got, dark)
+	}
+	scheme(false)
+	tb.waitJS("the light theme", `getComputedStyle(document.body).backgroundColor === "`+light+`"`, 5*time.Second)
+	if got := eval[string](tb, jsSel("theme")+`.innerText`); got != "Theme: system" {
+		t.Errorf("the toggle says %q, want Theme: system", got)
+	}
+	tb.do("choosing the light theme", chromedp.Click(chromedp.CSS(sel("theme"))))
+	tb.do("choosing the dark theme", chromedp.Click(chromedp.CSS(sel("theme"))))
+	tb.waitJS("the dark theme on a light system", `getComputedStyle(document.body).backgroundColor === "`+dark+`"`, 5*time.Second)
+	// The choice survives a reload and applies before the app starts (web/theme.js).
+	tb.navigate(e.URL + "/?model=" + mythomax)
+	if got := eval[string](tb, `document.documentElement.dataset.theme || ""`); got != "dark" {
+		t.Errorf("after a reload data-theme is %q, want dark applied before the app loads", got)
+	}
+	tb.openPlayground(e.URL, "/?model="+mythomax, mythomax)
+	if got := eval[string](tb, jsSel("theme")+`.innerText`); got != "Theme: dark" {
+		t.Errorf("after a reload the toggle says %q, want Theme: dark", got)
+	}
+	tb.do("back to the system's theme", chromedp.Click(chromedp.CSS(sel("theme"))))
+	tb.waitJS("the system's (light) theme", `!document.documentElement.dataset.theme && getComputedStyle(document.body).backgroundColor === "`+light+`"`, 5*time.Second)
+
+	// A phone: 390 px wide. Nothing overflows sideways, and the main controls are visible.
+	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, func(ctx context.Context, tg *chromedp.Target) (struct{}, error) {
+		_, err := chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)(ctx, tg)
+		return struct{}{}, err
+	}); err != nil {
+		t.Fatalf("emulating a phone: %v", err)
+	}
+	t.Cleanup(func() {
+		_, _ = chromedp.Run(tb.ctx, func(ctx context.Context, tg *chromedp.Target) (struct{}, error) {
+			_, err := chromedp.EmulateViewport(1280, 900)(ctx, tg)
+			return struct{}{}, err
+		})
+	})
+	tb.waitJS("the phone width", `window.innerWidth === 390`, 5*time.Second)
+	if w := eval[int](tb, `document.documentElement.scrollWidth`); w > 390 {
+		wide := eval[string](tb, `[...document.querySelectorAll("body *")].filter(el => el.getBoundingClientRect().right > 391).slice(0, 5).map(el => el.tagName + "." + el.className + "[" + (el.dataset.testid || "") + "]").join(", ")`)
+		t.Errorf("at 390 px the page is %d px wide; too wide: %s", w, wide)
+	}
+	for _, id := range []string{"model-picker", "prompt", "run", "param-temperature-number"} {
+		if !eval[bool](tb, `(() => { const r = `+jsSel(id)+`.getBoundingClientRect(); return r.width > 0 && r.left >= 0 && r.right <= 390; })()`) {
+			t.Errorf("at 390 px %s is not fully on screen", id)
+		}
+	}
+	// The model list and the message box use the width of the screen.
+	for _, id := range []string{"model-picker", "prompt"} {
+		if w := eval[float64](tb, jsSel(id)+`.getBoundingClientRect().width`); w < 0.8*390 {
+			t.Errorf("at 390 px %s is only %.0f px wide", id, w)
+		}
+	}
+	saveScreenshot(t, tb, "phone-shot.png")
+	tb.checkConsole()
+}
