@@ -122,3 +122,52 @@ func TestThemeAndPhone(t *testing.T) {
 	saveScreenshot(t, tb, "phone-shot.png")
 	tb.checkConsole()
 }
+
+// unlabelled lists the controls of the page that a screen reader could not name: no label, no
+// aria-label(ledby), no text, no title.
+const unlabelled = `[...document.querySelectorAll("input, select, textarea, button, summary, [tabindex]")].filter(el => {
+	if (el.type === "hidden" || el.closest("[hidden]")) return false;
+	const byLabel = el.id && document.querySelector('label[for="' + CSS.escape(el.id) + '"]');
+	const ids = (el.getAttribute("aria-labelledby") || "").split(" ").filter(Boolean);
+	const named = el.getAttribute("aria-label") || ids.some(id => document.getElementById(id)) || byLabel || el.closest("label") ||
+		(el.tagName === "BUTTON" || el.tagName === "SUMMARY") && el.textContent.trim() || el.title;
+	return !named;
+}).map(el => el.tagName + (el.dataset.testid ? "[" + el.dataset.testid + "]" : "") + (el.id ? "#" + el.id : ""))`
+
+// TestAccessibleNames: every control of the playground, the compound parameter forms included,
+// has a name a screen reader can read, and Tab reaches the main controls.
+func TestAccessibleNames(t *testing.T) {
+	e := newEnv(t, true, withCompoundSchema(t))
+	b := startBrowser(t)
+	tb := b.newTab(t)
+	for _, model := range []string{mythomax, compoundModel} {
+		tb.openPlayground(e.URL, "/?model="+model, model)
+		if model == compoundModel {
+			tb.waitJS("the compound parameters", jsSel("param-tools-add"), 10*time.Second)
+			tb.do("adding a tool", chromedp.Click(chromedp.CSS(sel("param-tools-add"))))
+			pick(tb, "param-response_format", "json_schema")
+		} else {
+			runPrompt(tb, "Hello", 1)
+			tb.do("opening the raw traffic", chromedp.Click(chromedp.CSS(sel("inspect"))))
+		}
+		tb.do("opening the code view", chromedp.Click(chromedp.CSS(sel("view-request"))))
+		tb.waitJS("the code view", jsSel("request-body"), 5*time.Second)
+		if bad := eval[[]string](tb, unlabelled); len(bad) > 0 {
+			t.Errorf("%s: controls without an accessible name: %s", model, strings.Join(bad, ", "))
+		}
+	}
+	// Tab from the top reaches the search, the model list, the prompt and Run.
+	tb.navigate(e.URL + "/?model=" + mythomax)
+	tb.openPlayground(e.URL, "/?model="+mythomax, mythomax)
+	seen := map[string]bool{}
+	for range 40 {
+		tb.do("pressing Tab", chromedp.KeyEvent("\t"))
+		seen[eval[string](tb, `document.activeElement.dataset.testid || ""`)] = true
+	}
+	for _, id := range []string{"model-search", "model-picker", "system-prompt", "prompt", "run"} {
+		if !seen[id] {
+			t.Errorf("Tab never reaches %s", id)
+		}
+	}
+	tb.checkConsole()
+}

@@ -45,11 +45,9 @@ const compoundSchema = `{"openapi":"3.0.0","info":{"title":"Acme","version":"1"}
 		"required":["mimetype","originalname","encoding","fieldname"]}
 }}}}},"responses":{"200":{"description":"OK"}}}}}}`
 
-// TestForm drives the compound controls of the parameter form in headless Chromium: an object, a
-// union, a list of objects, a multi-select, JSON editors, a URL with an attached file and a file
-// object, and checks what reaches the provider.
-func TestForm(t *testing.T) {
-	start := time.Now()
+// withCompoundSchema serves compoundModel from a schema directory written for the test.
+func withCompoundSchema(t *testing.T) func(*server.Config) {
+	t.Helper()
 	dir := t.TempDir()
 	schemaFile := filepath.Join(dir, "text-models-llm", "Acme", "compound.json")
 	if err := os.MkdirAll(filepath.Dir(schemaFile), 0o755); err != nil {
@@ -58,7 +56,15 @@ func TestForm(t *testing.T) {
 	if err := os.WriteFile(schemaFile, []byte(compoundSchema), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	e := newEnv(t, true, func(c *server.Config) { c.SchemasDir = dir })
+	return func(c *server.Config) { c.SchemasDir = dir }
+}
+
+// TestForm drives the compound controls of the parameter form in headless Chromium: an object, a
+// union, a list of objects, a multi-select, JSON editors, a URL with an attached file and a file
+// object, and checks what reaches the provider.
+func TestForm(t *testing.T) {
+	start := time.Now()
+	e := newEnv(t, true, withCompoundSchema(t))
 	b := startBrowser(t)
 	tb := b.newTab(t)
 	tb.openPlayground(e.URL, "/?model="+compoundModel, compoundModel)
