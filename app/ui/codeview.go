@@ -173,11 +173,9 @@ func (c *codeView) copy(ctx app.Context, tab, text string) {
 	if tab == "json" {
 		text = string(c.Ibody) // the exact body, not the pretty-printed preview
 	}
-	clip := app.Window().Get("navigator").Get("clipboard")
-	if !clip.Truthy() {
-		return // no clipboard without a secure context
+	if !copyText(text) {
+		return
 	}
-	clip.Call("writeText", text)
 	c.copied = tab
 	ctx.After(2*time.Second, func(ctx app.Context) {
 		if c.copied == tab {

@@ -370,32 +370,42 @@ func (p *playground) filePicker(n node, label string, main bool, onFile func(ctx
 		app.Input().Type("file").Class("file-input").ID("%s", id).DataSet("testid", testid).
 			Aria("label", label+" for "+ariaLabel(n)).
 			OnChange(func(ctx app.Context, e app.Event) {
-				files := ctx.JSSrc().Get("files")
-				if files.IsUndefined() || files.IsNull() || files.Length() == 0 {
-					return
-				}
-				file := files.Index(0)
-				name, mime, size := file.Get("name").String(), file.Get("type").String(), file.Get("size").Int()
 				limit := maxDataURLBytes
 				if n.f.Control == schema.File && n.f.Type != "string" {
 					limit = maxBufferBytes
 				}
-				if size > limit {
-					p.inputErrs[n.key] = fmt.Sprintf("%s is %s; the playground sends files of up to %s here", name,
-						form.FormatSize(int64(size)), form.FormatSize(int64(limit)))
+				if err := p.readPicked(ctx, limit, onFile); err != nil {
+					p.inputErrs[n.key] = err.Error()
 					return
 				}
 				delete(p.inputErrs, n.key)
-				ctx = p.pageCtx(ctx) // the input may be redrawn before the file is read
-				file.Call("arrayBuffer").Then(func(buf app.Value) {
-					arr := app.Window().Get("Uint8Array").New(buf)
-					data := make([]byte, arr.Length())
-					app.CopyBytesToGo(data, arr)
-					ctx.Dispatch(func(ctx app.Context) { onFile(ctx, name, mime, data) })
-				})
 			}, p.scope(n, "file", label)),
 		app.Label().For(id).Class("btn btn-small").Aria("hidden", "true").Text(label),
 	)
+}
+
+// readPicked reads the file picked in the file input that fired ctx's event, and hands its bytes
+// to done on the page's context (the input may be redrawn before the file is read). A file larger
+// than limit is refused with an error that names it. Nothing picked does nothing.
+func (p *playground) readPicked(ctx app.Context, limit int, done func(ctx app.Context, name, mime string, data []byte)) error {
+	files := ctx.JSSrc().Get("files")
+	if files.IsUndefined() || files.IsNull() || files.Length() == 0 {
+		return nil
+	}
+	file := files.Index(0)
+	name, mime, size := file.Get("name").String(), file.Get("type").String(), file.Get("size").Int()
+	if size > limit {
+		return fmt.Errorf("%s is %s; the playground sends files of up to %s here", name,
+			form.FormatSize(int64(size)), form.FormatSize(int64(limit)))
+	}
+	ctx = p.pageCtx(ctx)
+	file.Call("arrayBuffer").Then(func(buf app.Value) {
+		arr := app.Window().Get("Uint8Array").New(buf)
+		data := make([]byte, arr.Length())
+		app.CopyBytesToGo(data, arr)
+		ctx.Dispatch(func(ctx app.Context) { done(ctx, name, mime, data) })
+	})
+	return nil
 }
 
 // fileInfo shows the picked file's name and size with a button that removes it, or nothing.

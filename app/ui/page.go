@@ -7,6 +7,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"playground/app/catalog"
+	"playground/app/convo"
 	"playground/app/form"
 	"playground/app/schema"
 )
@@ -28,8 +29,9 @@ type playground struct {
 	models    []catalog.Model
 	shared    map[string]bool // ids several providers serve: their options and links name the provider
 	modelsErr string
-	wanted    string // model id asked for by the URL, until the list arrives
-	wantedAt  string // the provider asked for by the URL, "" for the first that serves the model
+	wanted    string   // model id asked for by the URL, until the list arrives
+	wantedAt  string   // the provider asked for by the URL, "" for the first that serves the model
+	link      *url.URL // a share link to restore once the model list is there
 
 	form        *catalog.Form
 	formErr     string
@@ -47,12 +49,23 @@ type playground struct {
 	showRequest bool
 	lastBody    builtBody // the last request body built, see requestBody
 
-	system  string
-	prompt  string
-	turns   []turn
-	running bool
-	cancel  context.CancelFunc
-	runErr  string
+	system      string
+	prompt      string
+	attachments []convo.Attachment // attached to the message being typed
+
+	convID      string        // the id of the conversation in the history, "" before it is saved
+	history     convo.History // the saved conversations, as last read or written
+	showHistory bool
+	presets     convo.Presets
+	presetName  string
+	presetErr   string
+	stateNote   string // what happened to the saved state or a shared link
+	shareNote   string
+	shareLink   string
+	turns       []turn
+	running     bool
+	cancel      context.CancelFunc
+	runErr      string
 }
 
 func newPlayground(d Deps) *playground {
@@ -63,6 +76,8 @@ func newPlayground(d Deps) *playground {
 // OnMount keeps the page's own context for dispatches that outlive the element that started them.
 func (p *playground) OnMount(ctx app.Context) {
 	p.page, p.hasPage = ctx, true
+	p.history = p.loadHistory()
+	p.presets = p.loadPresets()
 }
 
 // pageCtx returns the page's context, or ctx before the page is mounted.
@@ -76,8 +91,12 @@ func (p *playground) pageCtx(ctx app.Context) app.Context {
 // OnNav loads the model list and selects the model the URL names (?model=<id>, with
 // &provider=<name> for a model several providers serve).
 func (p *playground) OnNav(ctx app.Context) {
-	q := ctx.Page().URL().Query()
+	u := ctx.Page().URL()
+	q := u.Query()
 	p.wanted, p.wantedAt = q.Get("model"), q.Get("provider")
+	if q.Has(convo.ShareParam) {
+		p.link = u // restored once the model list is there
+	}
 	if p.models != nil {
 		p.selectWanted(ctx)
 		return
@@ -92,6 +111,13 @@ func (p *playground) OnNav(ctx app.Context) {
 			}
 			p.models = models
 			p.shared = catalog.SharedIDs(models)
+			if p.link != nil {
+				link := p.link
+				p.link = nil
+				if p.fromLink(ctx, link) {
+					return
+				}
+			}
 			p.selectWanted(ctx)
 		})
 	})
@@ -165,8 +191,12 @@ func (p *playground) loadForm(ctx app.Context, id, provider string, fromLink boo
 				}
 				return
 			}
-			if p.form == nil && len(p.values) == 0 {
-				p.values = initialValues(form.Fields)
+			if p.form == nil {
+				for k, v := range initialValues(form.Fields) {
+					if _, set := p.values[k]; !set {
+						p.values[k] = v
+					}
+				}
 			}
 			p.form = &form
 			p.carryValues()
@@ -245,7 +275,7 @@ func (p *playground) field(name string) *schema.Field {
 
 // Render draws the page.
 func (p *playground) Render() app.UI {
-	return app.Div().Class("pg").Body(
+	return app.Div().Class("pg").OnKeyDown(p.onKey).Body(
 		app.Header().Class("pg-header").Body(
 			app.H1().Class("pg-title").Text("Playground"),
 			&modelPicker{Imodels: p.models, Ishared: p.shared, Icurrent: p.currentModel(), pick: p.pickModel},

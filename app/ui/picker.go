@@ -242,6 +242,9 @@ func (c *modelPicker) onFilter(name string) app.EventHandler {
 func (c *modelPicker) onSearchKey(ctx app.Context, e app.Event) {
 	switch e.Get("key").String() {
 	case "Enter":
+		if e.Get("ctrlKey").Bool() || e.Get("metaKey").Bool() {
+			return // the page's shortcut: run
+		}
 		e.PreventDefault()
 		if found := c.results(); len(found) > 0 {
 			c.choose(ctx, c.Imodels[found[0]])

@@ -14,6 +14,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"playground/app/chat"
+	"playground/app/convo"
 	"playground/app/form"
 	"playground/app/markdown"
 	"playground/app/schema"
@@ -23,15 +24,14 @@ import (
 // are drawn together.
 const renderEvery = 50 * time.Millisecond
 
-// turn is one message of the conversation.
+// turn is one message of the conversation and what the page shows of it.
 type turn struct {
-	role      string
-	content   string
-	reasoning string
-	html      string // rendered markdown, fixed once the turn is finished
+	convo.Message
+	html      string           // rendered markdown of a finished answer
+	md        *markdown.Stream // while streaming: the answer's rendering
+	blocks    []string         // while streaming: its finished blocks
+	tail      string           // while streaming: the rest
 	streaming bool
-	stopped   bool
-	err       string
 	thinking  bool        // an inline <think> block is still open
 	facts     []chat.Fact // the numbers of the finished run
 	exchange  *chat.Exchange
@@ -48,9 +48,10 @@ func (p *playground) renderRunArea() app.UI {
 				return app.P().Class("muted transcript-empty").Text("Type a message and press Run (Ctrl+Enter).")
 			}),
 			app.Range(p.turns).Slice(func(i int) app.UI {
-				t := p.turns[i]
-				return &messageView{Irole: t.role, Itext: t.content, Ihtml: t.html, Ireasoning: t.reasoning,
-					Istreaming: t.streaming, Istopped: t.stopped, Ierr: t.err, Ithinking: t.thinking, Ifacts: t.facts, Iexchange: t.exchange}
+				t := &p.turns[i]
+				return &messageView{Iindex: i, Imsg: t.Message, Ihtml: t.html, Iblocks: t.blocks, Itail: t.tail,
+					Istreaming: t.streaming, Ithinking: t.thinking, Ifacts: t.facts, Iexchange: t.exchange,
+					Ibusy: p.running, Ilast: i == len(p.turns)-1, Ianswered: p.answered(i), page: p}
 			}),
 		),
 		// A fixed slot: an error appearing before the composer must not shift (and so redraw) it.
@@ -63,8 +64,8 @@ func (p *playground) renderRunArea() app.UI {
 			app.Label().Class("sr-only").For("prompt").Text("Message"),
 			app.Textarea().ID("prompt").DataSet("testid", "prompt").Rows(3).
 				Placeholder("Message the model — Ctrl+Enter (⌘+Enter) runs, Esc stops").Text(p.prompt).
-				OnInput(func(ctx app.Context, e app.Event) { p.prompt = ctx.JSSrc().Get("value").String() }).
-				OnKeyDown(p.onPromptKey),
+				OnInput(func(ctx app.Context, e app.Event) { p.prompt = ctx.JSSrc().Get("value").String() }),
+			p.renderAttach(),
 			app.Div().Class("composer-actions").Body(
 				app.If(!p.running, func() app.UI {
 					return app.Button().Class("btn btn-primary").DataSet("testid", "run").Text("Run").
@@ -87,16 +88,80 @@ func (p *playground) renderRunArea() app.UI {
 						app.Text("Stream"),
 					)
 				}),
-				app.Button().Class("btn").DataSet("testid", "clear").Text("Clear").Title("Clear the conversation").
-					Disabled(p.running || len(p.turns) == 0).OnClick(func(ctx app.Context, e app.Event) {
-					p.turns = nil
-					p.runErr = ""
-				}),
+				app.Button().Class("btn").DataSet("testid", "clear").Text("Clear").Title("Start a new conversation; this one stays in the history").
+					Disabled(p.running || len(p.turns) == 0).OnClick(func(ctx app.Context, e app.Event) { p.newConversation() }),
 				app.Button().Class("btn").DataSet("testid", "view-request").Text(viewRequestLabel(p.showRequest)).
 					Aria("expanded", p.showRequest).OnClick(func(ctx app.Context, e app.Event) { p.showRequest = !p.showRequest }),
+				app.Button().Class("btn").DataSet("testid", "share").Text("Share").
+					Title("Put the model, the parameters that are set and the conversation in a link").
+					Disabled(p.form == nil).OnClick(func(ctx app.Context, e app.Event) { p.share() }),
+				app.Button().Class("btn").DataSet("testid", "history-toggle").Aria("expanded", p.showHistory).
+					Text(fmt.Sprintf("History (%d)", len(p.history.Items))).Title("Conversations kept in this browser").
+					OnClick(func(ctx app.Context, e app.Event) {
+						p.showHistory = !p.showHistory
+						if p.showHistory {
+							p.history = p.loadHistory()
+						}
+					}),
 			),
 		),
+		app.If(p.shareNote != "", func() app.UI {
+			return app.P().Class("msg-note").DataSet("testid", "share-note").Aria("live", "polite").Text(p.shareNote)
+		}),
+		app.If(p.stateNote != "", func() app.UI {
+			return app.P().Class("msg-note").DataSet("testid", "state-note").Aria("live", "polite").Text(p.stateNote)
+		}),
+		app.If(p.showHistory, p.renderHistory),
 		app.If(p.showRequest, p.renderRequest),
+	)
+}
+
+// renderAttach draws the images and files attached to the message being typed, and the controls
+// that attach more: a file (an image, or a PDF, sent as a data URL) or an image URL.
+func (p *playground) renderAttach() app.UI {
+	return app.Div().Class("composer-attach").Body(
+		// A fixed slot: the list appearing must not shift (and so redraw) the inputs after it.
+		app.Div().Class("attach-list").Body(
+			app.If(len(p.attachments) > 0, func() app.UI {
+				return renderAttachments(p.attachments, func(ctx app.Context, i int) {
+					p.attachments = append(p.attachments[:i:i], p.attachments[i+1:]...)
+				})
+			}),
+		),
+		app.Span().Class("file-pick").Body(
+			app.Input().Type("file").Class("file-input").ID("attach-file").DataSet("testid", "attach-file").
+				Accept("image/*,application/pdf").Aria("label", "Attach an image or a PDF").
+				OnChange(func(ctx app.Context, e app.Event) {
+					err := p.readPicked(ctx, maxDataURLBytes, func(ctx app.Context, name, mime string, data []byte) {
+						kind := convo.KindImage
+						if !strings.HasPrefix(mime, "image/") {
+							kind = convo.KindFile
+						}
+						p.attachments = append(p.attachments, convo.Attachment{Kind: kind, Name: name, MIME: mime, URL: form.DataURL(mime, data)})
+					})
+					if err != nil {
+						p.runErr = "Cannot attach: " + err.Error()
+					}
+					ctx.JSSrc().Set("value", "") // the same file can be picked again
+				}),
+			app.Label().For("attach-file").Class("btn btn-small").Aria("hidden", "true").Text("Attach image or PDF"),
+		),
+		app.Input().Type("url").Class("attach-url").DataSet("testid", "attach-url").Aria("label", "Image URL to attach").
+			Placeholder("or paste an image URL and press Enter").
+			OnKeyDown(func(ctx app.Context, e app.Event) {
+				if e.Get("key").String() != "Enter" || e.Get("ctrlKey").Bool() || e.Get("metaKey").Bool() {
+					return
+				}
+				e.PreventDefault()
+				u := strings.TrimSpace(ctx.JSSrc().Get("value").String())
+				if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+					p.runErr = "An image URL starts with https:// or http://."
+					return
+				}
+				p.runErr = ""
+				p.attachments = append(p.attachments, convo.Attachment{Kind: convo.KindImage, URL: u})
+				ctx.JSSrc().Set("value", "")
+			}),
 	)
 }
 
@@ -107,7 +172,9 @@ func viewRequestLabel(open bool) string {
 	return "View code"
 }
 
-func (p *playground) onPromptKey(ctx app.Context, e app.Event) {
+// onKey handles the page's shortcuts, wherever the focus is: Ctrl+Enter (⌘+Enter) runs, Esc stops
+// a run.
+func (p *playground) onKey(ctx app.Context, e app.Event) {
 	switch e.Get("key").String() {
 	case "Enter":
 		if e.Get("ctrlKey").Bool() || e.Get("metaKey").Bool() {
@@ -115,37 +182,47 @@ func (p *playground) onPromptKey(ctx app.Context, e app.Event) {
 			p.run(ctx)
 		}
 	case "Escape":
-		p.stop()
-	}
-}
-
-// messagesJSON is the conversation as the API expects it, ending with the new user message.
-func (p *playground) messagesJSON(prompt string) json.RawMessage {
-	type msg struct {
-		Role    string `json:"role"`
-		Content string `json:"content"`
-	}
-	var msgs []msg
-	if strings.TrimSpace(p.system) != "" {
-		msgs = append(msgs, msg{"system", p.system})
-	}
-	for _, t := range p.turns {
-		if t.err != "" && t.content == "" {
-			continue // a failed run left nothing to continue from
+		if p.running {
+			e.PreventDefault()
+			p.stop()
 		}
-		msgs = append(msgs, msg{t.role, t.content})
 	}
-	msgs = append(msgs, msg{"user", prompt})
-	b, _ := json.Marshal(msgs)
-	return b
 }
 
-// requestBody builds the body Run would send with prompt as the new message.
-func (p *playground) requestBody(prompt string) ([]byte, error) {
+// conversation is the conversation to send, followed by next when it is not nil.
+func (p *playground) conversation(next *convo.Message) convo.Conversation {
+	c := convo.Conversation{System: p.system, Messages: make([]convo.Message, 0, len(p.turns)+1)}
+	for _, t := range p.turns {
+		c.Messages = append(c.Messages, t.Message)
+	}
+	if next != nil {
+		c.Messages = append(c.Messages, *next)
+	}
+	return c
+}
+
+// messagesJSON is the conversation as the API expects it, followed by next when it is not nil.
+func (p *playground) messagesJSON(next *convo.Message) json.RawMessage {
+	return p.conversation(next).APIMessages()
+}
+
+// canContinue reports whether the conversation can be run as it is: it ends with a message the
+// model should answer (a user message, edited or left by a removed answer, or tool results).
+func (p *playground) canContinue() bool {
+	if len(p.turns) == 0 {
+		return false
+	}
+	r := p.turns[len(p.turns)-1].Role
+	return r == convo.RoleUser || r == convo.RoleTool
+}
+
+// requestBody builds the body Run would send with next as the new message (nil: the conversation
+// as it is).
+func (p *playground) requestBody(next *convo.Message) ([]byte, error) {
 	if errs := p.formErrors(); len(errs) > 0 {
 		return nil, fmt.Errorf("fix the parameters first: %s", strings.Join(errs, "; "))
 	}
-	msgs := p.messagesJSON(prompt)
+	msgs := p.messagesJSON(next)
 	if c := &p.lastBody; c.body != nil && c.model == p.form.Model.ID && bytes.Equal(c.msgs, msgs) && sameValues(c.values, p.values) {
 		return c.body, nil // the preview is drawn on every update: a large file is not validated each time
 	}
@@ -188,11 +265,7 @@ func (p *playground) renderRequest() app.UI {
 	if p.form == nil {
 		return app.Div()
 	}
-	prompt := p.prompt
-	if prompt == "" {
-		prompt = "(your message)"
-	}
-	body, err := p.requestBody(prompt)
+	body, err := p.requestBody(p.nextMessage(true))
 	var text, errText string
 	if err != nil {
 		errText = "Cannot build the request: " + err.Error()
@@ -212,34 +285,62 @@ func (p *playground) renderRequest() app.UI {
 	)
 }
 
-// run sends the conversation plus the typed message and streams the answer into a new turn.
+// nextMessage is the message Run would add: what is typed and attached, or nil when there is none
+// and the conversation can be run as it is. For the request preview, a placeholder stands for a
+// message not typed yet.
+func (p *playground) nextMessage(preview bool) *convo.Message {
+	if strings.TrimSpace(p.prompt) == "" && len(p.attachments) == 0 {
+		if p.canContinue() || !preview {
+			return nil
+		}
+		return &convo.Message{Role: convo.RoleUser, Text: "(your message)"}
+	}
+	return &convo.Message{Role: convo.RoleUser, Text: p.prompt, Attachments: p.attachments}
+}
+
+// run sends the conversation plus the typed message and streams the answer into a new turn. With
+// nothing typed, a conversation that ends with a user message or tool results is run as it is.
 func (p *playground) run(ctx app.Context) {
 	if p.running || p.form == nil {
 		return
 	}
 	p.runErr = ""
-	prompt := p.prompt
-	if strings.TrimSpace(prompt) == "" {
+	next := p.nextMessage(false)
+	if next == nil && !p.canContinue() {
 		p.runErr = "Type a message first."
 		return
 	}
+	if p.send(ctx, next) && next != nil {
+		p.prompt, p.attachments = "", nil
+		if app.IsClient {
+			// Text only sets the textarea's initial content: once typed into, its value must be
+			// cleared by hand, or the sent message would stay in the box and be sent again.
+			app.Window().GetElementByID("prompt").Set("value", "")
+		}
+	}
+}
+
+// send runs the conversation, followed by next when it is not nil, and streams the answer into a
+// new turn. It reports whether the run started.
+func (p *playground) send(ctx app.Context, next *convo.Message) bool {
+	if p.running || p.form == nil {
+		return false
+	}
+	p.runErr = ""
 	p.askForUsage() // before the body is built: see askForUsage for why it is a form value
-	body, err := p.requestBody(prompt)
+	body, err := p.requestBody(next)
 	if err != nil {
 		p.runErr = "Cannot run: " + err.Error()
-		return
+		return false
 	}
 	if p.deps.Chat == nil {
 		p.runErr = "Running is only possible in the browser."
-		return
+		return false
 	}
-	p.turns = append(p.turns, turn{role: "user", content: prompt}, turn{role: "assistant", streaming: true})
-	p.prompt = ""
-	if app.IsClient {
-		// Text only sets the textarea's initial content: once typed into, its value must be cleared
-		// by hand, or the sent message would stay in the box and be sent again with the next one.
-		app.Window().GetElementByID("prompt").Set("value", "")
+	if next != nil {
+		p.turns = append(p.turns, turn{Message: *next})
 	}
+	p.turns = append(p.turns, turn{Message: convo.Message{Role: convo.RoleAssistant}, streaming: true, md: &markdown.Stream{}})
 	p.running = true
 	idx := len(p.turns) - 1
 	cctx, cancel := context.WithCancel(context.Background())
@@ -268,8 +369,14 @@ func (p *playground) run(ctx app.Context) {
 				}
 				t := &p.turns[idx]
 				v := (&chat.Result{Content: c, Reasoning: rs}).Visible(false)
-				t.content, t.reasoning, t.thinking = v.Answer, v.Reasoning, v.Thinking
-				t.html = markdown.HTMLStreaming(v.Answer)
+				t.Text, t.Reasoning, t.thinking = v.Answer, v.Reasoning, v.Thinking
+				t.blocks, t.tail = t.md.Update(v.Answer)
+				if len(t.blocks) > 0 {
+					t.blocks = append([]string{strings.TrimPrefix(t.blocks[0], markdownOpen)}, t.blocks[1:]...)
+				} else {
+					t.tail = strings.TrimPrefix(t.tail, markdownOpen)
+				}
+				t.tail = strings.TrimSuffix(t.tail, markdownClose)
 			})
 		}
 		res, err := client.Complete(cctx, body, func(r *chat.Result) {
@@ -295,6 +402,7 @@ func (p *playground) run(ctx app.Context) {
 		cancel()
 		ctx.Dispatch(func(ctx app.Context) { p.finish(idx, requested, res, err) })
 	})
+	return true
 }
 
 // finish records the end of a run: the final text, why it ended and what it used.
@@ -305,24 +413,31 @@ func (p *playground) finish(idx int, requested string, res *chat.Result, err err
 		return
 	}
 	t := &p.turns[idx]
-	t.streaming = false
-	t.thinking = false
+	t.streaming, t.thinking = false, false
+	t.md, t.blocks, t.tail = nil, nil, ""
 	if res != nil {
 		// The answer without inline <think> blocks or a trailing end-of-sequence token: what is
 		// shown, and what a follow-up sends back.
 		v := res.Visible(true)
-		t.content, t.reasoning = v.Answer, v.Reasoning
+		t.Text, t.Reasoning = v.Answer, v.Reasoning
 		t.facts = chat.Summary(res, requested)
 		t.exchange = res.Exchange
+		if calls, cerr := convo.MergeToolCalls(res.ToolCalls); len(calls) > 0 {
+			t.ToolCalls = calls
+			if cerr != nil && err == nil {
+				t.Err = "Some tool call fragments could not be read: " + cerr.Error()
+			}
+		}
 	}
-	t.html = markdown.HTML(t.content)
+	t.html = markdown.HTML(t.Text)
 	switch {
 	case err == nil:
 	case errors.Is(err, context.Canceled):
-		t.stopped = true
+		t.Stopped = true
 	default:
-		t.err = chat.Explain(err)
+		t.Err = chat.Explain(err)
 	}
+	p.saveConversation()
 }
 
 func (p *playground) stop() {

@@ -124,9 +124,19 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, body []byte) 
 			return
 		}
 		rep.content = text
+	case "tools":
+		if last := req.Messages[len(req.Messages)-1]; last.Role == "tool" {
+			rep.content = ToolsReplyPrefix + messageText(last.Content)
+		} else if req.Stream {
+			s.streamToolCalls(w, r, &req)
+			return
+		} else {
+			writeError(w, http.StatusBadRequest, "fake:tools streams its calls: send stream: true.", "invalid_request_error", "")
+			return
+		}
 	case "reset", "garbage", "hang":
 	default:
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("Unknown fake scenario %q; known: markdown, echo, slow, error NNN, reset, garbage, hang, reasoning, think, scripted NAME.", name), "invalid_request_error", "")
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("Unknown fake scenario %q; known: markdown, echo, slow, error NNN, reset, garbage, hang, reasoning, think, scripted NAME, tools.", name), "invalid_request_error", "")
 		return
 	}
 	if req.Stream {
@@ -206,9 +216,10 @@ func split(s string, n int) []string {
 // Wire types for responses.
 type (
 	delta struct {
-		Role             string  `json:"role,omitempty"`
-		Content          *string `json:"content,omitempty"`
-		ReasoningContent *string `json:"reasoning_content,omitempty"`
+		Role             string          `json:"role,omitempty"`
+		Content          *string         `json:"content,omitempty"`
+		ReasoningContent *string         `json:"reasoning_content,omitempty"`
+		ToolCalls        json.RawMessage `json:"tool_calls,omitempty"`
 	}
 	chunkChoice struct {
 		Index        int     `json:"index"`
@@ -392,4 +403,38 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req *chatRequest
 		}
 	}
 	st.event([]byte("[DONE]"))
+}
+
+// ToolCallDeltas are the "tool_calls" deltas the "fake:tools" scenario streams: one call of
+// get_weather whose arguments, {"city": "Paris"}, arrive in three pieces, as OpenAI sends them.
+var ToolCallDeltas = []string{
+	`[{"index":0,"id":"call_fake_1","type":"function","function":{"name":"get_weather","arguments":""}}]`,
+	`[{"index":0,"function":{"arguments":"{\"city\": "}}]`,
+	`[{"index":0,"function":{"arguments":"\"Paris\"}"}}]`,
+}
+
+// ToolsReplyPrefix starts the answer of "fake:tools" once the last message is a tool result,
+// which follows it.
+const ToolsReplyPrefix = "The tool answered: "
+
+// streamToolCalls answers "fake:tools" with the calls of [ToolCallDeltas] and finish reason
+// "tool_calls".
+func (s *Server) streamToolCalls(w http.ResponseWriter, r *http.Request, req *chatRequest) {
+	st := &streamer{
+		s: s, w: w, rc: http.NewResponseController(w), ctx: r.Context(),
+		base: chunk{ID: fmt.Sprintf("chatcmpl-fake-%d", s.seq.Add(1)), Object: "chat.completion.chunk", Created: time.Now().Unix(), Model: req.Model},
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.WriteHeader(http.StatusOK)
+	if !st.send(delta{Role: "assistant"}, "") {
+		return
+	}
+	for _, d := range ToolCallDeltas {
+		if !st.pause() || !st.send(delta{ToolCalls: json.RawMessage(d)}, "") {
+			return
+		}
+	}
+	if st.pause() && st.send(delta{}, "tool_calls") {
+		st.event([]byte("[DONE]"))
+	}
 }

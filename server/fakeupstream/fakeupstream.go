@@ -39,6 +39,8 @@
 //   - "fake:reasoning": streams [ReasoningText] as "reasoning_content"
 //     deltas, then [ReasoningReply] as content; when not streaming, the
 //     message carries both.
+//   - "fake:tools": streams a call of the tool get_weather ([ToolCallDeltas]); once the last
+//     message is a tool result, answers [ToolsReplyPrefix] followed by it.
 //   - "fake:think": answers [ThinkContent]: inline <think>…</think>
 //     reasoning, then [ThinkReply], then a stray "</s>" end-of-sequence
 //     token, all as content (streamed in pieces that split the tags).

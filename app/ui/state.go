@@ -1,0 +1,355 @@
+package ui
+
+import (
+	"encoding/json"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"playground/app/convo"
+	"playground/app/markdown"
+	"playground/app/schema"
+)
+
+// Where the browser keeps the playground's state (localStorage).
+const (
+	historyKey = "playground-history"
+	presetsKey = "playground-presets"
+)
+
+// setup is the part of the page a share link, a saved conversation or a preset restores.
+type setup struct {
+	model, provider string
+	params          map[string]json.RawMessage
+	conv            convo.Conversation
+	prompt          string
+}
+
+// params are the form values that are set, the run area's stream toggle excepted.
+func (p *playground) params() map[string]json.RawMessage {
+	out := map[string]json.RawMessage{}
+	for k, v := range p.values {
+		if k != "stream" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// saveConversation keeps the current conversation in the browser's history (nothing to keep for
+// an empty one). It is called when a run ends and when the conversation changes.
+func (p *playground) saveConversation() {
+	if len(p.turns) == 0 || p.form == nil || !app.IsClient {
+		return
+	}
+	if p.convID == "" {
+		p.convID = convo.NewID()
+	}
+	h := p.loadHistory()
+	conv := p.conversation(nil)
+	h, err := h.Upsert(convo.Saved{ID: p.convID, Title: convo.Title(conv), Updated: time.Now(),
+		Model: p.form.Model.ID, Provider: p.form.Model.Provider, Params: p.params(), Conversation: conv})
+	if err != nil {
+		p.stateNote = "The conversation could not be saved: " + err.Error()
+		return
+	}
+	p.storeHistory(h)
+}
+
+func (p *playground) loadHistory() convo.History {
+	raw, ok := storeGet(historyKey)
+	if !ok {
+		return convo.History{}
+	}
+	h, err := convo.UnmarshalHistory([]byte(raw))
+	if err != nil {
+		p.stateNote = "Part of the saved history could not be read: " + err.Error()
+	}
+	return h
+}
+
+func (p *playground) storeHistory(h convo.History) {
+	b, trimmed, err := convo.MarshalHistory(h, 0)
+	if err == nil {
+		err = storeSet(historyKey, string(b))
+	}
+	switch {
+	case err != nil:
+		p.stateNote = "The history could not be saved: " + err.Error()
+	case len(trimmed.Notes()) > 0:
+		p.stateNote = "History: " + strings.Join(trimmed.Notes(), " ")
+	}
+	p.history = h
+}
+
+// newConversation starts an empty conversation; the current one stays in the history.
+func (p *playground) newConversation() {
+	if p.running {
+		return
+	}
+	p.saveConversation()
+	p.turns, p.convID, p.runErr = nil, "", ""
+}
+
+// openSaved restores a conversation from the history: its model, parameters and messages.
+func (p *playground) openSaved(ctx app.Context, id string) {
+	if p.running {
+		return
+	}
+	s, ok := p.loadHistory().Find(id)
+	if !ok {
+		p.stateNote = "That conversation is no longer in the history."
+		return
+	}
+	p.saveConversation()
+	p.convID = id
+	p.restore(ctx, setup{model: s.Model, provider: s.Provider, params: s.Params, conv: s.Conversation})
+	p.showHistory = false
+}
+
+// deleteSaved removes a conversation from the history.
+func (p *playground) deleteSaved(id string) {
+	p.storeHistory(p.loadHistory().Remove(id))
+	if id == p.convID {
+		p.convID = ""
+	}
+}
+
+// restore applies a setup: the conversation at once, the parameters once the model's form has
+// arrived (they are checked against it like on a model switch: what it does not take is put
+// aside). Nothing runs.
+func (p *playground) restore(ctx app.Context, s setup) {
+	p.system = s.conv.System
+	p.prompt = s.prompt
+	p.turns = p.turns[:0:0]
+	for _, m := range s.conv.Messages {
+		t := turn{Message: m}
+		if m.Role == convo.RoleAssistant {
+			t.html = markdown.HTML(m.Text)
+		}
+		p.turns = append(p.turns, t)
+	}
+	if app.IsClient {
+		// The boxes were typed into: their text content no longer shows the value.
+		if el := app.Window().GetElementByID("system-prompt"); el.Truthy() {
+			el.Set("value", p.system)
+		}
+		if el := app.Window().GetElementByID("prompt"); el.Truthy() {
+			el.Set("value", p.prompt)
+		}
+	}
+	values := schema.Values{}
+	if stream, ok := p.values["stream"]; ok {
+		values["stream"] = stream
+	}
+	for k, v := range s.params {
+		values[k] = v
+	}
+	p.values = values
+	p.drafts, p.inputErrs, p.choiceSel, p.fileNames, p.memos = map[string]string{}, map[string]string{}, map[string]int{}, map[string]string{}, nil
+	p.aside = schema.Values{}
+	if s.model != "" && (p.form == nil || p.form.Model.ID != s.model || s.provider != "" && s.provider != p.form.Model.Provider) {
+		p.loadForm(ctx, s.model, s.provider, true)
+		return
+	}
+	if p.form != nil {
+		p.carryValues()
+	}
+}
+
+// share puts the whole setup in the page's URL and copies the link. Files attached as data are
+// left out, and the oldest messages when the link would be too long; the note says so.
+func (p *playground) share() {
+	if p.form == nil {
+		return
+	}
+	link, err := convo.EncodeShare(convo.Share{Model: p.form.Model.ID, Provider: p.shareProvider(), Params: p.params(),
+		Conversation: p.conversation(nil), Prompt: p.prompt}, convo.DefaultShareLimit)
+	if err != nil {
+		p.shareNote = "Cannot share: " + err.Error()
+		return
+	}
+	loc := app.Window().Get("location")
+	u := loc.Get("origin").String() + loc.Get("pathname").String() + "?" + link.Query
+	app.Window().Get("history").Call("replaceState", nil, "", "?"+link.Query)
+	p.shareLink = u
+	note := "Link copied: opening it restores this setup; it never runs by itself."
+	if !copyText(u) {
+		note = "The link is in the address bar (the browser did not let the page copy it): opening it restores this setup; it never runs by itself."
+	}
+	if notes := link.Notes(); len(notes) > 0 {
+		note += " " + strings.Join(notes, " ")
+	}
+	p.shareNote = note
+}
+
+// shareProvider is the provider a link names: only for a model several providers serve.
+func (p *playground) shareProvider() string {
+	if p.shared[p.form.Model.ID] {
+		return p.form.Model.Provider
+	}
+	return ""
+}
+
+// fromLink restores the setup of a share link, if the URL is one; it reports whether it was.
+func (p *playground) fromLink(ctx app.Context, u *url.URL) bool {
+	if !u.Query().Has(convo.ShareParam) {
+		return false
+	}
+	s, err := convo.DecodeShare(u.RawQuery)
+	if err != nil {
+		p.stateNote = "The shared link could not be read: " + err.Error()
+		return false
+	}
+	p.convID = ""
+	p.restore(ctx, setup{model: s.Model, provider: s.Provider, params: s.Params, conv: s.Conversation, prompt: s.Prompt})
+	p.stateNote = "Opened from a shared link. Nothing has been run: press Run to send it."
+	return true
+}
+
+// renderHistory draws the list of saved conversations.
+func (p *playground) renderHistory() app.UI {
+	items := p.history.Items
+	return app.Div().Class("history").DataSet("testid", "history").Body(
+		app.If(len(items) == 0, func() app.UI {
+			return app.P().Class("muted").Text("No saved conversations yet: each one is kept in this browser when a run ends.")
+		}),
+		app.Ul().Class("history-list").Body(
+			app.Range(items).Slice(func(i int) app.UI {
+				s := items[i]
+				return app.Li().Class("history-item").DataSet("testid", "history-item").Body(
+					app.Button().Class("btn btn-small history-open").DataSet("testid", "history-open").
+						Text(s.Title).Title("Open this conversation").
+						OnClick(func(ctx app.Context, e app.Event) { p.openSaved(ctx, s.ID) }, app.EventScope(s.ID)),
+					app.Span().Class("muted history-meta").Text(s.Model+" · "+s.Updated.Local().Format("Jan 2 15:04")),
+					app.Button().Class("btn btn-tiny").DataSet("testid", "history-delete").Text("Delete").
+						Aria("label", "Delete "+s.Title).
+						OnClick(func(ctx app.Context, e app.Event) { p.deleteSaved(s.ID) }, app.EventScope(s.ID)),
+				)
+			}),
+		),
+	)
+}
+
+// loadPresets reads the saved presets.
+func (p *playground) loadPresets() convo.Presets {
+	raw, ok := storeGet(presetsKey)
+	if !ok {
+		return convo.Presets{}
+	}
+	ps, err := convo.UnmarshalPresets([]byte(raw))
+	if err != nil {
+		p.stateNote = "Some saved presets could not be read: " + err.Error()
+	}
+	return ps
+}
+
+// savePreset keeps the parameters that are set under a name, for this model.
+func (p *playground) savePreset(name string) {
+	if p.form == nil {
+		return
+	}
+	ps, err := p.loadPresets().Put(convo.Preset{Name: name, Model: p.form.Model.ID, Params: p.params()})
+	if err == nil {
+		var b []byte
+		if b, err = convo.MarshalPresets(ps); err == nil {
+			err = storeSet(presetsKey, string(b))
+		}
+	}
+	if err != nil {
+		p.presetErr = err.Error()
+		return
+	}
+	p.presetErr, p.presetName = "", ""
+	p.presets = ps
+	if el := app.Window().GetElementByID("preset-name"); el.Truthy() {
+		el.Set("value", "")
+	}
+}
+
+// applyPreset sets the parameters of a preset of this model; the others go back to not sent.
+func (p *playground) applyPreset(ctx app.Context, name string) {
+	if p.form == nil {
+		return
+	}
+	pr, ok := p.loadPresets().Find(p.form.Model.ID, name)
+	if !ok {
+		return
+	}
+	values := schema.Values{}
+	if stream, ok := p.values["stream"]; ok {
+		values["stream"] = stream
+	}
+	for k, v := range pr.Params {
+		values[k] = v
+	}
+	p.values = values
+	p.drafts, p.inputErrs, p.choiceSel, p.fileNames, p.memos = map[string]string{}, map[string]string{}, map[string]int{}, map[string]string{}, nil
+	p.carryValues()
+}
+
+// deletePreset removes a preset of this model.
+func (p *playground) deletePreset(name string) {
+	if p.form == nil {
+		return
+	}
+	ps := p.loadPresets().Remove(p.form.Model.ID, name)
+	if b, err := convo.MarshalPresets(ps); err == nil {
+		_ = storeSet(presetsKey, string(b))
+	}
+	p.presets = ps
+}
+
+// renderPresets draws the presets of the model: apply, delete, save the current parameters.
+func (p *playground) renderPresets() app.UI {
+	if p.form == nil {
+		return nil
+	}
+	mine := p.presets.For(p.form.Model.ID)
+	names := make([]string, 0, len(mine))
+	for _, pr := range mine {
+		names = append(names, pr.Name)
+	}
+	sort.Strings(names)
+	return app.Div().Class("presets").Body(
+		app.If(len(names) > 0, func() app.UI {
+			return app.Div().Class("preset-row").Body(
+				app.Select().DataSet("testid", "preset-pick").Aria("label", "Apply a preset").
+					OnChange(func(ctx app.Context, e app.Event) {
+						if v := ctx.JSSrc().Get("value").String(); v != "" {
+							p.applyPreset(ctx, v)
+							ctx.JSSrc().Set("value", "")
+						}
+					}).Body(
+					app.Option().Value("").Text("Apply a preset…"),
+					app.Range(names).Slice(func(i int) app.UI { return app.Option().Value(names[i]).Text(names[i]) }),
+				),
+				app.Select().DataSet("testid", "preset-delete").Aria("label", "Delete a preset").
+					OnChange(func(ctx app.Context, e app.Event) {
+						if v := ctx.JSSrc().Get("value").String(); v != "" {
+							p.deletePreset(v)
+							ctx.JSSrc().Set("value", "")
+						}
+					}).Body(
+					app.Option().Value("").Text("Delete a preset…"),
+					app.Range(names).Slice(func(i int) app.UI { return app.Option().Value(names[i]).Text(names[i]) }),
+				),
+			)
+		}),
+		app.Div().Class("preset-row").Body(
+			// Drawn empty and never rewritten by a redraw; cleared by hand once saved.
+			app.Input().Type("text").ID("preset-name").DataSet("testid", "preset-name").Aria("label", "Preset name").
+				Placeholder("Preset name").
+				OnInput(func(ctx app.Context, e app.Event) { p.presetName = ctx.JSSrc().Get("value").String() }),
+			app.Button().Class("btn btn-small").DataSet("testid", "preset-save").Text("Save preset").
+				Title("Keep the parameters that are set under this name, for this model").
+				OnClick(func(ctx app.Context, e app.Event) { p.savePreset(p.presetName) }),
+		),
+		app.If(p.presetErr != "", func() app.UI {
+			return app.Div().Class("param-error").DataSet("testid", "preset-error").Text(p.presetErr)
+		}),
+	)
+}
