@@ -18,9 +18,21 @@
 //   - The language class of a fenced code block is kept only if it consists
 //     of the characters [A-Za-z0-9_+-].
 //   - Raw HTML is omitted whatever the renderer options say.
+//   - Every code block, fenced or indented, is wrapped together with a copy
+//     button:
+//     <div class="code-block"><button type="button" class="copy-code"
+//     data-copy-code aria-label="Copy code">Copy</button><pre>…</pre></div>.
+//     The markup carries no script (the page's Content-Security-Policy
+//     forbids inline scripts): the page handles clicks on [data-copy-code]
+//     by event delegation and copies the text of the <pre> next to the
+//     button.
 //
 // The result always has exactly one root element,
 // <div class="markdown">…</div>, as app.Raw requires.
+//
+// For an answer that is still streaming, Stream renders only what changed:
+// the blocks that are finished are rendered once, and only the tail is
+// rendered again on every update.
 //
 // The package does not import go-app, so it builds and tests on every
 // platform, including GOOS=js GOARCH=wasm.
@@ -67,7 +79,8 @@ func HTML(src string) string {
 // constructs (an unclosed **, `, [text]( or <tag) are rendered as literal,
 // escaped text until the rest of them arrives. The function exists so that
 // callers state their intent and any future streaming-specific handling has
-// one place to go.
+// one place to go. Stream renders the same HTML with less work when the
+// whole answer is rendered again and again as it grows.
 func HTMLStreaming(src string) string {
 	return render(src)
 }

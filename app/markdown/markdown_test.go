@@ -55,6 +55,10 @@ func TestXSSCases(t *testing.T) {
 	}
 }
 
+// copyButtonBlock starts the wrapper of every code block.
+const copyButtonBlock = `<div class="code-block">` +
+	`<button type="button" class="copy-code" data-copy-code aria-label="Copy code">Copy</button>`
+
 func TestHTMLSingleRoot(t *testing.T) {
 	tests := []struct {
 		name, src, want string
@@ -70,7 +74,7 @@ func TestHTMLSingleRoot(t *testing.T) {
 		{"only script", "<script>x</script>", `<div class="markdown"><!-- raw HTML omitted --></div>`},
 		{"text", "hello", `<div class="markdown"><p>hello</p></div>`},
 		{"two paragraphs", "a\n\nb\n", "<div class=\"markdown\"><p>a</p>\n<p>b</p></div>"},
-		{"only fence", "```", "<div class=\"markdown\"><pre><code></code></pre></div>"},
+		{"only fence", "```", "<div class=\"markdown\">" + copyButtonBlock + "<pre><code></code></pre></div></div>"},
 		{"only rule", "---", "<div class=\"markdown\"><hr></div>"},
 		{"empty quote", ">", "<div class=\"markdown\"><blockquote>\n</blockquote></div>"},
 		{"empty item", "-", "<div class=\"markdown\"><ul>\n<li></li>\n</ul></div>"},
@@ -122,6 +126,11 @@ func TestHTMLStreaming(t *testing.T) {
 				t.Fatalf("HTMLStreaming(%q) = %q, want %q", tt.partial, got, want)
 			}
 		})
+	}
+
+	// An unclosed fence gets its copy button like a closed one.
+	if out := HTMLStreaming("Text\n\n```go\nfmt.Println(1)"); !strings.Contains(out, copyButtonBlock+`<pre><code class="language-go">`) {
+		t.Fatalf("unclosed fence without a copy button: %q", out)
 	}
 
 	// Unfinished inline constructs stay literal, escaped text.

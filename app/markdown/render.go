@@ -57,6 +57,7 @@ func (r *safeRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(ast.KindAutoLink, r.renderAutoLink)
 	reg.Register(ast.KindImage, r.renderImage)
 	reg.Register(ast.KindFencedCodeBlock, r.renderFencedCodeBlock)
+	reg.Register(ast.KindCodeBlock, r.renderCodeBlock)
 	// The safe base renderer replaces raw HTML with a comment.
 	reg.Register(ast.KindRawHTML, r.base[ast.KindRawHTML])
 	reg.Register(ast.KindHTMLBlock, r.base[ast.KindHTMLBlock])
@@ -144,28 +145,59 @@ func (r *safeRenderer) renderImage(
 	return ast.WalkContinue, nil
 }
 
+// codeBlockOpen starts every code block: a wrapper holding a copy button
+// and the <pre> element. The button carries no script: the page wires up
+// every [data-copy-code] button by event delegation and copies the text of
+// the <pre> beside it. type="button" keeps it from ever submitting a form.
+const codeBlockOpen = `<div class="code-block">` +
+	`<button type="button" class="copy-code" data-copy-code aria-label="Copy code">Copy</button>` +
+	`<pre><code`
+
+// codeBlockClose ends every code block.
+const codeBlockClose = "</code></pre></div>\n"
+
 // renderFencedCodeBlock renders a fenced code block like goldmark does, but
-// writes the language class only if the language is a safe class name.
+// inside the copy-button wrapper, and writes the language class only if the
+// language is a safe class name.
 func (r *safeRenderer) renderFencedCodeBlock(
 	w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	if !entering {
-		_, _ = w.WriteString("</code></pre>\n")
+		_, _ = w.WriteString(codeBlockClose)
 		return ast.WalkContinue, nil
 	}
 	n := node.(*ast.FencedCodeBlock)
-	_, _ = w.WriteString("<pre><code")
+	_, _ = w.WriteString(codeBlockOpen)
 	if lang := n.Language(source); safeLanguage(lang) {
 		_, _ = w.WriteString(` class="language-`)
 		_, _ = w.Write(lang)
 		_ = w.WriteByte('"')
 	}
 	_ = w.WriteByte('>')
+	writeCodeLines(w, source, n)
+	return ast.WalkContinue, nil
+}
+
+// renderCodeBlock renders an indented code block like goldmark does, but
+// inside the copy-button wrapper.
+func (r *safeRenderer) renderCodeBlock(
+	w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	if !entering {
+		_, _ = w.WriteString(codeBlockClose)
+		return ast.WalkContinue, nil
+	}
+	_, _ = w.WriteString(codeBlockOpen)
+	_ = w.WriteByte('>')
+	writeCodeLines(w, source, node)
+	return ast.WalkContinue, nil
+}
+
+// writeCodeLines writes the lines of a code block, HTML-escaped.
+func writeCodeLines(w util.BufWriter, source []byte, n ast.Node) {
 	lines := n.Lines()
 	for i := range lines.Len() {
 		line := lines.At(i)
 		html.DefaultWriter.RawWrite(w, line.Value(source))
 	}
-	return ast.WalkContinue, nil
 }
 
 // safeLanguage reports whether lang is non-empty and consists only of the

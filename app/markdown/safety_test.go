@@ -24,16 +24,21 @@ var (
 	allowedTags = map[string]bool{
 		"div": false, "p": false, "h1": false, "h2": false, "h3": false, "h4": false, "h5": false, "h6": false,
 		"ul": false, "ol": false, "li": false, "blockquote": false, "pre": false, "code": false,
-		"em": false, "strong": false, "del": false, "a": false,
+		"em": false, "strong": false, "del": false, "a": false, "button": false,
 		"table": false, "thead": false, "tbody": false, "tr": false, "th": false, "td": false,
 		"img": true, "input": true, "br": true, "hr": true,
 	}
 	allowedAttrs = map[string]bool{
 		"class": true, "href": true, "src": true, "alt": true, "title": true, "rel": true, "target": true,
 		"start": true, "style": true, "checked": true, "disabled": true, "type": true,
+		"data-copy-code": true, "aria-label": true,
+	}
+	// copyButtonAttrs are the attributes, all of them, of every copy button.
+	copyButtonAttrs = map[string]string{
+		"type": "button", "class": "copy-code", "data-copy-code": "", "aria-label": "Copy code",
 	}
 	eventAttr     = regexp.MustCompile(`^on[a-z]+$`)
-	validClass    = regexp.MustCompile(`^(markdown|image-link|language-[A-Za-z0-9_+-]+)$`)
+	validClass    = regexp.MustCompile(`^(markdown|image-link|code-block|copy-code|language-[A-Za-z0-9_+-]+)$`)
 	validStyle    = regexp.MustCompile(`^text-align:(left|right|center)$`)
 	schemePattern = regexp.MustCompile(`^([a-z][a-z0-9+.-]*):`)
 )
@@ -68,8 +73,8 @@ func checkSafe(out string) error {
 		if !ok {
 			return fmt.Errorf("element <%s> not allowed", t.name)
 		}
-		if t.name == "div" && !(i == 0 && !t.end || i == len(tags)-1 && t.end) {
-			return errors.New("second div: not a single root")
+		if err := checkElement(t, i, stack); err != nil {
+			return err
 		}
 		switch {
 		case t.end && (len(stack) == 0 || stack[len(stack)-1] != t.name):
@@ -90,6 +95,43 @@ func checkSafe(out string) error {
 	}
 	if len(stack) != 0 {
 		return fmt.Errorf("unclosed %v", stack)
+	}
+	return nil
+}
+
+// checkElement checks the start tags with rules of their own: the first
+// tag is the root <div class="markdown"> and every other <div> is a code
+// block wrapper, <div class="code-block">; a <button> is a copy button
+// directly inside such a wrapper, with exactly the attributes in
+// copyButtonAttrs. i is the index of t among the tags, stack holds the
+// elements open before it.
+func checkElement(t tag, i int, stack []string) error {
+	if t.end {
+		return nil
+	}
+	switch t.name {
+	case "div":
+		want := "code-block"
+		if i == 0 {
+			want = "markdown"
+		}
+		if len(t.attrs) != 1 || t.attrs[0].name != "class" || t.attrs[0].value != want {
+			return fmt.Errorf("div %v, want class=%q", t.attrs, want)
+		}
+	case "button":
+		if len(stack) < 2 || stack[len(stack)-1] != "div" {
+			return errors.New("button outside a code block wrapper")
+		}
+		seen := map[string]bool{}
+		for _, a := range t.attrs {
+			if v, ok := copyButtonAttrs[a.name]; !ok || v != html.UnescapeString(a.value) || seen[a.name] {
+				return fmt.Errorf("button attribute %s=%q", a.name, a.value)
+			}
+			seen[a.name] = true
+		}
+		if len(seen) != len(copyButtonAttrs) {
+			return fmt.Errorf("button attributes %v, want %v", t.attrs, copyButtonAttrs)
+		}
 	}
 	return nil
 }
@@ -240,6 +282,13 @@ func TestCheckSafe(t *testing.T) {
 		`<div class="markdown"><!-- other --></div>`,
 		`<div class="markdown"><p>x</div>`,
 		`<div class="markdown"></div><div class="markdown"></div>`,
+		`<div class="markdown"><div>x</div></div>`,
+		`<div class="markdown"><div class="markdown">x</div></div>`,
+		`<div class="markdown"><div class="code-block" title="x">x</div></div>`,
+		`<div class="markdown"><button type="button" class="copy-code" data-copy-code aria-label="Copy code">Copy</button></div>`,
+		`<div class="markdown"><div class="code-block"><button type="submit" class="copy-code" data-copy-code aria-label="Copy code">Copy</button></div></div>`,
+		`<div class="markdown"><div class="code-block"><button type="button" class="copy-code" aria-label="Copy code">Copy</button></div></div>`,
+		`<div class="markdown"><div class="code-block"><button type="button" class="copy-code" data-copy-code aria-label="Copy code" formaction="javascript:x">Copy</button></div></div>`,
 		`<div class="markdown"><a href="x`,
 		`<p>x</p>`,
 	}
@@ -250,7 +299,9 @@ func TestCheckSafe(t *testing.T) {
 	}
 	good := `<div class="markdown"><p>` +
 		`<a href="https://x/?a=1&amp;b" rel="noopener noreferrer nofollow" target="_blank">x</a>` +
-		`<img src="/i.png" alt="a &quot; onerror=x"><!-- raw HTML omitted --></p></div>`
+		`<img src="/i.png" alt="a &quot; onerror=x"><!-- raw HTML omitted --></p>` +
+		`<div class="code-block"><button type="button" class="copy-code" data-copy-code aria-label="Copy code">Copy</button>` +
+		`<pre><code class="language-go">x</code></pre></div></div>`
 	if err := checkSafe(good); err != nil {
 		t.Fatalf("checkSafe(%q) = %v, want nil", good, err)
 	}

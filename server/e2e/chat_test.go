@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -168,6 +169,71 @@ func TestAccessibleNames(t *testing.T) {
 		if !seen[id] {
 			t.Errorf("Tab never reaches %s", id)
 		}
+	}
+	tb.checkConsole()
+}
+
+// longAnswer is a markdown answer of about 20,000 tokens (80 KB): sections of prose, lists and
+// code.
+func longAnswer() string {
+	var b strings.Builder
+	for i := 0; b.Len() < 80_000; i++ {
+		fmt.Fprintf(&b, "## Part %d\n\nThis is paragraph %d of a long answer, with **bold**, `code` and a little more text so that it wraps over a couple of lines in the transcript.\n\n", i, i)
+		fmt.Fprintf(&b, "- item one of part %d\n- item two\n- item three\n\n", i)
+		fmt.Fprintf(&b, "```go\nfunc part%d() int {\n\treturn %d\n}\n```\n\n", i, i)
+	}
+	return b.String()
+}
+
+// TestLongAnswer streams a 20,000-token answer: the blocks that are finished are drawn once and
+// never redrawn while the rest streams, and the page keeps drawing frames. The longest gap between
+// two frames is logged (not asserted: it depends on the machine).
+func TestLongAnswer(t *testing.T) {
+	e := newEnv(t, true)
+	answer := longAnswer()
+	// 4,000 pieces of 20 characters, a millisecond apart: faster than any model streams.
+	e.Fake.ChunkDelay, e.Fake.PieceRunes = time.Millisecond, 20
+	e.Fake.Scripted = map[string]string{"long": answer}
+	b := startBrowser(t)
+	tb := b.newTab(t)
+	tb.openPlayground(e.URL, "/?model="+mythomax, mythomax)
+	// A probe kept in the page: the first finished block's element, whether it was ever replaced,
+	// and the longest gap between animation frames while the answer streams.
+	eval[bool](tb, `(() => {
+		window.__probe = {first: null, replaced: false, chunks: 0, maxGap: 0, last: performance.now(), done: false};
+		const p = window.__probe;
+		const frame = (now) => { p.maxGap = Math.max(p.maxGap, now - p.last); p.last = now; if (!p.done) requestAnimationFrame(frame); };
+		requestAnimationFrame(frame);
+		const watch = () => {
+			const msg = document.querySelector('.msg-streaming');
+			if (msg) {
+				const chunks = msg.querySelectorAll('.md-chunk');
+				p.chunks = Math.max(p.chunks, chunks.length);
+				if (!p.first && chunks.length >= 3) p.first = chunks[0];
+				if (p.first && !p.first.isConnected) p.replaced = true;
+			} else if (p.first) { p.done = true; return; }
+			setTimeout(watch, 5);
+		};
+		watch();
+		return true;
+	})()`)
+	runPrompt(tb, "fake:scripted long", 1)
+	probe := eval[struct {
+		Chunks   int     `json:"chunks"`
+		Replaced bool    `json:"replaced"`
+		MaxGap   float64 `json:"maxGap"`
+		HasFirst bool    `json:"hasFirst"`
+	}](tb, `({chunks: __probe.chunks, replaced: __probe.replaced, maxGap: __probe.maxGap, hasFirst: !!__probe.first})`)
+	t.Logf("streamed %d bytes: up to %d blocks drawn apart, longest gap between frames %.0f ms", len(answer), probe.Chunks, probe.MaxGap)
+	if !probe.HasFirst || probe.Chunks < 50 {
+		t.Errorf("the streamed answer was drawn in %d blocks, want the finished ones apart (many)", probe.Chunks)
+	}
+	if probe.Replaced {
+		t.Errorf("a finished block was redrawn while the answer streamed")
+	}
+	got := eval[string](tb, lastAssistant+`.querySelector('.markdown').innerText`)
+	if !strings.Contains(got, "Part 0") || !strings.Contains(got, fmt.Sprintf("return %d", strings.Count(answer, "## Part")-1)) {
+		t.Errorf("the final answer is incomplete (%d characters shown)", len(got))
 	}
 	tb.checkConsole()
 }

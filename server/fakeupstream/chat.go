@@ -14,8 +14,16 @@ import (
 	"unicode/utf8"
 )
 
-// pieceRunes is the size of streamed content pieces, in runes.
+// pieceRunes is the default size of streamed content pieces, in runes.
 const pieceRunes = 5
+
+// pieces is the size of streamed content pieces, in runes.
+func (s *Server) pieces() int {
+	if s.PieceRunes > 0 {
+		return s.PieceRunes
+	}
+	return pieceRunes
+}
 
 // chatRequest is the part of a chat completion request the fake reads.
 type chatRequest struct {
@@ -248,13 +256,13 @@ type (
 )
 
 // usageFor estimates token counts and cost for a reply.
-func usageFor(req *chatRequest, rep reply) usage {
+func usageFor(req *chatRequest, rep reply, pieces int) usage {
 	var prompt int64
 	for _, m := range req.Messages {
 		prompt += 4 + int64(len(messageText(m.Content))+3)/4
 	}
-	reasoning := int64(len(split(rep.reasoning, pieceRunes)))
-	completion := reasoning + int64(len(split(rep.content, pieceRunes)))
+	reasoning := int64(len(split(rep.reasoning, pieces)))
+	completion := reasoning + int64(len(split(rep.content, pieces)))
 	cost := float64(prompt)*1e-7 + float64(completion)*2e-7
 	return usage{
 		PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion,
@@ -283,7 +291,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, req *chatReque
 		s.noteCancelled()
 		return
 	}
-	u := usageFor(req, rep)
+	u := usageFor(req, rep, s.pieces())
 	msg := map[string]any{"role": "assistant", "content": rep.content}
 	if rep.reasoning != "" {
 		msg["reasoning_content"] = rep.reasoning
@@ -367,12 +375,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req *chatRequest
 	if !st.send(delta{Role: "assistant", Content: &empty}, "") {
 		return
 	}
-	for _, p := range split(rep.reasoning, pieceRunes) {
+	for _, p := range split(rep.reasoning, s.pieces()) {
 		if !st.pause() || !st.send(delta{ReasoningContent: &p}, "") {
 			return
 		}
 	}
-	for i, p := range split(rep.content, pieceRunes) {
+	for i, p := range split(rep.content, s.pieces()) {
 		if !st.pause() || !st.send(delta{Content: &p}, "") {
 			return
 		}
@@ -395,7 +403,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req *chatRequest
 	if st.includeUsage {
 		c := st.base
 		c.Choices = []chunkChoice{}
-		u, _ := json.Marshal(usageFor(req, rep))
+		u, _ := json.Marshal(usageFor(req, rep, s.pieces()))
 		c.Usage = u
 		b, _ := json.Marshal(c)
 		if !st.event(b) {

@@ -138,6 +138,8 @@ type Server struct {
 	// ChunkDelay is the pause between streamed chunks; zero or negative
 	// means none.
 	ChunkDelay time.Duration
+	// PieceRunes is the length of a streamed content piece, in runes; zero means 5.
+	PieceRunes int
 	// SlowDelay is how long "fake:slow" waits before the first byte.
 	SlowDelay time.Duration
 	// Scripted holds replies by name for "fake:scripted NAME", e.g. hostile markdown for the
