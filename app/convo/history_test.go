@@ -319,20 +319,7 @@ func TestUnmarshalHistory(t *testing.T) {
 			if ids(h) != tt.wantIDs {
 				t.Errorf("got %q, want %q", ids(h), tt.wantIDs)
 			}
-			if len(tt.errHas) == 0 {
-				if err != nil {
-					t.Fatalf("unexpected error: %v", err)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatal("no error")
-			}
-			for _, w := range tt.errHas {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not contain %q", err, w)
-				}
-			}
+			errorHas(t, err, tt.errHas...)
 		})
 	}
 }

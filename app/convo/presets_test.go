@@ -130,20 +130,7 @@ func TestUnmarshalPresets(t *testing.T) {
 			if got := names(ps.Items); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
-			if len(tt.errHas) == 0 {
-				if err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatal("no error")
-			}
-			for _, w := range tt.errHas {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not contain %q", err, w)
-				}
-			}
+			errorHas(t, err, tt.errHas...)
 		})
 	}
 }

@@ -59,16 +59,24 @@ func (p *playground) saveConversation() {
 	p.storeHistory(h)
 }
 
-func (p *playground) loadHistory() convo.History {
-	raw, ok := storeGet(historyKey)
+// loadStored reads key from the browser's storage with decode; what cannot be read is said in the
+// state note (decode returns what it could read).
+func loadStored[T any](p *playground, key, what string, decode func([]byte) (T, error)) T {
+	var v T
+	raw, ok := storeGet(key)
 	if !ok {
-		return convo.History{}
+		return v
 	}
-	h, err := convo.UnmarshalHistory([]byte(raw))
+	v, err := decode([]byte(raw))
 	if err != nil {
-		p.stateNote = "Part of the saved history could not be read: " + err.Error()
+		p.stateNote = what + " could not be read: " + err.Error()
 	}
-	return h
+	return v
+}
+
+// loadHistory reads the saved conversations.
+func (p *playground) loadHistory() convo.History {
+	return loadStored(p, historyKey, "Part of the saved history", convo.UnmarshalHistory)
 }
 
 func (p *playground) storeHistory(h convo.History) {
@@ -236,15 +244,7 @@ func (p *playground) renderHistory() app.UI {
 
 // loadPresets reads the saved presets.
 func (p *playground) loadPresets() convo.Presets {
-	raw, ok := storeGet(presetsKey)
-	if !ok {
-		return convo.Presets{}
-	}
-	ps, err := convo.UnmarshalPresets([]byte(raw))
-	if err != nil {
-		p.stateNote = "Some saved presets could not be read: " + err.Error()
-	}
-	return ps
+	return loadStored(p, presetsKey, "Some saved presets", convo.UnmarshalPresets)
 }
 
 // savePreset keeps the parameters that are set under a name, for this model.
