@@ -6,9 +6,11 @@ ADDR      ?= localhost:8080
 # An execution count, not a duration: Go 1.26's fuzz coordinator can fail a duration-bounded run
 # with a spurious "context deadline exceeded" (golang/go#75804, fixed in Go 1.27).
 FUZZTIME  ?= 200000x
+# FuzzStream parses each input many times: a tenth of the count takes about as long as the others.
+FUZZTIME_STREAM ?= 20000x
 WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm
 # Pure packages: no go-app import, so they are tested under GOOS=js too.
-PURE      := ./app/schema/... ./app/catalog/... ./app/markdown/... ./app/chat/... ./app/form/... ./app/codegen/...
+PURE      := ./app/schema/... ./app/catalog/... ./app/markdown/... ./app/chat/... ./app/form/... ./app/codegen/... ./app/convo/...
 
 .PHONY: all build wasm server run test vet test-host test-load test-js fuzz chromium clean
 
@@ -64,6 +66,12 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzCheckBody$$' -fuzztime=$(FUZZTIME) ./app/schema
 	$(GO) test -run='^$$' -fuzz='^FuzzChatRequest$$' -fuzztime=$(FUZZTIME) ./server
 	$(GO) test -run='^$$' -fuzz='^FuzzParseLiveList$$' -fuzztime=$(FUZZTIME) ./app/catalog
+	$(GO) test -run='^$$' -fuzz='^FuzzVisible$$' -fuzztime=$(FUZZTIME) ./app/chat
+	$(GO) test -run='^$$' -fuzz='^FuzzStream$$' -fuzztime=$(FUZZTIME_STREAM) ./app/markdown
+	$(GO) test -run='^$$' -fuzz='^FuzzUnmarshalHistory$$' -fuzztime=$(FUZZTIME) ./app/convo
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeShare$$' -fuzztime=$(FUZZTIME) ./app/convo
+	$(GO) test -run='^$$' -fuzz='^FuzzMergeToolCalls$$' -fuzztime=$(FUZZTIME) ./app/convo
+	$(GO) test -run='^$$' -fuzz='^FuzzParseTools$$' -fuzztime=$(FUZZTIME) ./app/convo
 
 ## chromium: the browser tests need Chromium; install it with apt when we can, else say why not.
 chromium:

@@ -64,6 +64,7 @@ type playground struct {
 	shareLink   string
 	turns       []turn
 	running     bool
+	runs        int // runs finished since the page opened (data-runs on the transcript, for tests)
 	cancel      context.CancelFunc
 	runErr      string
 }

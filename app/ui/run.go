@@ -43,7 +43,7 @@ func (p *playground) renderRunArea() app.UI {
 		app.Textarea().ID("system-prompt").DataSet("testid", "system-prompt").Rows(2).
 			Placeholder("Optional instructions for the model").Text(p.system).
 			OnInput(func(ctx app.Context, e app.Event) { p.system = ctx.JSSrc().Get("value").String() }),
-		app.Div().Class("transcript").DataSet("testid", "transcript").Aria("live", "polite").Body(
+		app.Div().Class("transcript").DataSet("testid", "transcript").DataSet("runs", p.runs).Aria("live", "polite").Body(
 			app.If(len(p.turns) == 0, func() app.UI {
 				return app.P().Class("muted transcript-empty").Text("Type a message and press Run (Ctrl+Enter).")
 			}),
@@ -407,6 +407,7 @@ func (p *playground) send(ctx app.Context, next *convo.Message) bool {
 
 // finish records the end of a run: the final text, why it ended and what it used.
 func (p *playground) finish(idx int, requested string, res *chat.Result, err error) {
+	p.runs++
 	p.running = false
 	p.cancel = nil
 	if idx >= len(p.turns) {
