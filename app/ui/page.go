@@ -52,6 +52,9 @@ type playground struct {
 	system      string
 	prompt      string
 	attachments []convo.Attachment // attached to the message being typed
+	// What the model's messages schema takes (attachKinds), for the model attachFor names.
+	attachFor                 string
+	attachImages, attachFiles bool
 
 	convID      string        // the id of the conversation in the history, "" before it is saved
 	history     convo.History // the saved conversations, as last read or written

@@ -116,9 +116,36 @@ func (p *playground) renderRunArea() app.UI {
 	)
 }
 
+// attachKinds reports whether the model's messages schema takes image parts and file parts: a
+// probe message with each is checked against it, once per model.
+func (p *playground) attachKinds() (images, files bool) {
+	f := p.field("messages")
+	if f == nil {
+		return false, false
+	}
+	key := p.form.Model.Provider + "|" + p.form.Model.ID
+	if p.attachFor != key {
+		takes := func(a convo.Attachment) bool {
+			probe := convo.Conversation{Messages: []convo.Message{{Role: convo.RoleUser, Text: "x", Attachments: []convo.Attachment{a}}}}
+			return len(f.Validate(probe.APIMessages())) == 0
+		}
+		p.attachFor = key
+		p.attachImages = takes(convo.Attachment{Kind: convo.KindImage, URL: "https://example.com/a.png"})
+		p.attachFiles = takes(convo.Attachment{Kind: convo.KindFile, Name: "a.pdf", MIME: "application/pdf", URL: "data:application/pdf;base64,AA=="})
+	}
+	return p.attachImages, p.attachFiles
+}
+
 // renderAttach draws the images and files attached to the message being typed, and the controls
-// that attach more: a file (an image, or a PDF, sent as a data URL) or an image URL.
+// that attach more: a file (an image, or a PDF, sent as a data URL) or an image URL; only what the
+// model's schema takes is offered.
 func (p *playground) renderAttach() app.UI {
+	images, files := true, true
+	if p.form != nil {
+		images, files = p.attachKinds()
+	}
+	accept := map[[2]bool]string{{true, true}: "image/*,application/pdf", {true, false}: "image/*", {false, true}: "application/pdf"}[[2]bool{images, files}]
+	label := map[[2]bool]string{{true, true}: "Attach image or PDF", {true, false}: "Attach image", {false, true}: "Attach PDF"}[[2]bool{images, files}]
 	return app.Div().Class("composer-attach").Body(
 		// A fixed slot: the list appearing must not shift (and so redraw) the inputs after it.
 		app.Div().Class("attach-list").Body(
@@ -128,40 +155,47 @@ func (p *playground) renderAttach() app.UI {
 				})
 			}),
 		),
-		app.Span().Class("file-pick").Body(
-			app.Input().Type("file").Class("file-input").ID("attach-file").DataSet("testid", "attach-file").
-				Accept("image/*,application/pdf").Aria("label", "Attach an image or a PDF").
-				OnChange(func(ctx app.Context, e app.Event) {
-					err := p.readPicked(ctx, maxDataURLBytes, func(ctx app.Context, name, mime string, data []byte) {
-						kind := convo.KindImage
-						if !strings.HasPrefix(mime, "image/") {
-							kind = convo.KindFile
+		app.If(!images && !files, func() app.UI {
+			return app.Span().Class("muted attach-none").DataSet("testid", "attach-none").Text("This model's schema takes text only: no images or files.")
+		}),
+		app.If(images || files, func() app.UI {
+			return app.Span().Class("file-pick").Body(
+				app.Input().Type("file").Class("file-input").ID("attach-file").DataSet("testid", "attach-file").
+					Accept(accept).Aria("label", label).
+					OnChange(func(ctx app.Context, e app.Event) {
+						err := p.readPicked(ctx, maxDataURLBytes, func(ctx app.Context, name, mime string, data []byte) {
+							kind := convo.KindImage
+							if !strings.HasPrefix(mime, "image/") {
+								kind = convo.KindFile
+							}
+							p.attachments = append(p.attachments, convo.Attachment{Kind: kind, Name: name, MIME: mime, URL: form.DataURL(mime, data)})
+						})
+						if err != nil {
+							p.runErr = "Cannot attach: " + err.Error()
 						}
-						p.attachments = append(p.attachments, convo.Attachment{Kind: kind, Name: name, MIME: mime, URL: form.DataURL(mime, data)})
-					})
-					if err != nil {
-						p.runErr = "Cannot attach: " + err.Error()
+						ctx.JSSrc().Set("value", "") // the same file can be picked again
+					}),
+				app.Label().For("attach-file").Class("btn btn-small").Aria("hidden", "true").Text(label),
+			)
+		}),
+		app.If(images, func() app.UI {
+			return app.Input().Type("url").Class("attach-url").DataSet("testid", "attach-url").Aria("label", "Image URL to attach").
+				Placeholder("or paste an image URL and press Enter").
+				OnKeyDown(func(ctx app.Context, e app.Event) {
+					if e.Get("key").String() != "Enter" || e.Get("ctrlKey").Bool() || e.Get("metaKey").Bool() {
+						return
 					}
-					ctx.JSSrc().Set("value", "") // the same file can be picked again
-				}),
-			app.Label().For("attach-file").Class("btn btn-small").Aria("hidden", "true").Text("Attach image or PDF"),
-		),
-		app.Input().Type("url").Class("attach-url").DataSet("testid", "attach-url").Aria("label", "Image URL to attach").
-			Placeholder("or paste an image URL and press Enter").
-			OnKeyDown(func(ctx app.Context, e app.Event) {
-				if e.Get("key").String() != "Enter" || e.Get("ctrlKey").Bool() || e.Get("metaKey").Bool() {
-					return
-				}
-				e.PreventDefault()
-				u := strings.TrimSpace(ctx.JSSrc().Get("value").String())
-				if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
-					p.runErr = "An image URL starts with https:// or http://."
-					return
-				}
-				p.runErr = ""
-				p.attachments = append(p.attachments, convo.Attachment{Kind: convo.KindImage, URL: u})
-				ctx.JSSrc().Set("value", "")
-			}),
+					e.PreventDefault()
+					u := strings.TrimSpace(ctx.JSSrc().Get("value").String())
+					if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+						p.runErr = "An image URL starts with https:// or http://."
+						return
+					}
+					p.runErr = ""
+					p.attachments = append(p.attachments, convo.Attachment{Kind: convo.KindImage, URL: u})
+					ctx.JSSrc().Set("value", "")
+				})
+		}),
 	)
 }
 

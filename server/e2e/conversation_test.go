@@ -180,6 +180,10 @@ func TestConversation(t *testing.T) {
 
 	t.Run("Attachments", func(t *testing.T) {
 		tb.on(t)
+		// mythomax's own schema takes file parts but no image parts: only a PDF is offered there.
+		selectModel(tb, mythomax, "param-top_k")
+		tb.waitJS("PDFs only", `!`+jsSel("attach-url")+` && `+jsSel("attach-file")+`.accept === "application/pdf"`, 5*time.Second)
+		selectModel(tb, "gpt-4o-mini", "param-n")
 		tb.do("pasting an image URL", chromedp.SendKeys(chromedp.CSS(sel("attach-url")), "https://images.example/cat.png"+kb.Enter))
 		tb.waitJS("the URL attached", `document.querySelectorAll('.composer [data-testid="attachment"]').length === 1`, 5*time.Second)
 		setFile(tb, "attach-file", filepath.Join(t.TempDir(), "dot.png"), []byte("\x89PNG\r\n\x1a\nfake"))
@@ -202,6 +206,22 @@ func TestConversation(t *testing.T) {
 		}
 		if n := eval[int](tb, `document.querySelectorAll('.composer [data-testid="attachment"]').length`); n != 0 {
 			t.Errorf("%d attachments stay in the composer after the run", n)
+		}
+		// A PDF goes as a file part.
+		setFile(tb, "attach-file", filepath.Join(t.TempDir(), "paper.pdf"), []byte("%PDF-1.4\n%fake\n"))
+		tb.waitJS("the PDF attached", `document.querySelectorAll('.composer [data-testid="attachment"]').length === 1`, 5*time.Second)
+		runPrompt(tb, "Summarise the paper", 2)
+		msgs = lastMessages(t, e)
+		var fileParts []struct {
+			Type string `json:"type"`
+			File struct {
+				Filename string `json:"filename"`
+				FileData string `json:"file_data"`
+			} `json:"file"`
+		}
+		if err := json.Unmarshal(msgs[len(msgs)-1].Content, &fileParts); err != nil || len(fileParts) != 2 || fileParts[1].Type != "file" ||
+			fileParts[1].File.Filename != "paper.pdf" || !strings.HasPrefix(fileParts[1].File.FileData, "data:application/pdf;base64,") {
+			t.Errorf("the PDF was sent as %s, want a file part with its data URL (%v)", msgs[len(msgs)-1].Content, err)
 		}
 		tb.do("clearing", chromedp.Click(chromedp.CSS(sel("clear"))))
 	})
