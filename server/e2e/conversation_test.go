@@ -170,6 +170,7 @@ func TestConversation(t *testing.T) {
 		if err := json.Unmarshal(reqs[len(reqs)-1].Body, &sentTools); err != nil || len(sentTools.Tools) != 1 || sentTools.Tools[0].Function.Name != "get_weather" {
 			t.Errorf("the request does not define the get_weather tool: %s", reqs[len(reqs)-1].Body)
 		}
+		saveScreenshot(t, tb, "conversation-tools.png")
 		msgs := lastMessages(t, e)
 		if len(msgs) != 3 || len(msgs[1].ToolCalls) != 1 || msgs[1].ToolCalls[0].ID != "call_fake_1" ||
 			msgs[1].ToolCalls[0].Function.Arguments != `{"city": "Paris"}` || msgs[2].Role != "tool" || msgs[2].ToolCallID != "call_fake_1" {
