@@ -25,8 +25,7 @@ func (p *playground) control(n node) app.UI {
 		return p.typedInput(app.Input().Type("text").ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
 			Placeholder("%s", placeholder(n.f)), n, "", p.text(n))
 	case schema.Textarea:
-		return p.typedArea(app.Textarea().ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).Rows(3).
-			Placeholder("%s", placeholder(n.f)), n, p.text(n))
+		return p.textArea(n, 3, "")
 	case schema.Tags:
 		if multiSelect(n.f) {
 			return p.checkboxes(n)
@@ -35,8 +34,7 @@ func (p *playground) control(n node) app.UI {
 		if n.f.Items != nil && (n.f.Items.Control == schema.Number || n.f.Items.Control == schema.Slider) {
 			hint = " — one number per line"
 		}
-		return p.typedArea(app.Textarea().ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).Rows(2).
-			Placeholder("%s", placeholder(n.f)+hint), n, p.text(n))
+		return p.textArea(n, 2, hint)
 	case schema.URL:
 		return p.urlBox(n)
 	case schema.File:
@@ -99,24 +97,33 @@ func (p *playground) syncRanges(app.Context) {
 // typedInputs). part tells a node's boxes apart ("" for its main one).
 func (p *playground) typedInput(in app.HTMLInput, n node, part, text string) app.HTMLInput {
 	box := n.key + n.suffix + "#" + part
-	return in.Value(p.typed.value(box, text)).
-		OnInput(func(ctx app.Context, e app.Event) {
-			p.typed.typing(box, ctx.JSSrc())
-			p.setInput(n, ctx.JSSrc().Get("value").String())
-		}, p.scope(n, part)).
-		OnBlur(func(ctx app.Context, e app.Event) { p.typed.done(box) }, p.scope(n, part))
+	typed, left := p.onTyped(n, box)
+	return in.Value(p.typed.value(box, text)).OnInput(typed, p.scope(n, part)).OnBlur(left, p.scope(n, part))
 }
 
 // typedArea is typedInput for a textarea. Its value is set as a property: a textarea's text content
 // is only its initial value, ignored once the user has typed into it.
 func (p *playground) typedArea(in app.HTMLTextarea, n node, text string) app.HTMLTextarea {
 	box := n.key + n.suffix + "#"
-	return in.Attr("value", p.typed.value(box, text)).
-		OnInput(func(ctx app.Context, e app.Event) {
-			p.typed.typing(box, ctx.JSSrc())
-			p.setInput(n, ctx.JSSrc().Get("value").String())
-		}, p.scope(n)).
-		OnBlur(func(ctx app.Context, e app.Event) { p.typed.done(box) }, p.scope(n))
+	typed, left := p.onTyped(n, box)
+	return in.Attr("value", p.typed.value(box, text)).OnInput(typed, p.scope(n)).OnBlur(left, p.scope(n))
+}
+
+// onTyped returns the handlers of a typed box of a node: what is typed is taken, and leaving the
+// box ends the edit.
+func (p *playground) onTyped(n node, box string) (typed, left app.EventHandler) {
+	typed = func(ctx app.Context, e app.Event) {
+		p.typed.typing(box, ctx.JSSrc())
+		p.setInput(n, ctx.JSSrc().Get("value").String())
+	}
+	left = func(ctx app.Context, e app.Event) { p.typed.done(box) }
+	return typed, left
+}
+
+// textArea is a node's plain textarea, rows high, its placeholder followed by hint.
+func (p *playground) textArea(n node, rows int, hint string) app.UI {
+	return p.typedArea(app.Textarea().ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).Rows(rows).
+		Placeholder("%s", placeholder(n.f)+hint), n, p.text(n))
 }
 
 func (p *playground) slider(n node) app.UI {
