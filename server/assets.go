@@ -171,3 +171,13 @@ func (n noDirFS) Open(name string) (http.File, error) {
 	}
 	return f, nil
 }
+
+// serveEmbedScript serves web/embed.js at /embed.js, the address docs pages load it from. Pages of
+// any origin may load it (it is a script, not data), also under Cross-Origin-Embedder-Policy.
+func (a *assets) serveEmbedScript(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Content-Type", "text/javascript; charset=utf-8")
+	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	http.ServeFile(w, r, filepath.Join(a.dir, "embed.js"))
+}

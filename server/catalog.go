@@ -18,6 +18,7 @@ import (
 
 	"playground/app/catalog"
 	"playground/app/catalog/embedded"
+	"playground/app/embed"
 	"playground/app/schema"
 )
 
@@ -269,8 +270,11 @@ func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
 	writeCacheable(w, r, v.list, v.listGz, v.etag)
 }
 
+// handleForm serves GET /api/models/{id} and, for the embed, GET /api/embed/models/{id}: a model's
+// form (the embed's refuses models it may not run and caps the length parameters).
 func (s *Server) handleForm(w http.ResponseWriter, r *http.Request) {
 	id, provider := r.PathValue("id"), r.URL.Query().Get("provider")
+	forEmbed := strings.HasPrefix(r.URL.Path, embed.APIBase+"/")
 	cat := s.Catalog()
 	if provider != "" && !cat.HasProvider(provider) {
 		s.writeError(w, r, Errorf(http.StatusNotFound, "invalid_request_error", "unknown_provider",
@@ -286,7 +290,15 @@ func (s *Server) handleForm(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, Errorf(http.StatusNotFound, "invalid_request_error", "model_not_found", "Model %q is not offered by %s.", id, where))
 		return
 	}
-	b, err := json.Marshal(e.Form())
+	form := e.Form()
+	if forEmbed {
+		if !s.embed.allows(e.Model) {
+			s.writeError(w, r, s.embed.lockedError(e.Model.ID))
+			return
+		}
+		s.embed.capForm(&form)
+	}
+	b, err := json.Marshal(form)
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("encoding the form of %s: %w", id, err))
 		return
@@ -361,17 +373,40 @@ func checkBody(op *schema.Operation, body []byte) schema.Violations {
 }
 
 // localBackend serves the web app's data from the in-process catalogue while the server prerenders
-// pages.
-type localBackend struct{ cat func() *catalog.Catalog }
+// pages; with embed set, only what the embed may run, like the /api/embed/ routes.
+type localBackend struct {
+	cat   func() *catalog.Catalog
+	embed *embedGate
+}
 
-func (b localBackend) Models(context.Context) ([]catalog.Model, error) { return b.cat().Models(), nil }
+func (b localBackend) Models(context.Context) ([]catalog.Model, error) {
+	if b.embed == nil {
+		return b.cat().Models(), nil
+	}
+	return b.embed.models(b.cat()), nil
+}
 
 func (b localBackend) Form(_ context.Context, id, provider string) (catalog.Form, error) {
 	e, ok := b.cat().Lookup(id, provider)
 	if !ok {
 		return catalog.Form{}, fmt.Errorf("model %q is not in the catalogue", id)
 	}
-	return e.Form(), nil
+	f := e.Form()
+	if b.embed != nil {
+		if !b.embed.allows(e.Model) {
+			return catalog.Form{}, b.embed.lockedError(id)
+		}
+		b.embed.capForm(&f)
+	}
+	return f, nil
+}
+
+// Policy returns the embed's policy (for the embed backend only).
+func (b localBackend) Policy(context.Context) (embed.Policy, error) {
+	if b.embed == nil {
+		return embed.Policy{}, nil
+	}
+	return b.embed.policy(), nil
 }
 
 // Close stops the background refreshers of live model lists and waits for them. It does not end

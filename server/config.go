@@ -19,6 +19,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"playground/app/embed"
 )
 
 // Config is everything the server needs to run. Build one with DefaultConfig and adjust it, or read
@@ -49,6 +51,37 @@ type Config struct {
 	// KeepAlive is how long an event stream may stay silent before the server sends a comment
 	// line to keep proxies between it and the browser from closing it; 0 disables the pings.
 	KeepAlive time.Duration
+	// Embed configures the embeddable widget (/embed, /embed.js and the /api/embed/ routes).
+	Embed Embed
+}
+
+// Embed configures the embeddable "Try in Playground" widget. An embed on a public docs page
+// spends the operator's key for anonymous visitors, so it has its own origins, models and
+// limits; its API lives under /api/embed/ so that a login in front of the playground can leave
+// /embed, /embed.js, /web/ and /api/embed/ open and guard the rest.
+type Embed struct {
+	// Origins are the origins (CSP sources) whose pages may frame the widget; empty means only
+	// the playground's own pages ('self').
+	Origins []string
+	// Models are path.Match patterns of the model ids (or aliases) an embed may run; empty means
+	// every model the playground offers.
+	Models []string
+	// Limits bound what one visitor (rate, burst, calls in flight) and all visitors together
+	// (Streams) make embeds spend. TrustedProxies is taken from the server's Limits.
+	Limits Limits
+	// MaxTokens caps the length of an answer: a request asking for more is refused, and one that
+	// does not say gets this value (or, for a model without such a parameter, its stream is cut
+	// at about this many tokens). 0 means no cap.
+	MaxTokens int
+	// DailyTokens is how many tokens (prompt and answer) all embeds together may use per UTC
+	// day; 0 means no budget.
+	DailyTokens int64
+}
+
+// DefaultEmbed suits a public docs site: framed by nobody until origins are set, every model, 6
+// runs a minute per visitor, answers of at most 1,024 tokens and 1,000,000 tokens a day.
+func DefaultEmbed() Embed {
+	return Embed{Limits: Limits{RatePerMinute: 6, Burst: 3, StreamsPerClient: 2, Streams: 64}, MaxTokens: 1024, DailyTokens: 1_000_000}
 }
 
 // Provider is one OpenAI-compatible upstream API.
@@ -117,6 +150,7 @@ func DefaultConfig() Config {
 		Limits:         DefaultLimits(),
 		FrameAncestors: []string{"'self'"},
 		KeepAlive:      15 * time.Second,
+		Embed:          DefaultEmbed(),
 		Providers: []Provider{{
 			Name:          "aimlapi",
 			BaseURL:       DefaultAIMLAPIURL,
@@ -135,6 +169,8 @@ func DefaultConfig() Config {
 //	-schemas   OpenAPI schema directory  (env PLAYGROUND_SCHEMAS)
 //	-config    providers file (YAML)     (env PLAYGROUND_CONFIG)
 //	-refresh   live list refresh period  (env PLAYGROUND_REFRESH, default 10m)
+//	-embed-origins, -embed-models, -embed-rate, -embed-burst, -embed-max-tokens,
+//	-embed-daily-tokens: the embeddable widget (env PLAYGROUND_EMBED_ORIGINS and so on; see Embed)
 //
 // With -config, the providers are read from the file (ReadConfigFile). Without it, the one
 // provider is AI/ML API with the embedded catalogue and its live list; it reads AIMLAPI_BASE_URL
@@ -142,6 +178,7 @@ func DefaultConfig() Config {
 // accepted as flags, which would show them in process listings.
 func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
 	cfg := DefaultConfig()
+	var perr error
 	envOr := func(name, def string) string {
 		if v := getenv(name); v != "" {
 			return v
@@ -162,8 +199,28 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&cfg.ConfigFile, "config", envOr("PLAYGROUND_CONFIG", ""), "YAML file listing the providers (env PLAYGROUND_CONFIG)")
 	refresh := fs.String("refresh", envOr("PLAYGROUND_REFRESH", cfg.Refresh.String()), "how often live model lists are fetched again (env PLAYGROUND_REFRESH)")
 	ancestors := fs.String("frame-ancestors", envOr("PLAYGROUND_FRAME_ANCESTORS", strings.Join(cfg.FrameAncestors, " ")), "origins that may show the playground in a frame, CSP syntax (env PLAYGROUND_FRAME_ANCESTORS)")
+	embedOrigins := fs.String("embed-origins", envOr("PLAYGROUND_EMBED_ORIGINS", ""), "origins whose pages may embed the widget, space-separated CSP sources (env PLAYGROUND_EMBED_ORIGINS)")
+	embedModels := fs.String("embed-models", envOr("PLAYGROUND_EMBED_MODELS", ""), "models the embed may run: comma- or space-separated patterns, empty for all (env PLAYGROUND_EMBED_MODELS)")
+	embedRate := fs.String("embed-rate", envOr("PLAYGROUND_EMBED_RATE", strconv.FormatFloat(cfg.Embed.Limits.RatePerMinute, 'g', -1, 64)), "embed runs per minute per visitor, 0 for no limit (env PLAYGROUND_EMBED_RATE)")
+	embedBurst := fs.String("embed-burst", envOr("PLAYGROUND_EMBED_BURST", strconv.Itoa(cfg.Embed.Limits.Burst)), "embed runs a visitor may start at once (env PLAYGROUND_EMBED_BURST)")
+	embedMax := fs.String("embed-max-tokens", envOr("PLAYGROUND_EMBED_MAX_TOKENS", strconv.Itoa(cfg.Embed.MaxTokens)), "longest embed answer in tokens, 0 for no cap (env PLAYGROUND_EMBED_MAX_TOKENS)")
+	embedDaily := fs.String("embed-daily-tokens", envOr("PLAYGROUND_EMBED_DAILY_TOKENS", strconv.FormatInt(cfg.Embed.DailyTokens, 10)), "tokens all embeds may use per UTC day, 0 for no budget (env PLAYGROUND_EMBED_DAILY_TOKENS)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
+	}
+	cfg.Embed.Origins = strings.Fields(*embedOrigins)
+	cfg.Embed.Models = strings.FieldsFunc(*embedModels, func(r rune) bool { return r == ',' || r == ' ' })
+	if cfg.Embed.Limits.RatePerMinute, perr = strconv.ParseFloat(*embedRate, 64); perr != nil || cfg.Embed.Limits.RatePerMinute < 0 {
+		return cfg, fmt.Errorf("embed-rate: %q is not a number of runs per minute ≥ 0", *embedRate)
+	}
+	if cfg.Embed.Limits.Burst, perr = strconv.Atoi(*embedBurst); perr != nil || cfg.Embed.Limits.Burst < 1 {
+		return cfg, fmt.Errorf("embed-burst: %q is not a whole number ≥ 1", *embedBurst)
+	}
+	if cfg.Embed.MaxTokens, perr = strconv.Atoi(*embedMax); perr != nil || cfg.Embed.MaxTokens < 0 {
+		return cfg, fmt.Errorf("embed-max-tokens: %q is not a whole number ≥ 0", *embedMax)
+	}
+	if cfg.Embed.DailyTokens, perr = strconv.ParseInt(*embedDaily, 10, 64); perr != nil || cfg.Embed.DailyTokens < 0 {
+		return cfg, fmt.Errorf("embed-daily-tokens: %q is not a whole number ≥ 0", *embedDaily)
 	}
 	var err error
 	if cfg.MaxBodyBytes, err = parsePositive("max-body", *maxBody); err != nil {
@@ -272,6 +329,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("frame-ancestors: %q is not a CSP source", a)
 		}
 	}
+	if err := c.Embed.validate(); err != nil {
+		return err
+	}
 	if len(c.Providers) == 0 {
 		return errors.New("providers: at least one provider is needed")
 	}
@@ -306,6 +366,31 @@ func (c Config) Validate() error {
 	}
 	if c.Refresh <= 0 {
 		return errors.New("refresh: must be positive")
+	}
+	return nil
+}
+
+// validate checks the embed settings.
+func (e Embed) validate() error {
+	for _, a := range e.Origins {
+		if strings.ContainsAny(a, ";,\r\n'") && a != "'self'" {
+			return fmt.Errorf("embed-origins: %q is not an origin (like https://docs.example.com)", a)
+		}
+	}
+	for _, p := range e.Models {
+		if err := embed.CheckPattern(p); err != nil {
+			return fmt.Errorf("embed-models: %w", err)
+		}
+	}
+	switch {
+	case e.MaxTokens < 0:
+		return errors.New("embed-max-tokens: must not be negative")
+	case e.DailyTokens < 0:
+		return errors.New("embed-daily-tokens: must not be negative")
+	case e.Limits.RatePerMinute < 0:
+		return errors.New("embed-rate: must not be negative")
+	case e.Limits.RatePerMinute > 0 && e.Limits.Burst < 1:
+		return errors.New("embed-burst: must be at least 1 when embed runs are rate-limited")
 	}
 	return nil
 }

@@ -37,11 +37,13 @@ const maxClients = 100_000
 
 // limiter enforces Limits. It is safe for concurrent use.
 type limiter struct {
-	cfg     Limits
-	mu      sync.Mutex
-	clients map[string]*clientState
-	streams int
-	now     func() time.Time
+	cfg Limits
+	// rateMessage, when set, replaces the message of a refusal for going over the rate.
+	rateMessage string
+	mu          sync.Mutex
+	clients     map[string]*clientState
+	streams     int
+	now         func() time.Time
 }
 
 type clientState struct {
@@ -81,9 +83,12 @@ func (l *limiter) acquire(client string) (release func(), _ *Error) {
 		r := c.rate.ReserveN(now, 1)
 		if d := r.DelayFrom(now); d > 0 {
 			r.CancelAt(now)
+			msg := "Too many model calls from your address in a short time. Wait a moment and run again."
+			if l.rateMessage != "" {
+				msg = l.rateMessage
+			}
 			return nil, &Error{Status: http.StatusTooManyRequests, Type: "rate_limit_error", Code: "rate_limited",
-				RetryAfter: int(math.Ceil(d.Seconds())),
-				Message:    "Too many model calls from your address in a short time. Wait a moment and run again."}
+				RetryAfter: int(math.Ceil(d.Seconds())), Message: msg}
 		}
 	}
 	c.streams++

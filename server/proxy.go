@@ -213,6 +213,13 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.forward(w, r, body, entry, nil)
+}
+
+// forward sends a checked request body to the provider that serves entry and streams the answer
+// back. wrap, when not nil, puts a writer between the proxy and the stream (see meter); it gets the
+// stream writer and the function that cancels the upstream call.
+func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte, entry *catalog.Entry, wrap func(sw *streamWriter, cancel func()) http.ResponseWriter) {
 	up := s.upstreams[entry.Model.Provider]
 	if up == nil {
 		s.writeError(w, r, Errorf(http.StatusNotFound, "invalid_request_error", "unknown_provider",
@@ -232,14 +239,18 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(context.WithValue(r.Context(), proxyContextKey{}, entry.Model.Endpoint))
 	defer cancel()
 	stop := context.AfterFunc(s.shutdown, func() {
-		sw.end("The playground server is shutting down, so this answer was cut short. Run it again in a moment.")
+		sw.end("server_shutdown", "The playground server is shutting down, so this answer was cut short. Run it again in a moment.")
 		cancel()
 	})
 	defer stop()
 	r2 := r.Clone(ctx)
 	r2.Body = io.NopCloser(bytes.NewReader(body))
 	r2.ContentLength = int64(len(body))
-	up.proxy.ServeHTTP(sw, r2)
+	var out http.ResponseWriter = sw
+	if wrap != nil {
+		out = wrap(sw, cancel)
+	}
+	up.proxy.ServeHTTP(out, r2)
 }
 
 // readModelRequest reads a bounded JSON body, refuses fields that could redirect the key, finds the

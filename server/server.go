@@ -14,6 +14,7 @@ import (
 
 	"playground/app/catalog"
 	"playground/app/catalog/embedded"
+	"playground/app/embed"
 	"playground/app/schema"
 	"playground/app/ui"
 )
@@ -31,6 +32,7 @@ type Server struct {
 	assets    *assets
 	handler   http.Handler
 	limits    *limiter
+	embed     *embedGate
 	// shutdown is cancelled by EndStreams, ending every model call in flight.
 	shutdown   context.Context
 	endStreams context.CancelFunc
@@ -52,7 +54,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: log, upstreams: map[string]*upstream{}, limits: newLimiter(cfg.Limits)}
+	s := &Server{cfg: cfg, log: log, upstreams: map[string]*upstream{}, limits: newLimiter(cfg.Limits), embed: newEmbedGate(cfg.Embed, cfg.Limits)}
 	s.shutdown, s.endStreams = context.WithCancel(context.Background())
 	s.refreshCtx, s.stopRefresh = context.WithCancel(context.Background())
 	var err error
@@ -74,16 +76,18 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if version == "" {
 		version = s.assets.version
 	}
-	ui.Register(ui.Deps{Backend: localBackend{s.Catalog}})
+	ui.Register(ui.Deps{Backend: localBackend{cat: s.Catalog}, EmbedBackend: localBackend{cat: s.Catalog, embed: s.embed}})
 	page := &app.Handler{
-		Name:            "Playground",
-		ShortName:       "Playground",
-		Title:           "Playground",
-		Description:     "Try AI models: pick a model, set its parameters, run, and see the exact request.",
-		Lang:            "en",
-		Icon:            app.Icon{Default: "/web/icon-192.png", Large: "/web/icon-512.png", SVG: "/web/icon.svg", Maskable: "/web/icon-512.png"},
-		Styles:          []string{"/web/app.css"},
-		Scripts:         []string{"/web/theme.js"}, // before the first paint: the saved theme
+		Name:        "Playground",
+		ShortName:   "Playground",
+		Title:       "Playground",
+		Description: "Try AI models: pick a model, set its parameters, run, and see the exact request.",
+		Lang:        "en",
+		Icon:        app.Icon{Default: "/web/icon-192.png", Large: "/web/icon-512.png", SVG: "/web/icon.svg", Maskable: "/web/icon-512.png"},
+		Styles:      []string{"/web/app.css"},
+		// theme.js applies the saved theme before the first paint; frame.js lets an embedded
+		// widget tell the page that frames it its height (see web/embed.js).
+		Scripts:         []string{"/web/theme.js", "/web/frame.js"},
 		BackgroundColor: "#0f1115",
 		ThemeColor:      "#0f1115",
 		LoadingLabel:    "Loading Playground… {progress}%",
@@ -103,6 +107,11 @@ func (s *Server) routes(page http.Handler) http.Handler {
 	mux.HandleFunc("GET /api/models/{id...}", s.handleForm)
 	// State-changing routes refuse cross-origin browser requests (CSRF); there is no CORS.
 	mux.Handle("POST /api/v1/chat/completions", s.crossOrigin(http.HandlerFunc(s.handleChat)))
+	mux.HandleFunc("GET /api/embed/config", s.handleEmbedConfig)
+	mux.HandleFunc("GET /api/embed/models", s.handleEmbedModels)
+	mux.HandleFunc("GET /api/embed/models/{id...}", s.handleForm)
+	mux.Handle("POST /api/embed/v1/chat/completions", s.crossOrigin(http.HandlerFunc(s.handleEmbedChat)))
+	mux.HandleFunc("GET "+embed.ScriptPath, s.assets.serveEmbedScript)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, Errorf(http.StatusNotFound, "invalid_request_error", "not_found", "No API route %s %s.", r.Method, r.URL.Path))
 	})
@@ -115,7 +124,7 @@ func (s *Server) routes(page http.Handler) http.Handler {
 	mux.HandleFunc("GET /app.wasm", http.NotFound)
 	mux.HandleFunc("GET /goapp.wasm", http.NotFound)
 	mux.Handle("/", onlyGet(page))
-	return s.logRequests(securityHeaders(s.guardRequests(mux), s.cfg.FrameAncestors))
+	return s.logRequests(securityHeaders(s.guardRequests(mux), s.cfg.FrameAncestors, s.cfg.Embed.Origins))
 }
 
 // crossOrigin wraps a handler in Go's CSRF protection, answering refusals in the JSON error shape.
@@ -163,18 +172,27 @@ func onlyGet(next http.Handler) http.Handler {
 	})
 }
 
-// securityHeaders sets the browser-side protections on every response.
-func securityHeaders(next http.Handler, frameAncestors []string) http.Handler {
-	ancestors := strings.Join(frameAncestors, " ")
-	if ancestors == "" {
-		ancestors = "'none'"
+// securityHeaders sets the browser-side protections on every response. The embed page may be
+// framed by the embed origins (and the playground itself), every other page by frameAncestors.
+func securityHeaders(next http.Handler, frameAncestors, embedOrigins []string) http.Handler {
+	policy := func(ancestors []string) string {
+		a := strings.Join(ancestors, " ")
+		if a == "" {
+			a = "'none'"
+		}
+		return "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; " +
+			"img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; " +
+			"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors " + a
 	}
-	csp := "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; " +
-		"img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; " +
-		"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors " + ancestors
+	csp := policy(frameAncestors)
+	embedCSP := policy(append([]string{"'self'"}, embedOrigins...))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", csp)
+		if r.URL.Path == embed.PagePath {
+			h.Set("Content-Security-Policy", embedCSP)
+		} else {
+			h.Set("Content-Security-Policy", csp)
+		}
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		next.ServeHTTP(w, r)

@@ -92,8 +92,8 @@ func (w *streamWriter) ping() {
 }
 
 // end closes the stream from the server's side: an event stream gets a final error event with
-// message; nothing more is written after it.
-func (w *streamWriter) end(message string) {
+// code and message; nothing more is written after it.
+func (w *streamWriter) end(code, message string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
@@ -101,7 +101,7 @@ func (w *streamWriter) end(message string) {
 	}
 	if w.sse {
 		var env envelope
-		env.Error.Message, env.Error.Type, env.Error.Code = message, "server_error", "server_shutdown"
+		env.Error.Message, env.Error.Type, env.Error.Code = message, "server_error", code
 		b, _ := json.Marshal(env)
 		_, _ = io.WriteString(w.ResponseWriter, "data: "+string(b)+"\n\n")
 		_ = http.NewResponseController(w.ResponseWriter).Flush()

@@ -7,6 +7,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"playground/app/chat"
+	"playground/app/embed"
 	"playground/app/ui"
 )
 
@@ -14,6 +15,9 @@ func main() {
 	ui.Register(ui.Deps{
 		Backend: ui.HTTPBackend{BaseURL: "/api"},
 		Chat:    &chat.Client{BaseURL: "/api"},
+		// The embeddable widget calls the embed routes: its models and limits only.
+		EmbedBackend: ui.HTTPBackend{BaseURL: embed.APIBase},
+		EmbedChat:    &chat.Client{BaseURL: embed.APIBase},
 	})
 	app.RunWhenOnBrowser()
 }

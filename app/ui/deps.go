@@ -19,6 +19,7 @@ import (
 
 	"playground/app/catalog"
 	"playground/app/chat"
+	"playground/app/embed"
 )
 
 // Backend gives the web app its data: the model list and one model's form.
@@ -36,12 +37,28 @@ type Deps struct {
 	Backend Backend
 	// Chat runs completions; nil on the server, where nothing runs.
 	Chat *chat.Client
+	// EmbedBackend and EmbedChat serve the embeddable widget (/embed): the server's /api/embed/
+	// routes, which offer only the models an embed may run, under its limits. EmbedBackend may
+	// also implement PolicySource.
+	EmbedBackend Backend
+	EmbedChat    *chat.Client
 }
 
-// Register registers the web app's routes with go-app. The wasm main and the server must both call
-// it, or the server answers 404 for the app's pages.
+// PolicySource is a Backend that can say the embed's policy, for the widget to explain it.
+type PolicySource interface {
+	Policy(ctx context.Context) (embed.Policy, error)
+}
+
+// Register registers the web app's routes with go-app: the playground at / and the embeddable
+// widget at /embed. The wasm main and the server must both call it, or the server answers 404 for
+// the app's pages.
 func Register(d Deps) {
 	app.Route("/", func() app.Composer { return newPlayground(d) })
+	app.Route(embed.PagePath, func() app.Composer {
+		p := newPlayground(Deps{Backend: d.EmbedBackend, Chat: d.EmbedChat})
+		p.embed = true
+		return p
+	})
 }
 
 // HTTPBackend reads the model list and forms from the playground server's API.
@@ -81,6 +98,15 @@ func (b HTTPBackend) Form(ctx context.Context, id, provider string) (catalog.For
 		return f, fmt.Errorf("loading the parameters of %s: %w", id, err)
 	}
 	return f, nil
+}
+
+// Policy fetches GET {BaseURL}/config: the embed's policy (BaseURL is then "/api/embed").
+func (b HTTPBackend) Policy(ctx context.Context) (embed.Policy, error) {
+	var p embed.Policy
+	if err := b.get(ctx, "/config", &p); err != nil {
+		return p, fmt.Errorf("loading the widget's limits: %w", err)
+	}
+	return p, nil
 }
 
 func (b HTTPBackend) get(ctx context.Context, path string, v any) error {

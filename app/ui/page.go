@@ -8,6 +8,7 @@ import (
 
 	"playground/app/catalog"
 	"playground/app/convo"
+	"playground/app/embed"
 	"playground/app/form"
 	"playground/app/schema"
 )
@@ -59,6 +60,8 @@ type playground struct {
 	convID      string        // the id of the conversation in the history, "" before it is saved
 	history     convo.History // the saved conversations, as last read or written
 	showHistory bool
+	showEmbed   bool   // the embed snippet panel
+	embedTheme  string // the theme the snippet asks for, one of embed.Themes
 	presets     convo.Presets
 	presetName  string
 	presetErr   string
@@ -70,6 +73,11 @@ type playground struct {
 	runs        int // runs finished since the page opened (data-runs on the transcript, for tests)
 	cancel      context.CancelFunc
 	runErr      string
+
+	// The embeddable widget (/embed): a compact page for one model, see embed.go.
+	embed      bool
+	policy     embed.Policy // what the server lets the widget do, as last read
+	showParams bool
 }
 
 func newPlayground(d Deps) *playground {
@@ -80,6 +88,9 @@ func newPlayground(d Deps) *playground {
 // OnMount keeps the page's own context for dispatches that outlive the element that started them.
 func (p *playground) OnMount(ctx app.Context) {
 	p.page, p.hasPage = ctx, true
+	if p.embed {
+		return // the widget keeps nothing in the visitor's browser
+	}
 	p.history = p.loadHistory()
 	p.presets = p.loadPresets()
 }
@@ -100,6 +111,19 @@ func (p *playground) OnNav(ctx app.Context) {
 	p.wanted, p.wantedAt = q.Get("model"), q.Get("provider")
 	if q.Has(convo.ShareParam) {
 		p.link = u // restored once the model list is there
+	}
+	if p.models == nil {
+		// Plain fields, for links and embeds written by hand: put in the boxes, never sent by
+		// themselves.
+		if v := q.Get("system"); v != "" {
+			p.system = v
+		}
+		if v := q.Get("prompt"); v != "" {
+			p.prompt = v
+		}
+	}
+	if p.embed {
+		p.loadPolicy(ctx)
 	}
 	if p.models != nil {
 		p.selectWanted(ctx)
@@ -183,7 +207,7 @@ func (p *playground) loadForm(ctx app.Context, id, provider string, fromLink boo
 		form, err := backend.Form(ctx, id, provider)
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil {
-				if !fromLink {
+				if !fromLink || p.embed {
 					p.formErr = err.Error()
 					return
 				}
@@ -204,7 +228,7 @@ func (p *playground) loadForm(ctx app.Context, id, provider string, fromLink boo
 			}
 			p.form = &form
 			p.carryValues()
-			if app.IsClient {
+			if app.IsClient && !p.embed {
 				link := "/?model=" + url.QueryEscape(id)
 				if p.shared[form.Model.ID] || fromLink && provider != "" {
 					link += "&provider=" + url.QueryEscape(form.Model.Provider)
@@ -279,6 +303,9 @@ func (p *playground) field(name string) *schema.Field {
 
 // Render draws the page.
 func (p *playground) Render() app.UI {
+	if p.embed {
+		return p.renderEmbed()
+	}
 	return app.Div().Class("pg").OnKeyDown(p.onKey).Body(
 		app.Header().Class("pg-header").Body(
 			app.H1().Class("pg-title").Text("Playground"),

@@ -39,59 +39,17 @@ type turn struct {
 
 func (p *playground) renderRunArea() app.UI {
 	return app.Section().Class("run").Aria("label", "Conversation").Body(
-		app.Label().Class("field-label").For("system-prompt").Text("System prompt"),
-		app.Textarea().ID("system-prompt").DataSet("testid", "system-prompt").Rows(2).
-			Placeholder("Optional instructions for the model").Text(p.system).
-			OnInput(func(ctx app.Context, e app.Event) { p.system = ctx.JSSrc().Get("value").String() }),
-		app.Div().Class("transcript").DataSet("testid", "transcript").DataSet("runs", p.runs).Aria("live", "polite").Body(
-			app.If(len(p.turns) == 0, func() app.UI {
-				return app.P().Class("muted transcript-empty").Text("Type a message and press Run (Ctrl+Enter).")
-			}),
-			app.Range(p.turns).Slice(func(i int) app.UI {
-				t := &p.turns[i]
-				return &messageView{Iindex: i, Imsg: t.Message, Ihtml: t.html, Iblocks: t.blocks, Itail: t.tail,
-					Istreaming: t.streaming, Ithinking: t.thinking, Ifacts: t.facts, Iexchange: t.exchange,
-					Ibusy: p.running, Ilast: i == len(p.turns)-1, Ianswered: p.answered(i), page: p}
-			}),
-		),
-		// A fixed slot: an error appearing before the composer must not shift (and so redraw) it.
-		app.Div().Class("run-error").Body(
-			app.If(p.runErr != "", func() app.UI {
-				return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(p.runErr)
-			}),
-		),
+		p.renderSystem(),
+		p.renderTranscript(),
+		p.renderRunError(),
 		app.Div().Class("composer").Body(
-			app.Label().Class("sr-only").For("prompt").Text("Message"),
-			app.Textarea().ID("prompt").DataSet("testid", "prompt").Rows(3).
-				Placeholder("Message the model — Ctrl+Enter (⌘+Enter) runs, Esc stops").Text(p.prompt).
-				OnInput(func(ctx app.Context, e app.Event) { p.prompt = ctx.JSSrc().Get("value").String() }),
+			p.renderPromptBox(),
 			p.renderAttach(),
 			app.Div().Class("composer-actions").Body(
-				app.If(!p.running, func() app.UI {
-					return app.Button().Class("btn btn-primary").DataSet("testid", "run").Text("Run").
-						Title("Run (Ctrl+Enter)").Disabled(p.form == nil).OnClick(func(ctx app.Context, e app.Event) { p.run(ctx) })
-				}).Else(func() app.UI {
-					return app.Button().Class("btn btn-stop").DataSet("testid", "stop").Text("Stop").
-						Title("Stop (Esc)").OnClick(func(ctx app.Context, e app.Event) { p.stop() })
-				}),
-				app.If(p.field("stream") != nil, func() app.UI {
-					on := string(p.values["stream"]) == "true"
-					return app.Label().Class("toggle composer-stream").Title("Stream the answer as it is generated (the stream parameter)").Body(
-						app.Input().Type("checkbox").DataSet("testid", "stream").Checked(on).
-							OnChange(func(ctx app.Context, e app.Event) {
-								if ctx.JSSrc().Get("checked").Bool() {
-									p.values["stream"] = json.RawMessage("true")
-								} else {
-									delete(p.values, "stream") // not sent: the API's default, no streaming
-								}
-							}),
-						app.Text("Stream"),
-					)
-				}),
-				app.Button().Class("btn").DataSet("testid", "clear").Text("Clear").Title("Start a new conversation; this one stays in the history").
-					Disabled(p.running || len(p.turns) == 0).OnClick(func(ctx app.Context, e app.Event) { p.newConversation() }),
-				app.Button().Class("btn").DataSet("testid", "view-request").Text(viewRequestLabel(p.showRequest)).
-					Aria("expanded", p.showRequest).OnClick(func(ctx app.Context, e app.Event) { p.showRequest = !p.showRequest }),
+				p.runButton(),
+				p.streamToggle(),
+				p.clearButton(),
+				p.viewCodeButton(),
 				app.Button().Class("btn").DataSet("testid", "share").Text("Share").
 					Title("Put the model, the parameters that are set and the conversation in a link").
 					Disabled(p.form == nil).OnClick(func(ctx app.Context, e app.Event) { p.share() }),
@@ -103,6 +61,14 @@ func (p *playground) renderRunArea() app.UI {
 							p.history = p.loadHistory()
 						}
 					}),
+				app.Button().Class("btn").DataSet("testid", "embed-toggle").Aria("expanded", p.showEmbed).Text("Embed").
+					Title("Put this model in a docs page: the HTML snippet").Disabled(p.form == nil).
+					OnClick(func(ctx app.Context, e app.Event) {
+						p.showEmbed = !p.showEmbed
+						if p.showEmbed {
+							p.loadPolicy(ctx)
+						}
+					}),
 			),
 		),
 		app.If(p.shareNote != "", func() app.UI {
@@ -111,9 +77,100 @@ func (p *playground) renderRunArea() app.UI {
 		app.If(p.stateNote != "", func() app.UI {
 			return app.P().Class("msg-note").DataSet("testid", "state-note").Aria("live", "polite").Text(p.stateNote)
 		}),
+		app.If(p.showEmbed, p.renderEmbedSnippets),
 		app.If(p.showHistory, p.renderHistory),
 		app.If(p.showRequest, p.renderRequest),
 	)
+}
+
+// renderSystem draws the system prompt box.
+func (p *playground) renderSystem() app.UI {
+	return app.Div().Class("system").Body(
+		app.Label().Class("field-label").For("system-prompt").Text("System prompt"),
+		app.Textarea().ID("system-prompt").DataSet("testid", "system-prompt").Rows(2).
+			Placeholder("Optional instructions for the model").Text(p.system).
+			OnInput(func(ctx app.Context, e app.Event) { p.system = ctx.JSSrc().Get("value").String() }),
+	)
+}
+
+// renderTranscript draws the conversation.
+func (p *playground) renderTranscript() app.UI {
+	return app.Div().Class("transcript").DataSet("testid", "transcript").DataSet("runs", p.runs).Aria("live", "polite").Body(
+		app.If(len(p.turns) == 0, func() app.UI {
+			return app.P().Class("muted transcript-empty").Text("Type a message and press Run (Ctrl+Enter).")
+		}),
+		app.Range(p.turns).Slice(func(i int) app.UI {
+			t := &p.turns[i]
+			return &messageView{Iindex: i, Imsg: t.Message, Ihtml: t.html, Iblocks: t.blocks, Itail: t.tail,
+				Istreaming: t.streaming, Ithinking: t.thinking, Ifacts: t.facts, Iexchange: t.exchange,
+				Ibusy: p.running, Ilast: i == len(p.turns)-1, Ianswered: p.answered(i), page: p}
+		}),
+	)
+}
+
+// renderRunError draws the run error in a fixed slot: an error appearing before the composer must
+// not shift (and so redraw) it.
+func (p *playground) renderRunError() app.UI {
+	return app.Div().Class("run-error").Body(
+		app.If(p.runErr != "", func() app.UI {
+			return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(p.runErr)
+		}),
+	)
+}
+
+// renderPromptBox draws the message box.
+func (p *playground) renderPromptBox() app.UI {
+	return app.Div().Class("prompt-box").Body(
+		app.Label().Class("sr-only").For("prompt").Text("Message"),
+		app.Textarea().ID("prompt").DataSet("testid", "prompt").Rows(3).
+			Placeholder("Message the model — Ctrl+Enter (⌘+Enter) runs, Esc stops").Text(p.prompt).
+			OnInput(func(ctx app.Context, e app.Event) { p.prompt = ctx.JSSrc().Get("value").String() }),
+	)
+}
+
+// runButton is Run, or Stop while a run streams.
+func (p *playground) runButton() app.UI {
+	if p.running {
+		return app.Button().Class("btn btn-stop").DataSet("testid", "stop").Text("Stop").
+			Title("Stop (Esc)").OnClick(func(ctx app.Context, e app.Event) { p.stop() })
+	}
+	return app.Button().Class("btn btn-primary").DataSet("testid", "run").Text("Run").
+		Title("Run (Ctrl+Enter)").Disabled(p.form == nil).OnClick(func(ctx app.Context, e app.Event) { p.run(ctx) })
+}
+
+// streamToggle switches the stream parameter, for models that have it.
+func (p *playground) streamToggle() app.UI {
+	if p.field("stream") == nil {
+		return nil
+	}
+	on := string(p.values["stream"]) == "true"
+	return app.Label().Class("toggle composer-stream").Title("Stream the answer as it is generated (the stream parameter)").Body(
+		app.Input().Type("checkbox").DataSet("testid", "stream").Checked(on).
+			OnChange(func(ctx app.Context, e app.Event) {
+				if ctx.JSSrc().Get("checked").Bool() {
+					p.values["stream"] = json.RawMessage("true")
+				} else {
+					delete(p.values, "stream") // not sent: the API's default, no streaming
+				}
+			}),
+		app.Text("Stream"),
+	)
+}
+
+// clearButton starts a new conversation.
+func (p *playground) clearButton() app.UI {
+	title := "Start a new conversation; this one stays in the history"
+	if p.embed {
+		title = "Start a new conversation"
+	}
+	return app.Button().Class("btn").DataSet("testid", "clear").Text("Clear").Title(title).
+		Disabled(p.running || len(p.turns) == 0).OnClick(func(ctx app.Context, e app.Event) { p.newConversation() })
+}
+
+// viewCodeButton shows or hides the request and its code.
+func (p *playground) viewCodeButton() app.UI {
+	return app.Button().Class("btn").DataSet("testid", "view-request").Text(viewRequestLabel(p.showRequest)).
+		Aria("expanded", p.showRequest).OnClick(func(ctx app.Context, e app.Event) { p.showRequest = !p.showRequest })
 }
 
 // attachKinds reports whether the model's messages schema takes image parts and file parts: a
@@ -473,6 +530,9 @@ func (p *playground) finish(idx int, requested string, res *chat.Result, err err
 		t.Err = chat.Explain(err)
 	}
 	p.saveConversation()
+	if p.embed && p.hasPage {
+		p.loadPolicy(p.page) // what is left of the daily budget
+	}
 }
 
 func (p *playground) stop() {

@@ -42,7 +42,7 @@ func (p *playground) params() map[string]json.RawMessage {
 // saveConversation keeps the current conversation in the browser's history (nothing to keep for
 // an empty one). It is called when a run ends and when the conversation changes.
 func (p *playground) saveConversation() {
-	if len(p.turns) == 0 || p.form == nil || !app.IsClient {
+	if len(p.turns) == 0 || p.form == nil || !app.IsClient || p.embed {
 		return
 	}
 	if p.convID == "" {
@@ -305,7 +305,7 @@ func (p *playground) deletePreset(name string) {
 
 // renderPresets draws the presets of the model: apply, delete, save the current parameters.
 func (p *playground) renderPresets() app.UI {
-	if p.form == nil {
+	if p.form == nil || p.embed {
 		return nil
 	}
 	mine := p.presets.For(p.form.Model.ID)

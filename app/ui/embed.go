@@ -1,0 +1,164 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"playground/app/convo"
+	"playground/app/embed"
+)
+
+// The embeddable widget is the playground component drawn compact (p.embed): one model, no
+// picker, history or presets (it keeps nothing in the visitor's browser); a prompt, Run, the
+// streamed answer, the parameters and the code behind buttons, and "Open in Playground" to go on
+// full size. It calls the server's /api/embed/ routes, whose policy it explains under the
+// composer. web/frame.js tells the page that frames it its height, and takes the host page's
+// theme; web/embed.js is the other side.
+
+// loadPolicy reads the embed's policy for the widget's notes.
+func (p *playground) loadPolicy(ctx app.Context) {
+	b := p.deps.Backend
+	if !p.embed {
+		b = p.deps.EmbedBackend // the full playground's embed panel
+	}
+	src, ok := b.(PolicySource)
+	if !ok {
+		return
+	}
+	ctx = p.pageCtx(ctx)
+	ctx.Async(func() {
+		pol, err := src.Policy(ctx)
+		ctx.Dispatch(func(ctx app.Context) {
+			if err == nil {
+				p.policy = pol
+			}
+		})
+	})
+}
+
+// renderEmbed draws the widget.
+func (p *playground) renderEmbed() app.UI {
+	title := p.wanted
+	if p.form != nil {
+		title = p.form.Model.Name
+		if title == "" {
+			title = p.form.Model.ID
+		}
+	}
+	notes := append(p.policy.Notes(), "The API key stays on the server.")
+	return app.Div().Class("pg pg-embed").OnKeyDown(p.onKey).Body(
+		app.Header().Class("embed-header").Body(
+			app.Div().Class("embed-title").Body(
+				app.Strong().DataSet("testid", "embed-model").Text(title),
+				app.If(p.form != nil && title != p.currentModel().ID, func() app.UI {
+					return app.Span().Class("muted embed-id").Text(p.currentModel().ID)
+				}),
+			),
+			app.Div().Class("embed-actions").Body(
+				app.Button().Class("btn btn-small").DataSet("testid", "embed-params").Aria("expanded", p.showParams).
+					Text("Parameters").Title("The system prompt and the model's parameters").Disabled(p.form == nil).
+					OnClick(func(ctx app.Context, e app.Event) { p.showParams = !p.showParams }),
+				app.Button().Class("btn btn-small").DataSet("testid", "view-request").Text(viewRequestLabel(p.showRequest)).
+					Aria("expanded", p.showRequest).Disabled(p.form == nil).
+					OnClick(func(ctx app.Context, e app.Event) { p.showRequest = !p.showRequest }),
+				app.Button().Class("btn btn-small").DataSet("testid", "embed-open").Text("Open in Playground ↗").
+					Title("Go on in the full playground, in a new tab, with this model, its parameters and the conversation").
+					Disabled(p.form == nil).OnClick(func(ctx app.Context, e app.Event) { p.openFull() }),
+			),
+		),
+		app.Div().Class("embed-errors").Body(
+			app.If(p.modelsErr != "", func() app.UI {
+				return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(p.modelsErr)
+			}),
+			app.If(p.formErr != "", func() app.UI {
+				return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(p.formErr)
+			}),
+		),
+		// Fixed slots: a panel opening must not shift (and so redraw) the boxes after it.
+		app.Div().Class("embed-params").Body(
+			app.If(p.showParams, func() app.UI {
+				return app.Div().Class("embed-panel").Body(p.renderSystem(), p.renderParams())
+			}),
+		),
+		app.Section().Class("run").Aria("label", "Conversation").Body(
+			p.renderTranscript(),
+			p.renderRunError(),
+			app.Div().Class("composer").Body(
+				p.renderPromptBox(),
+				app.Div().Class("composer-actions").Body(p.runButton(), p.streamToggle(), p.clearButton()),
+			),
+		),
+		app.Div().Class("embed-request").Body(app.If(p.showRequest, p.renderRequest)),
+		app.P().Class("embed-notes muted").DataSet("testid", "embed-notes").Text(strings.Join(notes, " ")),
+	)
+}
+
+// openFull opens the full playground in a new tab with this setup (as a share link).
+func (p *playground) openFull() {
+	if p.form == nil || !app.IsClient {
+		return
+	}
+	link, err := convo.EncodeShare(convo.Share{Model: p.form.Model.ID, Provider: p.form.Model.Provider, Params: p.params(),
+		Conversation: p.conversation(nil), Prompt: p.prompt}, convo.DefaultShareLimit)
+	if err != nil {
+		p.runErr = "Cannot open the playground: " + err.Error()
+		return
+	}
+	u := app.Window().Get("location").Get("origin").String() + "/?" + link.Query
+	app.Window().Call("open", u, "_blank", "noopener")
+}
+
+// renderEmbedSnippets draws, on the full playground, the HTML that embeds the chosen model in a
+// docs page, with copy buttons and a preview link.
+func (p *playground) renderEmbedSnippets() app.UI {
+	if p.form == nil {
+		return app.Div()
+	}
+	base := ""
+	if app.IsClient {
+		base = app.Window().Get("location").Get("origin").String()
+	}
+	o := embed.Options{Base: base, Model: p.form.Model.ID, Provider: p.shareProvider(), Theme: p.embedTheme, Prompt: p.prompt}
+	snippets := embed.Snippets(o)
+	themeLabels := map[string]string{"": "Visitor's system", "host": "Follow the host page", "light": "Light", "dark": "Dark"}
+	allowed := p.policy.Allows(p.form.Model.ID, p.form.Model.Aliases...)
+	return app.Div().Class("embed-snippets").DataSet("testid", "embed-snippets").Body(
+		app.P().Class("muted").Text("Paste one of these into a docs page to embed "+p.form.Model.ID+
+			": visitors run it through this server, which adds the key and applies the embed limits."),
+		app.If(!allowed, func() app.UI {
+			return app.P().Class("pg-error").DataSet("testid", "embed-not-allowed").
+				Text("This server's embed settings do not allow " + p.form.Model.ID + " (the operator lists the models embeds may run with -embed-models): the widget would refuse to run it.")
+		}),
+		app.Label().Class("embed-theme").Body(
+			app.Text("Theme "),
+			app.Select().DataSet("testid", "embed-theme").OnChange(func(ctx app.Context, e app.Event) {
+				p.embedTheme = ctx.JSSrc().Get("value").String()
+			}).Body(
+				app.Range(embed.Themes).Slice(func(i int) app.UI {
+					t := embed.Themes[i]
+					return app.Option().Value(t).Selected(t == p.embedTheme).Text(themeLabels[t])
+				}),
+			),
+		),
+		app.Range(snippets).Slice(func(i int) app.UI {
+			s := snippets[i]
+			return app.Div().Class("embed-snippet").Body(
+				app.Div().Class("embed-snippet-head").Body(
+					app.Span().Text(s.Label),
+					app.Button().Class("btn btn-tiny").DataSet("testid", "embed-copy-"+s.ID).Text("Copy").
+						Aria("label", "Copy the "+s.ID+" snippet").
+						OnClick(func(ctx app.Context, e app.Event) {
+							if copyText(s.Code) {
+								ctx.JSSrc().Set("textContent", "Copied")
+							} else {
+								ctx.JSSrc().Set("textContent", "Select and copy")
+							}
+						}, app.EventScope(s.ID)),
+				),
+				app.Pre().Class("request-body").DataSet("testid", "embed-code-"+s.ID).Body(app.Code().Text(s.Code)),
+			)
+		}),
+		app.A().Href(embed.FrameURL(o, "")).Target("_blank").Rel("noopener").DataSet("testid", "embed-preview").Text("Preview the widget ↗"),
+	)
+}
