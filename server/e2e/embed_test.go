@@ -346,3 +346,73 @@ func postJSON(t *testing.T, u, body string) response {
 	_, _ = buf.ReadFrom(resp.Body)
 	return response{resp.StatusCode, buf.String()}
 }
+
+// TestEmbedLimits opens the widget on its own and checks that the public-use limits hold and are
+// explained: the daily budget and the per-visitor rate refuse runs (the upstream never hears of
+// them), and the widget says why. It also checks view-code, "Open in Playground" and the snippet
+// panel of the full playground.
+func TestEmbedLimits(t *testing.T) {
+	e := newEnv(t, true, func(c *server.Config) {
+		c.Embed.MaxTokens = 200
+		c.Embed.DailyTokens = 50 // less than any run may use: the first run is refused
+		c.Embed.Limits.Burst, c.Embed.Limits.RatePerMinute = 1, 0.01
+	})
+	b := startBrowser(t)
+	tb := b.newTab(t)
+	tb.navigate(e.URL + "/embed?model=gpt-4o-mini&prompt=" + url.QueryEscape("Hello there") + "&system=" + url.QueryEscape("Be brief."))
+	tb.waitWidget("gpt-4o-mini")
+	notes := eval[string](tb, jsSel("embed-notes")+`.textContent`)
+	for _, want := range []string{"Answers stop at 200 tokens.", "1 run every 1h40m0s per visitor.", "Shared daily budget: 50 of 50 tokens left"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("the widget's notes %q do not say %q", notes, want)
+		}
+	}
+
+	tb.do("opening the parameters", chromedp.Click(chromedp.CSS(sel("embed-params"))))
+	tb.waitJS("the system prompt from the link", jsSel("system-prompt")+` && `+jsSel("system-prompt")+`.value === "Be brief."`, 5*time.Second)
+	tb.do("opening the code", chromedp.Click(chromedp.CSS(sel("view-request"))))
+	tb.waitJS("the request preview", jsSel("request")+` && `+jsSel("request")+`.textContent.includes("gpt-4o-mini")`, 5*time.Second)
+
+	tb.do("clicking Run", chromedp.Click(chromedp.CSS(sel("run"))))
+	waitRuns(tb, 1)
+	if msg := tb.errorIn(lastAssistant); !strings.Contains(msg, "shared daily budget") || !strings.Contains(msg, "50 are left") {
+		t.Errorf("the widget explains a refused run with %q; want the daily budget and what is left", msg)
+	}
+	tb.do("typing a second message", chromedp.SendKeys(chromedp.CSS(sel("prompt")), "Again"))
+	tb.do("clicking Run again", chromedp.Click(chromedp.CSS(sel("run"))))
+	waitRuns(tb, 2)
+	if msg := tb.errorIn(lastAssistant); !strings.Contains(msg, "This widget allows 1 run every 1h40m0s per visitor") {
+		t.Errorf("the widget explains a rate-limited run with %q; want the per-visitor rate", msg)
+	}
+	if n := len(e.chatRequests()); n != 0 {
+		t.Errorf("the fake upstream got %d chat requests; refused runs must not reach it", n)
+	}
+
+	// Open in Playground: the full playground, in a new tab, with this setup.
+	eval[bool](tb, `(() => { window.open = (u, target, features) => { window.__opened = [u, target, features]; return null; }; return true; })()`)
+	tb.do("clicking Open in Playground", chromedp.Click(chromedp.CSS(sel("embed-open"))))
+	opened := eval[[]string](tb, `window.__opened`)
+	if len(opened) != 3 || !strings.HasPrefix(opened[0], e.URL+"/?") || !strings.Contains(opened[0], "s=") || opened[1] != "_blank" || opened[2] != "noopener" {
+		t.Fatalf("Open in Playground opened %q; want a share link of %s in a new tab without opener", opened, e.URL)
+	}
+	tb.checkConsole("status of 429 (Too Many Requests)") // the refused runs
+
+	full := b.newTab(t)
+	full.openPlayground(opened[0], "", "gpt-4o-mini")
+	full.waitJS("the conversation from the widget", `document.querySelectorAll('[data-testid="message-user"]').length === 2 && `+
+		jsSel("system-prompt")+`.value === "Be brief."`, 10*time.Second)
+
+	// The snippet panel of the full playground.
+	full.do("opening the embed panel", chromedp.Click(chromedp.CSS(sel("embed-toggle"))))
+	full.waitJS("the embed snippets", jsSel("embed-code-script"), 5*time.Second)
+	want := `<script src="` + e.URL + `/embed.js" data-model="gpt-4o-mini"></script>`
+	if got := eval[string](full, jsSel("embed-code-script")+`.textContent`); got != want {
+		t.Errorf("the script snippet is\n%s\nwant\n%s", got, want)
+	}
+	if eval[bool](full, `!!`+jsSel("embed-not-allowed")) {
+		t.Error("the panel says the embed may not run gpt-4o-mini, which every embed may run here")
+	}
+	full.do("copying the snippet", chromedp.Click(chromedp.CSS(sel("embed-copy-script"))))
+	full.waitJS("the copy button to answer", `["Copied", "Select and copy"].includes(`+jsSel("embed-copy-script")+`.textContent)`, 5*time.Second)
+	full.checkConsole()
+}
