@@ -10,9 +10,9 @@ FUZZTIME  ?= 200000x
 FUZZTIME_STREAM ?= 20000x
 WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm
 # Pure packages: no go-app import, so they are tested under GOOS=js too.
-PURE      := ./app/schema/... ./app/catalog/... ./app/markdown/... ./app/chat/... ./app/form/... ./app/codegen/... ./app/convo/...
+PURE      := ./app/schema/... ./app/catalog/... ./app/markdown/... ./app/chat/... ./app/form/... ./app/codegen/... ./app/convo/... ./app/embed/...
 
-.PHONY: all build wasm server run test vet test-host test-load test-js fuzz chromium clean
+.PHONY: all build wasm server run example test vet test-host test-load test-js fuzz chromium clean
 
 all: build
 
@@ -30,6 +30,14 @@ server:
 ## run: build, then serve on $(ADDR) (set AIMLAPI_API_KEY to run models).
 run: build
 	./bin/playground -addr $(ADDR)
+
+## example: the example docs page (web/examples/docs.html) on localhost:8081, embedding widgets
+## from the playground on $(ADDR), which lets that origin frame them. Ctrl+C stops both.
+example: build
+	$(GO) build -o bin/docsexample ./server/cmd/docsexample
+	./bin/docsexample -addr localhost:8081 -playground http://$(ADDR) & docs=$$!; \
+		trap 'kill $$docs' EXIT INT TERM; \
+		./bin/playground -addr $(ADDR) -embed-origins http://localhost:8081
 
 ## inspect: build the server, then print the summary line of `playground schema inspect` over the
 ## shared corpus (the exit status is the command's, not tail's).

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/netip"
 	"net/url"
 	"os"
@@ -210,9 +211,12 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	}
 	cfg.Embed.Origins = strings.Fields(*embedOrigins)
 	cfg.Embed.Models = strings.FieldsFunc(*embedModels, func(r rune) bool { return r == ',' || r == ' ' })
-	if cfg.Embed.Limits.RatePerMinute, perr = strconv.ParseFloat(*embedRate, 64); perr != nil || cfg.Embed.Limits.RatePerMinute < 0 {
+	// !(rate >= 0) also refuses NaN; ParseFloat accepts "NaN" and "Inf", which are no rates.
+	embedRatePerMinute, perr := strconv.ParseFloat(*embedRate, 64)
+	if perr != nil || !(embedRatePerMinute >= 0) || math.IsInf(embedRatePerMinute, 1) {
 		return cfg, fmt.Errorf("embed-rate: %q is not a number of runs per minute ≥ 0", *embedRate)
 	}
+	cfg.Embed.Limits.RatePerMinute = embedRatePerMinute
 	if cfg.Embed.Limits.Burst, perr = strconv.Atoi(*embedBurst); perr != nil || cfg.Embed.Limits.Burst < 1 {
 		return cfg, fmt.Errorf("embed-burst: %q is not a whole number ≥ 1", *embedBurst)
 	}
@@ -389,6 +393,8 @@ func (e Embed) validate() error {
 		return errors.New("embed-daily-tokens: must not be negative")
 	case e.Limits.RatePerMinute < 0:
 		return errors.New("embed-rate: must not be negative")
+	case math.IsNaN(e.Limits.RatePerMinute) || math.IsInf(e.Limits.RatePerMinute, 0):
+		return errors.New("embed-rate: must be a finite number of runs per minute (0 for no limit)")
 	case e.Limits.RatePerMinute > 0 && e.Limits.Burst < 1:
 		return errors.New("embed-burst: must be at least 1 when embed runs are rate-limited")
 	}

@@ -53,8 +53,8 @@ func (g *embedGate) lockedError(id string) *Error {
 var maxTokenFields = []string{"max_tokens", "max_completion_tokens", "max_output_tokens", "max_new_tokens"}
 
 // capTokens applies MaxTokens to a request body: a length parameter above the cap is refused; when
-// none is set, the first the model's schema has is added with the cap (or the schema's own
-// maximum, when lower). It returns the body, the longest answer the request allows, and whether
+// none is set, the first of maxTokenFields the model's schema has is set to the cap (or to the
+// schema's own maximum, when lower). It returns the body, the longest answer the request allows, and whether
 // the answer must be cut while streaming (the schema has no length parameter).
 func (g *embedGate) capTokens(op *schema.Operation, body []byte) ([]byte, int64, bool, error) {
 	limit := int64(g.cfg.MaxTokens)
@@ -92,6 +92,16 @@ func (g *embedGate) capTokens(op *schema.Operation, body []byte) ([]byte, int64,
 			v := limit
 			if f.Max != nil && *f.Max >= 1 && int64(*f.Max) < v {
 				v = int64(*f.Max)
+			}
+			if _, ok := head[name]; ok {
+				// The field is there as null: set it, rather than add a second key after which
+				// the upstream may read the null (no cap).
+				head[name] = strconv.AppendInt(nil, v, 10)
+				out, err := json.Marshal(head)
+				if err != nil {
+					return nil, 0, false, fmt.Errorf("re-encoding the request with %s: %w", name, err)
+				}
+				return out, v, false, nil
 			}
 			// Insert the field rather than re-encode: the rest of the body goes out as it came.
 			i := bytes.IndexByte(body, '{')
@@ -231,13 +241,16 @@ func (m *meter) scan(b []byte) {
 		if i >= 0 {
 			part = b[:i]
 		}
-		if !m.overlong {
-			if len(m.line)+len(part) > maxMeterLine {
-				m.overlong, m.line = true, m.line[:0]
-				m.outRunes += int64(utf8.RuneCount(part))
-			} else {
-				m.line = append(m.line, part...)
-			}
+		switch {
+		case m.overlong:
+			m.outRunes += int64(utf8.RuneCount(part))
+		case len(m.line)+len(part) > maxMeterLine:
+			// Count the whole over-long line as output (what was kept of it and what follows),
+			// so that a cut still sees it.
+			m.outRunes += int64(utf8.RuneCount(m.line) + utf8.RuneCount(part))
+			m.overlong, m.line = true, m.line[:0]
+		default:
+			m.line = append(m.line, part...)
 		}
 		if i < 0 {
 			return
@@ -391,6 +404,16 @@ func (s *Server) handleEmbedChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var m *meter
+	// Settle in a defer: the proxy ends a run that breaks off mid-answer (the visitor stops it, the
+	// provider drops it, the cut below cancels it) with a panic(http.ErrAbortHandler), and the
+	// reservation must not outlive the run.
+	defer func() {
+		used := int64(len(body)+3) / 4
+		if m != nil {
+			used = m.tokens(len(body))
+		}
+		settle(used)
+	}()
 	s.forward(w, r, body, entry, func(sw *streamWriter, cancel func()) http.ResponseWriter {
 		m = &meter{sw: sw}
 		if mustCut {
@@ -402,9 +425,4 @@ func (s *Server) handleEmbedChat(w http.ResponseWriter, r *http.Request) {
 		}
 		return m
 	})
-	used := int64(len(body)+3) / 4
-	if m != nil {
-		used = m.tokens(len(body))
-	}
-	settle(used)
 }
