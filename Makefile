@@ -80,6 +80,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeShare$$' -fuzztime=$(FUZZTIME) ./app/convo
 	$(GO) test -run='^$$' -fuzz='^FuzzMergeToolCalls$$' -fuzztime=$(FUZZTIME) ./app/convo
 	$(GO) test -run='^$$' -fuzz='^FuzzParseTools$$' -fuzztime=$(FUZZTIME) ./app/convo
+	$(GO) test -run='^$$' -fuzz='^FuzzMeter$$' -fuzztime=$(FUZZTIME) ./server
 
 ## chromium: the browser tests need Chromium; install it with apt when we can, else say why not.
 chromium:

@@ -15,7 +15,7 @@ import "github.com/maxence-charriere/go-app/v10/pkg/app"
 //
 // After an edit go-app still believes the box shows the frozen value: if the next value drawn is
 // that one (the user cleared what they typed with reset), go-app writes nothing, so it is written
-// here.
+// here, as is any value the box does not show.
 type typedInputs struct {
 	editing string            // the box being typed into, "" for none
 	elem    app.Value         // its element
@@ -40,7 +40,9 @@ func (t *typedInputs) value(el, text string) string {
 	}
 	if e, ok := t.ended[el]; ok {
 		delete(t.ended, el)
-		if text == e.frozen {
+		// The edit is over, so the state is the truth: write it when the box shows something else
+		// (go-app would not when text is the frozen value it believes the box shows).
+		if text == e.frozen || e.elem.Get("value").String() != text {
 			e.elem.Set("value", text)
 		}
 	}

@@ -219,6 +219,7 @@ func TestEmbed(t *testing.T) {
 	}
 
 	myth.checkConsole()
+	saveFullPage(t, tb, "embed-docs.png")
 
 	t.Run("HostCannotReadTheFrame", func(t *testing.T) {
 		tb, myth := tb.on(t), myth.on(t)
@@ -274,6 +275,9 @@ func TestEmbed(t *testing.T) {
 		if v := eval[any](myth, theme); v != nil {
 			t.Errorf("the mythomax widget (no data-theme) took the theme %v; want the visitor's system theme", v)
 		}
+		tb.do("switching the docs page to dark again, for the screenshot", chromedp.Click(chromedp.CSS("#docs-theme")))
+		mag.waitJS("the magnum widget to turn dark", theme+` === "dark"`, 5*time.Second)
+		saveFullPage(t, tb, "embed-docs-dark.png")
 		mag.checkConsole()
 		tb.checkConsole()
 	})
@@ -309,6 +313,18 @@ func TestEmbed(t *testing.T) {
 			t.Errorf("a refused widget's iframe was resized to %s; want the starting 420px (no message)", h)
 		}
 	})
+}
+
+// saveFullPage writes a PNG of the whole page, past the viewport, to $PLAYGROUND_SCREENSHOT_DIR,
+// when set.
+func saveFullPage(t *testing.T, tb *tab, name string) {
+	t.Helper()
+	if dir := os.Getenv("PLAYGROUND_SCREENSHOT_DIR"); dir != "" {
+		ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+		defer cancel()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		writeScreenshot(t, dir, name, png, err)
+	}
 }
 
 // firstLine is the first non-empty line of s.
