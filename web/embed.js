@@ -8,7 +8,7 @@
 //   <script src="https://playground.example/embed.js" async></script>
 //
 // Options (data- attributes on either): data-provider, data-prompt (put in the message box, not
-// sent), data-theme ("light", "dark", or "host" to follow this page's own light/dark theme;
+// sent), data-setup (a share link's "s" value: system prompt, parameters, messages), data-theme ("light", "dark", or "host" to follow this page's own light/dark theme;
 // unset follows the visitor's system), data-height (the starting height in pixels).
 //
 // The widget is an iframe of the playground, which holds the API key: this page never sees the key
@@ -45,6 +45,7 @@
     u.searchParams.set("model", model);
     if (ds.provider) u.searchParams.set("provider", ds.provider);
     if (ds.prompt) u.searchParams.set("prompt", ds.prompt);
+    if (ds.setup) u.searchParams.set("s", ds.setup);
     var follow = ds.theme === "host";
     var theme = follow ? hostTheme() : ds.theme;
     if (theme === "light" || theme === "dark") u.searchParams.set("theme", theme);
@@ -53,6 +54,7 @@
     f.src = u.href;
     f.title = "Try " + model + " in Playground";
     f.setAttribute("allow", "clipboard-write");
+    f.loading = "lazy"; // a page of many models loads the widgets the visitor scrolls to
     f.setAttribute("data-playground-frame", model);
     var h = parseInt(ds.height, 10);
     f.style.cssText = "display:block;width:100%;border:0;border-radius:8px;height:" + (h > 0 ? h : 420) + "px";

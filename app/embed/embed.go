@@ -136,6 +136,9 @@ type Options struct {
 	Theme string
 	// Prompt is put in the message box, not sent.
 	Prompt string
+	// Setup is a share link's payload (the value of its "s" parameter): the system prompt,
+	// parameters and messages the widget opens with.
+	Setup string
 }
 
 // Snippet is one way to embed the widget.
@@ -165,6 +168,9 @@ func Snippets(o Options) []Snippet {
 		if o.Prompt != "" {
 			b.WriteString(" data-prompt=\"" + attr(o.Prompt) + "\"")
 		}
+		if o.Setup != "" {
+			b.WriteString(" data-setup=\"" + attr(o.Setup) + "\"")
+		}
 		return b.String()
 	}
 	script := "<script src=\"" + attr(base+ScriptPath) + "\""
@@ -192,6 +198,9 @@ func FrameURL(o Options, host string) string {
 	}
 	if o.Prompt != "" {
 		q.Set("prompt", o.Prompt)
+	}
+	if o.Setup != "" {
+		q.Set("s", o.Setup)
 	}
 	if host != "" {
 		q.Set("origin", host)

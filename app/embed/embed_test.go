@@ -77,6 +77,19 @@ func TestSnippets(t *testing.T) {
 	}
 }
 
+func TestSnippetsWithSetup(t *testing.T) {
+	s := Snippets(Options{Base: "http://pg", Model: "m", Setup: "j.eyJzIjoiQmUgYnJpZWYuIn0"})
+	for _, sn := range s {
+		want := `data-setup="j.eyJzIjoiQmUgYnJpZWYuIn0"`
+		if sn.ID == "iframe" {
+			want = `&amp;s=j.eyJzIjoiQmUgYnJpZWYuIn0`
+		}
+		if !strings.Contains(sn.Code, want) {
+			t.Errorf("snippet %s does not carry the setup (%s): %s", sn.ID, want, sn.Code)
+		}
+	}
+}
+
 func TestFrameURL(t *testing.T) {
 	got := FrameURL(Options{Base: "http://localhost:8080", Model: "m", Provider: "deepinfra", Theme: "dark"}, "https://docs.example")
 	want := "http://localhost:8080/embed?model=m&origin=https%3A%2F%2Fdocs.example&provider=deepinfra&theme=dark"

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -76,6 +77,11 @@ func (p *playground) renderEmbed() app.UI {
 			}),
 		),
 		// Fixed slots: a panel opening must not shift (and so redraw) the boxes after it.
+		app.Div().Class("embed-summary").Body(
+			app.If(!p.showParams && p.setupSummary() != "", func() app.UI {
+				return app.P().Class("muted embed-note").DataSet("testid", "embed-summary").Text(p.setupSummary())
+			}),
+		),
 		app.Div().Class("embed-params").Body(
 			app.If(p.showParams, func() app.UI {
 				return app.Div().Class("embed-panel").Body(p.renderSystem(), p.renderParams())
@@ -109,6 +115,40 @@ func (p *playground) openFull() {
 	app.Window().Call("open", u, "_blank", "noopener")
 }
 
+// setupPayload is the current setup as a share link's payload (its "s" value), for a snippet,
+// with a note on what had to be left out (or why there is none).
+func (p *playground) setupPayload() (payload, note string) {
+	link, err := convo.EncodeShare(convo.Share{Model: p.form.Model.ID, Params: p.params(),
+		Conversation: p.conversation(nil), Prompt: p.prompt}, convo.DefaultShareLimit)
+	if err != nil {
+		return "", "The setup cannot go in the snippet: " + err.Error()
+	}
+	q, err := url.ParseQuery(link.Query)
+	if err != nil {
+		return "", "The setup cannot go in the snippet: " + err.Error()
+	}
+	payload = q.Get(convo.ShareParam)
+	if payload == "" {
+		return "", "Nothing is set yet: the widget starts empty."
+	}
+	return payload, strings.Join(link.Notes(), " ")
+}
+
+// setupSummary says what the widget was opened with, when it was opened with a setup.
+func (p *playground) setupSummary() string {
+	var parts []string
+	if strings.TrimSpace(p.system) != "" {
+		parts = append(parts, "a system prompt")
+	}
+	if n := len(p.params()); n > 0 {
+		parts = append(parts, plural(n, "parameter", "parameters")+" set")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "With " + strings.Join(parts, " and ") + " (see Parameters)."
+}
+
 // renderEmbedSnippets draws, on the full playground, the HTML that embeds the chosen model in a
 // docs page, with copy buttons and a preview link.
 func (p *playground) renderEmbedSnippets() app.UI {
@@ -120,6 +160,11 @@ func (p *playground) renderEmbedSnippets() app.UI {
 		base = app.Window().Get("location").Get("origin").String()
 	}
 	o := embed.Options{Base: base, Model: p.form.Model.ID, Provider: p.shareProvider(), Theme: p.embedTheme, Prompt: p.prompt}
+	var setupNote string
+	if p.embedSetup {
+		o.Prompt = "" // in the setup
+		o.Setup, setupNote = p.setupPayload()
+	}
 	snippets := embed.Snippets(o)
 	themeLabels := map[string]string{"": "Visitor's system", "host": "Follow the host page", "light": "Light", "dark": "Dark"}
 	allowed := p.policy.Allows(p.form.Model.ID, p.form.Model.Aliases...)
@@ -141,6 +186,14 @@ func (p *playground) renderEmbedSnippets() app.UI {
 				}),
 			),
 		),
+		app.Label().Class("toggle embed-setup").Body(
+			app.Input().Type("checkbox").DataSet("testid", "embed-setup").Checked(p.embedSetup).
+				OnChange(func(ctx app.Context, e app.Event) { p.embedSetup = ctx.JSSrc().Get("checked").Bool() }),
+			app.Text("Start the widget with this system prompt, these parameters and this conversation"),
+		),
+		app.If(setupNote != "", func() app.UI {
+			return app.P().Class("msg-note").DataSet("testid", "embed-setup-note").Text(setupNote)
+		}),
 		app.Range(snippets).Slice(func(i int) app.UI {
 			s := snippets[i]
 			return app.Div().Class("embed-snippet").Body(

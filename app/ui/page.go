@@ -62,6 +62,7 @@ type playground struct {
 	showHistory bool
 	showEmbed   bool   // the embed snippet panel
 	embedTheme  string // the theme the snippet asks for, one of embed.Themes
+	embedSetup  bool   // the snippet carries the system prompt, parameters and messages
 	presets     convo.Presets
 	presetName  string
 	presetErr   string

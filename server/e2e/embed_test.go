@@ -144,6 +144,11 @@ func TestEmbed(t *testing.T) {
 		return `document.querySelector('iframe[data-playground-frame=` + jsString(model) + `]')`
 	}
 
+	// The widgets load lazily, as a visitor scrolls to them.
+	if !eval[bool](tb, `[...document.querySelectorAll("iframe[data-playground-frame]")].every(f => f.loading === "lazy")`) {
+		t.Error("embed.js made iframes that load at once; want loading=lazy, for pages of many models")
+	}
+	scrollTo := func(model string) { eval[bool](tb, `(f => { f.scrollIntoView(); return true; })(`+frameOf(model)+`)`) }
 	myth := tb.frame("mythomax", originParam, "model="+url.QueryEscape(mythomax))
 	myth.waitWidget(mythomax)
 	if v := eval[string](myth, jsSel("prompt")+`.value`); v != "Write a two-line poem about tide pools." {
@@ -265,6 +270,7 @@ func TestEmbed(t *testing.T) {
 
 	t.Run("FollowsHostTheme", func(t *testing.T) {
 		tb, myth := tb.on(t), myth.on(t)
+		scrollTo(magnum)
 		mag := tb.frame("magnum", originParam, "model="+url.QueryEscape(magnum))
 		mag.waitWidget(magnum)
 		theme := `document.documentElement.getAttribute("data-theme")`
@@ -284,6 +290,7 @@ func TestEmbed(t *testing.T) {
 
 	t.Run("ModelLock", func(t *testing.T) {
 		tb := tb.on(t)
+		scrollTo("gpt-4o-mini")
 		locked := tb.frame("gpt-4o-mini", originParam, "model=gpt-4o-mini")
 		locked.waitJS("the locked widget to explain", jsSel("error")+` && `+jsSel("error")+`.textContent.includes("may not run model gpt-4o-mini")`, 40*time.Second)
 		if eval[bool](locked, `!!`+jsSel("run")+` && !`+jsSel("run")+`.disabled`) {
@@ -430,5 +437,25 @@ func TestEmbedLimits(t *testing.T) {
 	}
 	full.do("copying the snippet", chromedp.Click(chromedp.CSS(sel("embed-copy-script"))))
 	full.waitJS("the copy button to answer", `["Copied", "Select and copy"].includes(`+jsSel("embed-copy-script")+`.textContent)`, 5*time.Second)
+
+	// A snippet can start the widget with this setup: the system prompt, parameters and messages.
+	full.do("putting the setup in the snippets", chromedp.Click(chromedp.CSS(sel("embed-setup"))))
+	full.waitJS("the setup in the script snippet", jsSel("embed-code-script")+`.textContent.includes(' data-setup="')`, 5*time.Second)
+	frameURL := eval[string](full, `new DOMParser().parseFromString(`+jsSel("embed-code-iframe")+`.textContent, "text/html").querySelector("iframe").src`)
+	if !strings.HasPrefix(frameURL, e.URL+"/embed?model=gpt-4o-mini&") || !strings.Contains(frameURL, "&s=") {
+		t.Fatalf("the iframe snippet's address is %s; want the widget of gpt-4o-mini with the setup", frameURL)
+	}
+	saveFullScreenshot(t, full, "embed-snippets.png")
 	full.checkConsole()
+	widget := b.newTab(t)
+	widget.navigate(frameURL)
+	widget.waitWidget("gpt-4o-mini")
+	widget.waitJS("the widget to say what it was opened with", jsSel("embed-summary")+`?.textContent.startsWith("With a system prompt")`, 10*time.Second)
+	if n := eval[int](widget, `document.querySelectorAll('[data-testid="message-user"]').length`); n != 2 {
+		t.Errorf("the widget opened from the snippet shows %d user messages, want the conversation's 2", n)
+	}
+	widget.do("opening the widget's parameters", chromedp.Click(chromedp.CSS(sel("embed-params"))))
+	widget.waitJS("the parameters", jsSel("system-prompt"), 5*time.Second)
+	saveScreenshot(t, widget, "embed-widget-params.png")
+	widget.checkConsole()
 }
