@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -368,6 +369,8 @@ func (g *embedGate) capForm(f *catalog.Form) {
 		for _, name := range maxTokenFields {
 			if fields[i].Name == name && (fields[i].Max == nil || *fields[i].Max > limit) {
 				fields[i].Max, fields[i].ExclusiveMax = &limit, false
+				fields[i].Help = strings.TrimSpace(fields[i].Help + "\n\nIn this widget: at most " + embed.Count(int64(limit)) +
+					" (a limit the playground's operator sets for public use).")
 			}
 		}
 	}

@@ -393,6 +393,14 @@ func TestEmbedLimits(t *testing.T) {
 
 	tb.do("opening the parameters", chromedp.Click(chromedp.CSS(sel("embed-params"))))
 	tb.waitJS("the system prompt from the link", jsSel("system-prompt")+` && `+jsSel("system-prompt")+`.value === "Be brief."`, 5*time.Second)
+	// The form knows the cap: a longer answer is refused before it is asked for, and says why.
+	tb.do("asking for 500 tokens", chromedp.SendKeys(chromedp.CSS(sel("param-max_tokens")), "500"))
+	tb.waitJS("the cap to be explained", `document.querySelector('.param:has([data-testid="param-max_tokens"]) [data-testid="error"]')?.textContent.includes("must be ≤ 200")`, 5*time.Second)
+	if help := eval[string](tb, `document.querySelector('.param:has([data-testid="param-max_tokens"]) .param-help').textContent`); !strings.Contains(help, "In this widget: at most 200") {
+		t.Errorf("max_tokens' help does not explain the widget's cap: %q", help)
+	}
+	tb.do("resetting max_tokens", chromedp.Click(chromedp.CSS(sel("param-reset-max_tokens"))))
+	tb.waitJS("max_tokens not sent", jsSel("param-state-max_tokens")+`.innerText === "not sent"`, 5*time.Second)
 	tb.do("opening the code", chromedp.Click(chromedp.CSS(sel("view-request"))))
 	tb.waitJS("the request preview", jsSel("request")+` && `+jsSel("request")+`.textContent.includes("gpt-4o-mini")`, 5*time.Second)
 
