@@ -173,7 +173,8 @@ func DefaultConfig() Config {
 //	-embed-origins, -embed-models, -embed-rate, -embed-burst, -embed-max-tokens,
 //	-embed-daily-tokens: the embeddable widget (env PLAYGROUND_EMBED_ORIGINS and so on; see Embed)
 //
-// With -config, the providers are read from the file (ReadConfigFile). Without it, the one
+// With -config, the providers are read from the file (ReadFileConfig), and so are the embed
+// settings that no -embed-… flag or PLAYGROUND_EMBED_… variable sets. Without it, the one
 // provider is AI/ML API with the embedded catalogue and its live list; it reads AIMLAPI_BASE_URL
 // and its key from AIMLAPI_API_KEY, or from the file named by AIMLAPI_API_KEY_FILE. Keys are never
 // accepted as flags, which would show them in process listings.
@@ -254,8 +255,14 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		return cfg, fmt.Errorf("unexpected argument %q (flags are -addr, -web, -schemas, -config…; -h lists them)", fs.Arg(0))
 	}
 	if cfg.ConfigFile != "" {
-		if cfg.Providers, err = ReadConfigFile(cfg.ConfigFile, getenv); err != nil {
+		var file FileConfig
+		if file, err = ReadFileConfig(cfg.ConfigFile, getenv); err != nil {
 			return cfg, err
+		}
+		cfg.Providers = file.Providers
+		if file.Embed != nil {
+			// The embed flags and variables that are set override the file's embed section.
+			cfg.Embed = mergeEmbed(*file.Embed, cfg.Embed, fs, getenv)
 		}
 		return cfg, cfg.Validate()
 	}
@@ -358,7 +365,7 @@ func (c Config) Validate() error {
 			return fmt.Errorf("provider %s: catalog: no source of models (embedded, schemas or live)", p.Name)
 		}
 		for _, pat := range p.Models {
-			if err := checkPattern(pat); err != nil {
+			if err := embed.CheckPattern(pat); err != nil {
 				return fmt.Errorf("provider %s: models: %w", p.Name, err)
 			}
 		}

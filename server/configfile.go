@@ -3,18 +3,23 @@ package server
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/textproto"
 	"net/url"
 	"os"
-	"path"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
+
+	"playground/app/embed"
 )
 
 // ConfigError is a mistake in the configuration file, located by line and field.
@@ -62,10 +67,43 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 // Unknown fields, missing or malformed values and inline keys are errors (*ConfigError) naming the
 // file, the line and the field. Keys are read from the environment (through getenv, also trying
 // NAME_FILE) or from a file; relative paths are relative to the configuration file's directory.
+//
+// It is ReadFileConfig without the file's other sections (which it checks all the same).
 func ReadConfigFile(name string, getenv func(string) string) ([]Provider, error) {
+	f, err := ReadFileConfig(name, getenv)
+	return f.Providers, err
+}
+
+// FileConfig is what a configuration file sets.
+type FileConfig struct {
+	// Providers are the file's providers, in file order (at least one).
+	Providers []Provider
+	// Embed is the file's embed section: the embeddable widget's settings, with DefaultEmbed's
+	// values for the keys it leaves out. It is nil when the file has no embed section.
+	Embed *Embed
+}
+
+// ReadFileConfig reads a YAML configuration file (format in README.md, "Configuration file"): the
+// providers, as ReadConfigFile describes, and an optional embed section:
+//
+//	embed:
+//	  origins: [https://docs.example.com]
+//	  models: ["gryphe/*", gpt-4o-mini]
+//	  rate_per_minute: 6
+//	  burst: 3
+//	  streams_per_visitor: 2
+//	  streams: 64
+//	  max_tokens: 1024
+//	  daily_tokens: 1000000
+//
+// Every embed key is optional; unknown keys, wrong types, negative numbers, invalid patterns and
+// origins that are not CSP sources are errors (*ConfigError) naming the file, the line and the
+// field (embed.KEY). ParseConfig lets the embed flags and environment variables that are set
+// override the section (see mergeEmbed).
+func ReadFileConfig(name string, getenv func(string) string) (FileConfig, error) {
 	data, err := os.ReadFile(name)
 	if err != nil {
-		return nil, fmt.Errorf("config file: %w", err)
+		return FileConfig{}, fmt.Errorf("config file: %w", err)
 	}
 	r := &configReader{file: name, dir: filepath.Dir(name), getenv: getenv}
 	return r.read(data)
@@ -86,11 +124,11 @@ func (r *configReader) errf(n *yaml.Node, field, format string, args ...any) *Co
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-func (r *configReader) read(data []byte) ([]Provider, error) {
+func (r *configReader) read(data []byte) (FileConfig, error) {
 	var doc yaml.Node
 	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, &ConfigError{File: r.file, Message: "the file is empty; it should list providers (see README.md, Configuration file)"}
+			return FileConfig{}, &ConfigError{File: r.file, Message: "the file is empty; it should list providers (see README.md, Configuration file)"}
 		}
 		var line int
 		msg := err.Error()
@@ -98,18 +136,33 @@ func (r *configReader) read(data []byte) ([]Provider, error) {
 			_, _ = fmt.Sscan(m[1], &line)
 			msg = m[2]
 		}
-		return nil, &ConfigError{File: r.file, Line: line, Message: "not valid YAML: " + msg}
+		return FileConfig{}, &ConfigError{File: r.file, Line: line, Message: "not valid YAML: " + msg}
 	}
 	if len(doc.Content) == 0 {
-		return nil, &ConfigError{File: r.file, Message: "the file is empty; it should list providers (see README.md, Configuration file)"}
+		return FileConfig{}, &ConfigError{File: r.file, Message: "the file is empty; it should list providers (see README.md, Configuration file)"}
 	}
-	top, err := r.mapping(doc.Content[0], "", "providers")
+	top, err := r.mapping(doc.Content[0], "", "providers", "embed")
 	if err != nil {
-		return nil, err
+		return FileConfig{}, err
 	}
-	list := top["providers"]
+	var f FileConfig
+	if f.Providers, err = r.providers(doc.Content[0], top["providers"]); err != nil {
+		return FileConfig{}, err
+	}
+	if n := top["embed"]; n != nil {
+		e, err := r.embed(n, "embed")
+		if err != nil {
+			return FileConfig{}, err
+		}
+		f.Embed = &e
+	}
+	return f, nil
+}
+
+// providers reads the providers list (list, nil when missing) of the document top.
+func (r *configReader) providers(top, list *yaml.Node) ([]Provider, error) {
 	if list == nil {
-		return nil, r.errf(doc.Content[0], "providers", "missing: the file must list at least one provider")
+		return nil, r.errf(top, "providers", "missing: the file must list at least one provider")
 	}
 	if list.Kind != yaml.SequenceNode || len(list.Content) == 0 {
 		return nil, r.errf(list, "providers", "must be a list of at least one provider (items start with \"- name: …\")")
@@ -188,9 +241,10 @@ func (r *configReader) boolean(n *yaml.Node, field string) (bool, error) {
 	return b, nil
 }
 
-func (r *configReader) strList(n *yaml.Node, field string) ([]string, error) {
+// strList reads a list of scalars; example shows one in the error message.
+func (r *configReader) strList(n *yaml.Node, field, example string) ([]string, error) {
 	if n.Kind != yaml.SequenceNode {
-		return nil, r.errf(n, field, "must be a list, e.g. [\"meta-llama/*\", \"gryphe/mythomax-l2-13b\"]")
+		return nil, r.errf(n, field, "must be a list, e.g. %s", example)
 	}
 	var out []string
 	for i, c := range n.Content {
@@ -256,11 +310,11 @@ func (r *configReader) provider(n *yaml.Node, field string) (Provider, error) {
 		}
 	}
 	if v := m["models"]; v != nil {
-		if p.Models, err = r.strList(v, field+".models"); err != nil {
+		if p.Models, err = r.strList(v, field+".models", `["meta-llama/*", "gryphe/mythomax-l2-13b"]`); err != nil {
 			return p, err
 		}
 		for i, pat := range p.Models {
-			if err := checkPattern(pat); err != nil {
+			if err := embed.CheckPattern(pat); err != nil {
 				return p, r.errf(v.Content[i], fmt.Sprintf("%s.models[%d]", field, i), "%v", err)
 			}
 		}
@@ -365,15 +419,128 @@ func (r *configReader) sources(n *yaml.Node, field string) (Sources, error) {
 	return s, nil
 }
 
-// checkPattern accepts path.Match patterns.
-func checkPattern(p string) error {
-	if p == "" {
-		return errors.New("an empty pattern matches nothing")
+// embed reads the embed section: DefaultEmbed with the keys it sets. An empty section ("embed:"
+// alone) keeps every default.
+func (r *configReader) embed(n *yaml.Node, field string) (Embed, error) {
+	e := DefaultEmbed()
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return e, nil
 	}
-	if _, err := path.Match(p, ""); err != nil {
-		return fmt.Errorf("%q is not a valid pattern (path.Match syntax: * ? [a-z]): %w", p, err)
+	m, err := r.mapping(n, field, "origins", "models", "rate_per_minute", "burst", "streams_per_visitor", "streams", "max_tokens", "daily_tokens")
+	if err != nil {
+		return e, err
+	}
+	if v := m["origins"]; v != nil {
+		if e.Origins, err = r.strList(v, field+".origins", "[https://docs.example.com]"); err != nil {
+			return e, err
+		}
+		for i, o := range e.Origins {
+			if err := checkOrigin(o); err != nil {
+				return e, r.errf(v.Content[i], fmt.Sprintf("%s.origins[%d]", field, i), "%v", err)
+			}
+		}
+	}
+	if v := m["models"]; v != nil {
+		if e.Models, err = r.strList(v, field+".models", `["gryphe/*", gpt-4o-mini]`); err != nil {
+			return e, err
+		}
+		for i, pat := range e.Models {
+			if err := embed.CheckPattern(pat); err != nil {
+				return e, r.errf(v.Content[i], fmt.Sprintf("%s.models[%d]", field, i), "%v", err)
+			}
+		}
+	}
+	if v := m["rate_per_minute"]; v != nil {
+		var rate float64
+		if v.Kind != yaml.ScalarNode || (v.Tag != "!!int" && v.Tag != "!!float") || v.Decode(&rate) != nil || !(rate >= 0) || math.IsInf(rate, 1) {
+			// !(rate >= 0) also refuses .nan.
+			return e, r.errf(v, field+".rate_per_minute", "must be a number of runs per minute ≥ 0 (0 for no limit), not %s", shown(v))
+		}
+		e.Limits.RatePerMinute = rate
+	}
+	for _, w := range []struct {
+		key      string
+		min, max int64
+		hint     string
+		set      func(int64)
+	}{
+		{"burst", 1, math.MaxInt, "", func(x int64) { e.Limits.Burst = int(x) }},
+		{"streams_per_visitor", 0, math.MaxInt, " (0 for no limit)", func(x int64) { e.Limits.StreamsPerClient = int(x) }},
+		{"streams", 0, math.MaxInt, " (0 for no limit)", func(x int64) { e.Limits.Streams = int(x) }},
+		{"max_tokens", 0, math.MaxInt, " (0 for no cap)", func(x int64) { e.MaxTokens = int(x) }},
+		{"daily_tokens", 0, math.MaxInt64, " (0 for no budget)", func(x int64) { e.DailyTokens = x }},
+	} {
+		v := m[w.key]
+		if v == nil {
+			continue
+		}
+		var x int64
+		if v.Kind != yaml.ScalarNode || v.Tag != "!!int" || v.Decode(&x) != nil || x < w.min || x > w.max {
+			return e, r.errf(v, field+"."+w.key, "must be a whole number ≥ %d%s, not %s", w.min, w.hint, shown(v))
+		}
+		w.set(x)
+	}
+	return e, nil
+}
+
+// shown is a value as an error message quotes it.
+func shown(n *yaml.Node) string {
+	switch {
+	case n.Kind == yaml.SequenceNode:
+		return "a list"
+	case n.Kind == yaml.MappingNode:
+		return "a mapping"
+	case n.Tag == "!!null":
+		return "an empty value"
+	}
+	return strconv.Quote(n.Value)
+}
+
+// checkOrigin accepts one source of a CSP frame-ancestors list, as Embed.validate does: an origin
+// (https://docs.example.com), a host pattern (https://*.example.com) or 'self'.
+func checkOrigin(o string) error {
+	switch {
+	case o == "":
+		return errors.New("an empty origin; write one like https://docs.example.com")
+	case o == "'self'":
+		return nil
+	case strings.ContainsFunc(o, unicode.IsSpace):
+		return fmt.Errorf("%q holds a space; write one origin per list item", o)
+	case strings.ContainsAny(o, ";,'") || strings.ContainsFunc(o, func(r rune) bool { return r < ' ' || r >= 0x7f }):
+		return fmt.Errorf("%q is not an origin (like https://docs.example.com; write international host names in punycode)", o)
 	}
 	return nil
+}
+
+// embedSettings pairs each embed flag of ParseConfig with its environment variable and the Embed
+// field it sets.
+var embedSettings = []struct {
+	flag, env string
+	copy      func(dst *Embed, src Embed)
+}{
+	{"embed-origins", "PLAYGROUND_EMBED_ORIGINS", func(d *Embed, s Embed) { d.Origins = s.Origins }},
+	{"embed-models", "PLAYGROUND_EMBED_MODELS", func(d *Embed, s Embed) { d.Models = s.Models }},
+	{"embed-rate", "PLAYGROUND_EMBED_RATE", func(d *Embed, s Embed) { d.Limits.RatePerMinute = s.Limits.RatePerMinute }},
+	{"embed-burst", "PLAYGROUND_EMBED_BURST", func(d *Embed, s Embed) { d.Limits.Burst = s.Limits.Burst }},
+	{"embed-max-tokens", "PLAYGROUND_EMBED_MAX_TOKENS", func(d *Embed, s Embed) { d.MaxTokens = s.MaxTokens }},
+	{"embed-daily-tokens", "PLAYGROUND_EMBED_DAILY_TOKENS", func(d *Embed, s Embed) { d.DailyTokens = s.DailyTokens }},
+}
+
+// mergeEmbed gives the embed settings precedence: a flag given on the command line, then a
+// non-empty environment variable, then the file, then DefaultEmbed. file is the file's embed
+// section (defaults filled in), flags what ParseConfig read from fs (already parsed) and the
+// environment; each setting whose flag fs saw or whose variable is set is taken from flags, the
+// others from file.
+func mergeEmbed(file, flags Embed, fs *flag.FlagSet, getenv func(string) string) Embed {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	out := file
+	for _, s := range embedSettings {
+		if given[s.flag] || getenv(s.env) != "" {
+			s.copy(&out, flags)
+		}
+	}
+	return out
 }
 
 // ownedHeaders are headers the proxy sets itself or that carry credentials or client identity; a

@@ -323,27 +323,25 @@ func (m *meter) tokens(requestBytes int) int64 {
 
 // handleEmbedConfig serves GET /api/embed/config: the policy the widget explains to visitors.
 func (s *Server) handleEmbedConfig(w http.ResponseWriter, r *http.Request) {
-	b, err := json.Marshal(s.embed.policy())
-	if err != nil {
-		s.writeError(w, r, fmt.Errorf("encoding the embed policy: %w", err))
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(b)
+	s.writeJSON(w, r, "no-store", s.embed.policy())
 }
 
 // handleEmbedModels serves GET /api/embed/models: the models an embed may run.
 func (s *Server) handleEmbedModels(w http.ResponseWriter, r *http.Request) {
-	b, err := json.Marshal(struct {
+	s.writeJSON(w, r, "no-cache", struct {
 		Models []catalog.Model `json:"models"`
 	}{s.embed.models(s.Catalog())})
+}
+
+// writeJSON answers v as JSON with the given Cache-Control.
+func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, cacheControl string, v any) {
+	b, err := json.Marshal(v)
 	if err != nil {
-		s.writeError(w, r, fmt.Errorf("encoding the embed model list: %w", err))
+		s.writeError(w, r, fmt.Errorf("encoding the answer to %s: %w", r.URL.Path, err))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Cache-Control", cacheControl)
 	_, _ = w.Write(b)
 }
 
@@ -381,17 +379,11 @@ func (g *embedGate) capForm(f *catalog.Form) {
 // the embed's policy.
 func (s *Server) handleEmbedChat(w http.ResponseWriter, r *http.Request) {
 	g := s.embed
-	release, lerr := g.limits.acquire(g.limits.clientKey(r))
-	if lerr != nil {
-		s.writeError(w, r, lerr)
+	release, body, entry, ok := s.admitChat(w, r, g.limits)
+	if !ok {
 		return
 	}
 	defer release()
-	body, entry, err := s.readModelRequest(w, r, catalog.ChatCompletions)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	if !g.allows(entry.Model) {
 		s.writeError(w, r, g.lockedError(entry.Model.ID))
 		return

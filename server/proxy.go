@@ -202,18 +202,29 @@ func (u *upstream) upstreamError(status int, body []byte) *Error {
 // client's limits, checks the request against the model's schema and forwards it to the provider
 // named, or else to the first provider (in configuration order) that offers the model.
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
-	release, lerr := s.limits.acquire(s.limits.clientKey(r))
-	if lerr != nil {
-		s.writeError(w, r, lerr)
+	release, body, entry, ok := s.admitChat(w, r, s.limits)
+	if !ok {
 		return
 	}
 	defer release()
+	s.forward(w, r, body, entry, nil)
+}
+
+// admitChat admits a chat call under lim and reads its checked body, or answers the refusal and
+// reports false. On success, release must be called when the call ends.
+func (s *Server) admitChat(w http.ResponseWriter, r *http.Request, lim *limiter) (release func(), body []byte, entry *catalog.Entry, ok bool) {
+	release, lerr := lim.acquire(lim.clientKey(r))
+	if lerr != nil {
+		s.writeError(w, r, lerr)
+		return nil, nil, nil, false
+	}
 	body, entry, err := s.readModelRequest(w, r, catalog.ChatCompletions)
 	if err != nil {
+		release()
 		s.writeError(w, r, err)
-		return
+		return nil, nil, nil, false
 	}
-	s.forward(w, r, body, entry, nil)
+	return release, body, entry, true
 }
 
 // forward sends a checked request body to the provider that serves entry and streams the answer

@@ -318,8 +318,8 @@ func (p *playground) jsonEditor(n node) app.UI {
 		kind = "a JSON " + n.f.Type
 	}
 	return app.Div().Class("json-box").Body(
-		p.typedArea(app.Textarea().ID("%s", n.id()).Class("json-editor").DataSet("testid", n.testid()).Aria("label", ariaLabel(n)+" (JSON)").
-			Rows(lines).Spellcheck(false).Placeholder("%s", placeholder(n.f)+" — "+kind), n, text),
+		p.typedArea(app.Textarea().Class("json-editor").DataSet("testid", n.testid()).Aria("label", ariaLabel(n)+" (JSON)").
+			Rows(lines).Spellcheck(false).Placeholder("%s", placeholder(n.f)+" — "+kind), n.id(), n, text),
 		app.Div().Class("json-actions").Body(
 			app.Button().Class("btn btn-tiny").Text("Format").DataSet("testid", n.testid()+"-format").
 				Aria("label", "Format the JSON of "+n.key).Disabled(text == "").

@@ -22,8 +22,8 @@ func (p *playground) control(n node) app.UI {
 	case schema.Select:
 		return p.selectBox(n)
 	case schema.Text:
-		return p.typedInput(app.Input().Type("text").ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
-			Placeholder("%s", placeholder(n.f)), n, "", p.text(n))
+		return p.typedInput(app.Input().Type("text").DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
+			Placeholder("%s", placeholder(n.f)), n.id(), n, "", p.text(n))
 	case schema.Textarea:
 		return p.textArea(n, 3, "")
 	case schema.Tags:
@@ -82,31 +82,46 @@ func (p *playground) text(n node) string {
 	return ""
 }
 
-// syncRanges sets the value of every range input drawn again, once the frame is drawn: go-app sets
-// an element's attributes in map order, and a range input rounds and clamps the value it is given
-// to the min, max and step it has at that moment (0.7 became 1 when set before step 0.01).
-func (p *playground) syncRanges(app.Context) {
-	for id, v := range p.ranges {
-		if el := app.Window().GetElementByID(id); el.Truthy() && el.Get("value").String() != v {
+// syncBoxes sets the value of every box of the form drawn, once the frame is drawn, where the
+// element shows something else than the state (the focused one excepted: the user may be typing
+// into it). go-app cannot do it in two cases: it clears a value by removing the value attribute,
+// which does not change what a box that was drawn or typed into shows (a reset left the typed text
+// in the box); and it sets an element's attributes in map order, while a range input rounds and
+// clamps the value it is given to the min, max and step it has at that moment (0.7 became 1 when
+// set before step 0.01).
+func (p *playground) syncBoxes(app.Context) {
+	focused := app.Window().Get("document").Get("activeElement")
+	for id, v := range p.boxes {
+		if el := app.Window().GetElementByID(id); el.Truthy() && !el.Equal(focused) && el.Get("value").String() != v {
 			el.Set("value", v)
 		}
 	}
 }
 
-// typedInput binds an input element to a node: it shows text and takes what is typed into it (see
-// typedInputs). part tells a node's boxes apart ("" for its main one).
-func (p *playground) typedInput(in app.HTMLInput, n node, part, text string) app.HTMLInput {
+// drawBox records what the box with element id should show, for syncBoxes, unless it is being
+// typed into.
+func (p *playground) drawBox(id, box, text string) {
+	if p.boxes != nil && p.typed.editing != box {
+		p.boxes[id] = text
+	}
+}
+
+// typedInput binds an input element with the given id to a node: it shows text and takes what is
+// typed into it (see typedInputs). part tells a node's boxes apart ("" for its main one).
+func (p *playground) typedInput(in app.HTMLInput, id string, n node, part, text string) app.HTMLInput {
 	box := n.key + n.suffix + "#" + part
 	typed, left := p.onTyped(n, box)
-	return in.Value(p.typed.value(box, text)).OnInput(typed, p.scope(n, part)).OnBlur(left, p.scope(n, part))
+	p.drawBox(id, box, text)
+	return in.ID("%s", id).Value(p.typed.value(box, text)).OnInput(typed, p.scope(n, part)).OnBlur(left, p.scope(n, part))
 }
 
 // typedArea is typedInput for a textarea. Its value is set as a property: a textarea's text content
 // is only its initial value, ignored once the user has typed into it.
-func (p *playground) typedArea(in app.HTMLTextarea, n node, text string) app.HTMLTextarea {
+func (p *playground) typedArea(in app.HTMLTextarea, id string, n node, text string) app.HTMLTextarea {
 	box := n.key + n.suffix + "#"
 	typed, left := p.onTyped(n, box)
-	return in.Attr("value", p.typed.value(box, text)).OnInput(typed, p.scope(n)).OnBlur(left, p.scope(n))
+	p.drawBox(id, box, text)
+	return in.ID("%s", id).Attr("value", p.typed.value(box, text)).OnInput(typed, p.scope(n)).OnBlur(left, p.scope(n))
 }
 
 // onTyped returns the handlers of a typed box of a node: what is typed is taken, and leaving the
@@ -122,8 +137,8 @@ func (p *playground) onTyped(n node, box string) (typed, left app.EventHandler) 
 
 // textArea is a node's plain textarea, rows high, its placeholder followed by hint.
 func (p *playground) textArea(n node, rows int, hint string) app.UI {
-	return p.typedArea(app.Textarea().ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).Rows(rows).
-		Placeholder("%s", placeholder(n.f)+hint), n, p.text(n))
+	return p.typedArea(app.Textarea().DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).Rows(rows).
+		Placeholder("%s", placeholder(n.f)+hint), n.id(), n, p.text(n))
 }
 
 func (p *playground) slider(n node) app.UI {
@@ -133,20 +148,17 @@ func (p *playground) slider(n node) app.UI {
 	if pos == "" {
 		pos = sliderRest(f)
 	}
-	if box := n.key + n.suffix + "#range"; p.ranges != nil && p.typed.editing != box {
-		p.ranges[n.id()] = pos // not the one being dragged: it shows where the user put it
-	}
 	return app.Div().Class("slider").Body(
-		p.typedInput(app.Input().Type("range").ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
-			Min(*f.Min).Max(*f.Max).Step(f.Step), n, "range", pos),
+		p.typedInput(app.Input().Type("range").DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
+			Min(*f.Min).Max(*f.Max).Step(f.Step), n.id(), n, "range", pos),
 		p.typedInput(app.Input().Type("number").Class("num").DataSet("testid", n.testid()+"-number").Aria("label", ariaLabel(n)+" value").
-			Min(*f.Min).Max(*f.Max).Step(f.Step).Placeholder("%s", placeholder(f)), n, "number", text),
+			Min(*f.Min).Max(*f.Max).Step(f.Step).Placeholder("%s", placeholder(f)), n.id()+"-number", n, "number", text),
 	)
 }
 
 func (p *playground) number(n node) app.UI {
 	f := n.f
-	in := app.Input().Type("number").Class("num").ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
+	in := app.Input().Type("number").Class("num").DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
 		Placeholder("%s", placeholder(f))
 	if f.Min != nil {
 		in = in.Min(*f.Min)
@@ -159,7 +171,7 @@ func (p *playground) number(n node) app.UI {
 	} else {
 		in = in.Attr("step", "any")
 	}
-	return p.typedInput(in, n, "", p.text(n))
+	return p.typedInput(in, n.id(), n, "", p.text(n))
 }
 
 func (p *playground) toggle(n node) app.UI {
@@ -198,8 +210,8 @@ func (p *playground) selectBox(n node) app.UI {
 }
 
 func (p *playground) urlBox(n node) app.UI {
-	in := p.typedInput(app.Input().Type("url").ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
-		Placeholder("%s", placeholder(n.f)), n, "", p.text(n))
+	in := p.typedInput(app.Input().Type("url").DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
+		Placeholder("%s", placeholder(n.f)), n.id(), n, "", p.text(n))
 	if !form.AcceptsDataURL(n.f) {
 		return in
 	}

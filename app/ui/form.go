@@ -127,8 +127,8 @@ func (p *playground) renderParams() app.UI {
 		}
 	}
 	if app.IsClient && p.hasPage {
-		p.ranges = map[string]string{}
-		p.page.Defer(p.syncRanges)
+		p.boxes = map[string]string{}
+		p.page.Defer(p.syncBoxes)
 	}
 	aside := make([]string, 0, len(p.aside))
 	for name := range p.aside {

@@ -46,7 +46,7 @@ type playground struct {
 	memos       map[string]memoEntry        // what is derived from large values, see memo.go
 	helps       map[string]string           // rendered help, by markdown source
 	typed       typedInputs                 // the text box being typed into, see typed.go
-	ranges      map[string]string           // the value of each range input drawn, by element id (syncRanges)
+	boxes       map[string]string           // what each box of the form drawn should show, by element id (syncBoxes)
 	showRequest bool
 	lastBody    builtBody // the last request body built, see requestBody
 

@@ -85,11 +85,16 @@ func (p *playground) renderRunArea() app.UI {
 
 // renderSystem draws the system prompt box.
 func (p *playground) renderSystem() app.UI {
-	return app.Div().Class("system").Body(
-		app.Label().Class("field-label").For("system-prompt").Text("System prompt"),
-		app.Textarea().ID("system-prompt").DataSet("testid", "system-prompt").Rows(2).
-			Placeholder("Optional instructions for the model").Text(p.system).
-			OnInput(func(ctx app.Context, e app.Event) { p.system = ctx.JSSrc().Get("value").String() }),
+	return boundArea("system", "system-prompt", "field-label", "System prompt", "Optional instructions for the model", 2, &p.system)
+}
+
+// boundArea is a labelled textarea (element id and test id id) that keeps what is typed in *dst.
+// Its text content is only its first value: code that changes *dst sets the element's value too.
+func boundArea(class, id, labelClass, label, placeholder string, rows int, dst *string) app.UI {
+	return app.Div().Class(class).Body(
+		app.Label().Class(labelClass).For(id).Text(label),
+		app.Textarea().ID(id).DataSet("testid", id).Rows(rows).Placeholder(placeholder).Text(*dst).
+			OnInput(func(ctx app.Context, e app.Event) { *dst = ctx.JSSrc().Get("value").String() }, app.EventScope(id)),
 	)
 }
 
@@ -120,12 +125,7 @@ func (p *playground) renderRunError() app.UI {
 
 // renderPromptBox draws the message box.
 func (p *playground) renderPromptBox() app.UI {
-	return app.Div().Class("prompt-box").Body(
-		app.Label().Class("sr-only").For("prompt").Text("Message"),
-		app.Textarea().ID("prompt").DataSet("testid", "prompt").Rows(3).
-			Placeholder("Message the model — Ctrl+Enter (⌘+Enter) runs, Esc stops").Text(p.prompt).
-			OnInput(func(ctx app.Context, e app.Event) { p.prompt = ctx.JSSrc().Get("value").String() }),
-	)
+	return boundArea("prompt-box", "prompt", "sr-only", "Message", "Message the model — Ctrl+Enter (⌘+Enter) runs, Esc stops", 3, &p.prompt)
 }
 
 // runButton is Run, or Stop while a run streams.

@@ -86,6 +86,19 @@ func TestTypedBoxesFollowTheState(t *testing.T) {
 	// what it drew before the typing (empty), so it would not write the empty value itself.
 	tb.waitJS("the stop box to empty", jsSel("param-state-stop")+`.innerText === "not sent" && `+jsSel("param-stop")+`.value === ""`, 5*time.Second)
 
+	// A box go-app drew a value into (not typed into) empties on reset too: go-app clears a value by
+	// removing the value attribute, which does not change what the box shows.
+	eval[bool](tb, `(() => {
+		const el = `+jsSel("param-temperature")+`;
+		el.value = "0.3";
+		el.dispatchEvent(new Event("input", {bubbles: true}));
+		el.dispatchEvent(new Event("blur"));
+		return true;
+	})()`)
+	tb.waitJS("the temperature box to follow the slider", jsSel("param-temperature-number")+`.value === "0.3"`, 5*time.Second)
+	tb.do("resetting temperature", chromedp.Click(chromedp.CSS(sel("param-reset-temperature"))))
+	tb.waitJS("the temperature box to empty", jsSel("param-state-temperature")+`.innerText === "not sent" && `+jsSel("param-temperature-number")+`.value === ""`, 5*time.Second)
+
 	tb.do("typing min_p 0.123", chromedp.SendKeys(chromedp.CSS(sel("param-min_p-number")), "0.123"))
 	tb.waitJS("the min_p slider to follow the box", jsSel("param-min_p")+`.value === "0.123"`, 5*time.Second)
 	tb.do("resetting everything", chromedp.Click(chromedp.CSS(`.params-head button`)))

@@ -310,6 +310,17 @@ func TestEmbed(t *testing.T) {
 		}
 	})
 
+	t.Run("OneDownload", func(t *testing.T) {
+		// Three widgets, one web app: the browser revalidates the wasm it has (ETag, 304) rather
+		// than download it again for each widget. Only the wasm is served with brotli.
+		w := e.Wire.String()
+		requests, bodies := strings.Count(w, "Content-Type: application/wasm"), strings.Count(w, "Content-Encoding: br")
+		t.Logf("app.wasm: %d requests from the three widgets, %d full downloads", requests, bodies)
+		if requests < 3 || bodies != 1 {
+			t.Errorf("the three widgets asked for app.wasm %d times and got it in full %d times; want it downloaded once", requests, bodies)
+		}
+	})
+
 	t.Run("OtherOriginCannotFrame", func(t *testing.T) {
 		tb := b.newTab(t)
 		tb.navigate(other + "/")
