@@ -231,7 +231,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	if cfg.MaxBodyBytes, err = parsePositive("max-body", *maxBody); err != nil {
 		return cfg, err
 	}
-	if cfg.Limits.RatePerMinute, err = strconv.ParseFloat(*ratePerMin, 64); err != nil || cfg.Limits.RatePerMinute < 0 {
+	if cfg.Limits.RatePerMinute, err = strconv.ParseFloat(*ratePerMin, 64); err != nil || !(cfg.Limits.RatePerMinute >= 0) || math.IsInf(cfg.Limits.RatePerMinute, 1) {
 		return cfg, fmt.Errorf("rate: %q is not a number of calls per minute ≥ 0", *ratePerMin)
 	}
 	for _, n := range []struct {

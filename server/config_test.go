@@ -117,6 +117,8 @@ func TestParseConfigLimits(t *testing.T) {
 		want string
 	}{
 		{[]string{"-rate", "fast"}, `rate: "fast" is not a number`},
+		{[]string{"-rate", "NaN"}, `rate: "NaN" is not a number`},
+		{[]string{"-rate", "+Inf"}, `rate: "+Inf" is not a number`},
 		{[]string{"-burst", "-1"}, `burst: "-1" is not a whole number`},
 		{[]string{"-max-body", "0"}, `max-body: "0" is not a positive whole number`},
 		{[]string{"-trusted-proxies", "10.0.0/8"}, `trusted-proxies: "10.0.0/8"`},
