@@ -27,6 +27,59 @@ type Entry interface {
 // MessageRole returns m.Role; it makes Message an [Entry].
 func (m Message) MessageRole() string { return m.Role }
 
+// Messenger is an [Entry] that gives its whole Message, for the edits that look at tool calls
+// and results.
+type Messenger interface {
+	Entry
+	// AsMessage returns the message.
+	AsMessage() Message
+}
+
+// AsMessage returns m; it makes Message (and types that embed it) a [Messenger].
+func (m Message) AsMessage() Message { return m }
+
+// DeleteWithResults returns msgs without message i and, when it is an assistant message with
+// tool calls, without the tool messages after it that answer those calls (an API refuses a result
+// whose call is gone). It also returns how many results went with it.
+func DeleteWithResults[M Messenger](msgs []M, i int) ([]M, int, error) {
+	if err := checkIndex("delete", i, len(msgs)); err != nil {
+		return nil, 0, err
+	}
+	calls := map[string]bool{}
+	for _, c := range msgs[i].AsMessage().ToolCalls {
+		if c.ID != "" {
+			calls[c.ID] = true
+		}
+	}
+	out := make([]M, 0, len(msgs)-1)
+	out = append(out, msgs[:i]...)
+	results := 0
+	for _, m := range msgs[i+1:] {
+		if mm := m.AsMessage(); mm.Role == RoleTool && calls[mm.ToolCallID] {
+			results++
+			continue
+		}
+		out = append(out, m)
+	}
+	return out, results, nil
+}
+
+// CheckToolOrder reports the first tool message whose call is not in an assistant message before
+// it, naming its position; nil when every tool result follows its call.
+func CheckToolOrder[M Messenger](msgs []M) error {
+	calls := map[string]bool{}
+	for i, m := range msgs {
+		mm := m.AsMessage()
+		for _, c := range mm.ToolCalls {
+			calls[c.ID] = true
+		}
+		if mm.Role == RoleTool && mm.ToolCallID != "" && !calls[mm.ToolCallID] {
+			return fmt.Errorf("convo: message %d is the result of tool call %s, which no earlier message makes", i, mm.ToolCallID)
+		}
+	}
+	return nil
+}
+
 // checkIndex returns an error when i is not an index of a slice of n
 // messages.
 func checkIndex(op string, i, n int) error {

@@ -92,3 +92,87 @@ func TestEdits(t *testing.T) {
 		})
 	}
 }
+
+// toolConversation is u0 a1(calls c1, c2) t2(c1) t3(c2) a4 u5 a6(call c3) t7(c3).
+func toolConversation() []Message {
+	msgs := roles("uattauat")
+	msgs[1].ToolCalls = []ToolCall{{ID: "c1", Name: "f"}, {ID: "c2", Name: "g"}}
+	msgs[2].ToolCallID, msgs[3].ToolCallID = "c1", "c2"
+	msgs[6].ToolCalls = []ToolCall{{ID: "c3", Name: "f"}}
+	msgs[7].ToolCallID = "c3"
+	return msgs
+}
+
+func TestDeleteWithResults(t *testing.T) {
+	for _, c := range []struct {
+		i       int
+		want    string
+		results int
+	}{
+		{1, "04567", 2},    // the answer with calls takes its two results along
+		{6, "012345", 1},  // and the later one its one
+		{2, "0134567", 0}, // a result alone goes alone
+		{0, "1234567", 0}, // a user message
+		{4, "0123567", 0}, // an answer without calls
+	} {
+		msgs := toolConversation()
+		out, n, err := DeleteWithResults(msgs, c.i)
+		if err != nil || texts(out) != c.want || n != c.results {
+			t.Errorf("DeleteWithResults(%d) = %q, %d results, %v; want %q, %d", c.i, texts(out), n, err, c.want, c.results)
+		}
+		if texts(msgs) != "01234567" {
+			t.Errorf("DeleteWithResults(%d) changed its input: %q", c.i, texts(msgs))
+		}
+		if err := CheckToolOrder(out); err != nil {
+			t.Errorf("after DeleteWithResults(%d): %v", c.i, err)
+		}
+	}
+	if _, _, err := DeleteWithResults(toolConversation(), 8); !errors.Is(err, ErrIndex) {
+		t.Errorf("DeleteWithResults out of range: %v, want ErrIndex", err)
+	}
+}
+
+func TestCheckToolOrder(t *testing.T) {
+	msgs := toolConversation()
+	if err := CheckToolOrder(msgs); err != nil {
+		t.Fatalf("a well-ordered conversation: %v", err)
+	}
+	for _, c := range []struct {
+		i, j int
+		want string
+	}{
+		{1, 3, "message 1 is the result of tool call c1"}, // the answer moved below its results
+		{2, 0, "message 0 is the result of tool call c1"}, // a result moved above its call
+		{7, 5, "message 5 is the result of tool call c3"},
+	} {
+		moved, err := Move(msgs, c.i, c.j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := CheckToolOrder(moved); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Move(%d, %d): CheckToolOrder = %v, want %q", c.i, c.j, err, c.want)
+		}
+	}
+	if moved, _ := Move(msgs, 4, 5); CheckToolOrder(moved) != nil {
+		t.Errorf("moving messages without tools breaks the order: %v", CheckToolOrder(moved))
+	}
+}
+
+func TestFillToolCallIDs(t *testing.T) {
+	calls := []ToolCall{{Name: "f"}, {ID: "t3_1", Name: "g"}, {Name: "h"}, {ID: "x"}}
+	got := FillToolCallIDs(calls, "t3")
+	want := []string{"t3_0", "t3_1", "t3_2", "x"}
+	for i, c := range got {
+		if c.ID != want[i] {
+			t.Errorf("call %d: id %q, want %q", i, c.ID, want[i])
+		}
+	}
+	// A clash with an id the provider gave is avoided.
+	got = FillToolCallIDs([]ToolCall{{ID: "p_1"}, {}}, "p")
+	if got[1].ID != "p_1_2" {
+		t.Errorf("clashing id: %q, want p_1_2", got[1].ID)
+	}
+	if calls[0].ID != "" {
+		t.Error("FillToolCallIDs changed its input")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -161,6 +162,28 @@ func MergeToolCalls(raws []json.RawMessage) ([]ToolCall, error) {
 		return calls, &merr
 	}
 	return calls, nil
+}
+
+// FillToolCallIDs returns calls with an id given to each call that came without one (some
+// providers omit it), so that a tool result can answer it: prefix, "_" and the call's position,
+// made unique among the calls' ids. calls is not modified.
+func FillToolCallIDs(calls []ToolCall, prefix string) []ToolCall {
+	out := slices.Clone(calls)
+	taken := map[string]bool{}
+	for _, c := range out {
+		taken[c.ID] = true
+	}
+	for i := range out {
+		if out[i].ID != "" {
+			continue
+		}
+		id := fmt.Sprintf("%s_%d", prefix, i)
+		for n := 2; taken[id]; n++ {
+			id = fmt.Sprintf("%s_%d_%d", prefix, i, n)
+		}
+		out[i].ID, taken[id] = id, true
+	}
+	return out
 }
 
 // argumentsText returns the text of an "arguments" member: a string as is,

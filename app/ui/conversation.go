@@ -38,12 +38,16 @@ func (p *playground) deleteMessage(i int) {
 	if p.running {
 		return
 	}
-	if turns, err := convo.Delete(p.turns, i); err == nil {
-		p.turns = turns
-		p.saveConversation()
-	} else {
+	turns, results, err := convo.DeleteWithResults(p.turns, i)
+	if err != nil {
 		p.runErr = err.Error()
+		return
 	}
+	p.turns = turns
+	if results > 0 {
+		p.stateNote = "Deleted with the " + plural(results, "tool result", "tool results") + " that answered its calls."
+	}
+	p.saveConversation()
 }
 
 // moveMessage moves message i to position j.
@@ -51,12 +55,18 @@ func (p *playground) moveMessage(i, j int) {
 	if p.running {
 		return
 	}
-	if turns, err := convo.Move(p.turns, i, j); err == nil {
-		p.turns = turns
-		p.saveConversation()
-	} else {
+	turns, err := convo.Move(p.turns, i, j)
+	if err != nil {
 		p.runErr = err.Error()
+		return
 	}
+	if convo.CheckToolOrder(p.turns) == nil && convo.CheckToolOrder(turns) != nil {
+		p.runErr = "A tool result must stay after the answer that made its call: the message was not moved."
+		return
+	}
+	p.runErr = ""
+	p.turns = turns
+	p.saveConversation()
 }
 
 // regenerate drops an answer and what follows it and asks again (or, from a user message, drops

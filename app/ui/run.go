@@ -515,7 +515,8 @@ func (p *playground) finish(idx int, requested string, res *chat.Result, err err
 		t.facts = chat.Summary(res, requested)
 		t.exchange = res.Exchange
 		if calls, cerr := convo.MergeToolCalls(res.ToolCalls); len(calls) > 0 {
-			t.ToolCalls = calls
+			// Some providers send calls without ids; a result needs one to answer its call.
+			t.ToolCalls = convo.FillToolCallIDs(calls, "call_pg"+convo.NewID()[:8])
 			if cerr != nil && err == nil {
 				t.Err = "Some tool call fragments could not be read: " + cerr.Error()
 			}

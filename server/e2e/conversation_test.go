@@ -179,6 +179,31 @@ func TestConversation(t *testing.T) {
 		tb.do("clearing", chromedp.Click(chromedp.CSS(sel("clear"))))
 	})
 
+	// A provider that sends calls without ids: the playground gives them one, so the result can
+	// answer the call. Deleting the answer that made the calls takes their results along.
+	t.Run("ToolCallsWithoutIDs", func(t *testing.T) {
+		tb.on(t)
+		runPrompt(tb, "fake:tools noid", 1)
+		tb.waitJS("the tool call", lastAssistant+`.querySelector('[data-testid="tool-call"]')`, 5*time.Second)
+		tb.do("typing the tool's result", chromedp.SendKeys(chromedp.CSS(sel("tool-result")), `{"temp": 21}`))
+		tb.do("sending it", chromedp.Click(chromedp.CSS(sel("tool-send"))))
+		waitRuns(tb, 9)
+		msgs := lastMessages(t, e)
+		if len(msgs) != 3 || len(msgs[1].ToolCalls) != 1 || !strings.HasPrefix(msgs[1].ToolCalls[0].ID, "call_pg") ||
+			msgs[2].ToolCallID != msgs[1].ToolCalls[0].ID {
+			t.Fatalf("the follow-up request carries %+v, want the call with an id given by the playground and its result", msgs)
+		}
+		clickIn(tb, 1, "message-delete")
+		tb.waitJS("the answer and its result deleted", `document.querySelectorAll('[data-testid^="message-"][data-index]').length === 2`, 5*time.Second)
+		if got := roles(tb); got != "user assistant" {
+			t.Errorf("after deleting the answer with the call, the transcript is %q, want user assistant", got)
+		}
+		if note := eval[string](tb, jsSel("state-note")+`?.textContent ?? ""`); !strings.Contains(note, "Deleted with the 1 tool result") {
+			t.Errorf("the note after the delete is %q", note)
+		}
+		tb.do("clearing", chromedp.Click(chromedp.CSS(sel("clear"))))
+	})
+
 	t.Run("Attachments", func(t *testing.T) {
 		tb.on(t)
 		// mythomax's own schema takes file parts but no image parts: only a PDF is offered there.

@@ -136,7 +136,7 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, body []byte) 
 		if last := req.Messages[len(req.Messages)-1]; last.Role == "tool" {
 			rep.content = ToolsReplyPrefix + messageText(last.Content)
 		} else if req.Stream {
-			s.streamToolCalls(w, r, &req)
+			s.streamToolCalls(w, r, &req, arg == "noid")
 			return
 		} else {
 			writeError(w, http.StatusBadRequest, "fake:tools streams its calls: send stream: true.", "invalid_request_error", "")
@@ -426,8 +426,8 @@ var ToolCallDeltas = []string{
 const ToolsReplyPrefix = "The tool answered: "
 
 // streamToolCalls answers "fake:tools" with the calls of [ToolCallDeltas] and finish reason
-// "tool_calls".
-func (s *Server) streamToolCalls(w http.ResponseWriter, r *http.Request, req *chatRequest) {
+// "tool_calls"; "fake:tools noid" leaves the calls' ids out, as some providers do.
+func (s *Server) streamToolCalls(w http.ResponseWriter, r *http.Request, req *chatRequest, noID bool) {
 	st := &streamer{
 		s: s, w: w, rc: http.NewResponseController(w), ctx: r.Context(),
 		base: chunk{ID: fmt.Sprintf("chatcmpl-fake-%d", s.seq.Add(1)), Object: "chat.completion.chunk", Created: time.Now().Unix(), Model: req.Model},
@@ -438,6 +438,9 @@ func (s *Server) streamToolCalls(w http.ResponseWriter, r *http.Request, req *ch
 		return
 	}
 	for _, d := range ToolCallDeltas {
+		if noID {
+			d = strings.Replace(d, `"id":"call_fake_1",`, "", 1)
+		}
 		if !st.pause() || !st.send(delta{ToolCalls: json.RawMessage(d)}, "") {
 			return
 		}

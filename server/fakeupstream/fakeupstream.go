@@ -40,7 +40,8 @@
 //     deltas, then [ReasoningReply] as content; when not streaming, the
 //     message carries both.
 //   - "fake:tools": streams a call of the tool get_weather ([ToolCallDeltas]); once the last
-//     message is a tool result, answers [ToolsReplyPrefix] followed by it.
+//     message is a tool result, answers [ToolsReplyPrefix] followed by it. "fake:tools noid"
+//     streams the call without its id, as some providers do.
 //   - "fake:think": answers [ThinkContent]: inline <think>…</think>
 //     reasoning, then [ThinkReply], then a stray "</s>" end-of-sequence
 //     token, all as content (streamed in pieces that split the tags).
