@@ -109,7 +109,7 @@ func TestDeleteWithResults(t *testing.T) {
 		want    string
 		results int
 	}{
-		{1, "04567", 2},    // the answer with calls takes its two results along
+		{1, "04567", 2},   // the answer with calls takes its two results along
 		{6, "012345", 1},  // and the later one its one
 		{2, "0134567", 0}, // a result alone goes alone
 		{0, "1234567", 0}, // a user message
