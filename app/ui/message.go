@@ -235,6 +235,11 @@ func renderAttachments(atts []convo.Attachment, remove func(ctx app.Context, i i
 				note = " (not kept: not sent)"
 			}
 			return app.Li().Class("attachment").DataSet("testid", "attachment").Body(
+				// A thumbnail for an image the user picked (a data URL); an image URL is not fetched
+				// by the page (privacy, and CSP allows images from the playground only).
+				app.If(a.Kind == convo.KindImage && strings.HasPrefix(a.URL, "data:image/"), func() app.UI {
+					return app.Img().Class("attach-thumb").Src(a.URL).Alt("").DataSet("testid", "attachment-thumb")
+				}),
 				app.Span().Class("muted").Text(kind+": "),
 				app.Span().Text(name+note),
 				app.If(remove != nil, func() app.UI {

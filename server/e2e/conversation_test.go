@@ -214,6 +214,11 @@ func TestConversation(t *testing.T) {
 		tb.waitJS("the URL attached", `document.querySelectorAll('.composer [data-testid="attachment"]').length === 1`, 5*time.Second)
 		setFile(tb, "attach-file", filepath.Join(t.TempDir(), "dot.png"), []byte("\x89PNG\r\n\x1a\nfake"))
 		tb.waitJS("two attachments", `document.querySelectorAll('.composer [data-testid="attachment"]').length === 2`, 5*time.Second)
+		// The picked image has a thumbnail (its data URL); the pasted URL is not fetched.
+		thumbs := eval[[]string](tb, `[...document.querySelectorAll('.composer [data-testid="attachment-thumb"]')].map(i => i.getAttribute("src").slice(0, 22))`)
+		if len(thumbs) != 1 || thumbs[0] != "data:image/png;base64," {
+			t.Errorf("the attachments' thumbnails are %q; want one, of the picked PNG", thumbs)
+		}
 		runPrompt(tb, "What is in these?", 1)
 		msgs := lastMessages(t, e)
 		var parts []struct {
