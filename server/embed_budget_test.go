@@ -7,6 +7,7 @@ import (
 	"time"
 )
 
+// clock is a settable time source.
 type clock struct {
 	mu sync.Mutex
 	t  time.Time
@@ -225,5 +226,3 @@ func TestBudgetConcurrentReserves(t *testing.T) {
 		t.Fatalf("reserved %d used %d", b.reserved, b.used)
 	}
 }
-
-// newTestMeter returns a meter in front of a recorder, its response started with contentType.

@@ -203,5 +203,3 @@ func TestCapTokensNullField(t *testing.T) {
 		}
 	}
 }
-
-// clock is a settable time source.

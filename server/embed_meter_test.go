@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 )
 
+// newTestMeter returns a meter in front of a recorder, its response started with contentType.
 func newTestMeter(contentType string) (*meter, *httptest.ResponseRecorder) {
 	rec := httptest.NewRecorder()
 	m := &meter{sw: newStreamWriter(rec, 0)}
@@ -258,5 +259,3 @@ type discardWriter struct{ h http.Header }
 func (d discardWriter) Header() http.Header         { return d.h }
 func (d discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (d discardWriter) WriteHeader(int)             {}
-
-// embedEnv is a running server with the embed configured, on a fake upstream.

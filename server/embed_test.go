@@ -23,6 +23,7 @@ import (
 	"playground/server/internal/syncbuf"
 )
 
+// embedEnv is a running server with the embed configured, on a fake upstream.
 type embedEnv struct {
 	testEnv
 	s *Server
