@@ -359,14 +359,7 @@ func TestEmbedRateLimitPerVisitor(t *testing.T) {
 // openEmbedStream starts a streaming embed run and returns the response once its headers arrived.
 func openEmbedStream(t *testing.T, ctx context.Context, e *embedEnv, body string) *http.Response {
 	t.Helper()
-	req, _ := http.NewRequestWithContext(ctx, "POST", e.srv.URL+embedChatPath, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := e.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { resp.Body.Close() })
-	return resp
+	return postAndOpen(t, ctx, &e.testEnv, embedChatPath, body, nil)
 }
 
 // TestEmbedBudgetCountsReportedUsage: a streamed run's usage, as the provider reports it, comes

@@ -51,7 +51,14 @@ func mustRunWith(t *testing.T, adjust func(*Config), upstream http.Handler, http
 // openStream starts a streaming model call and returns the response once its headers arrived.
 func openStream(t *testing.T, ctx context.Context, e *testEnv, prompt string, header map[string]string) *http.Response {
 	t.Helper()
-	req, _ := http.NewRequestWithContext(ctx, "POST", e.srv.URL+"/api/v1/chat/completions", strings.NewReader(chatBody(prompt, `,"stream":true`)))
+	return postAndOpen(t, ctx, e, "/api/v1/chat/completions", chatBody(prompt, `,"stream":true`), header)
+}
+
+// postAndOpen posts a JSON body to path and returns the response once its headers arrived; the
+// body is closed when the test ends.
+func postAndOpen(t *testing.T, ctx context.Context, e *testEnv, path, body string, header map[string]string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, "POST", e.srv.URL+path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	for k, v := range header {
 		req.Header.Set(k, v)

@@ -163,7 +163,13 @@ func (p *playground) renderEmbedSnippets() app.UI {
 	var setupNote string
 	if p.embedSetup {
 		o.Prompt = "" // in the setup
-		o.Setup, setupNote = p.setupPayload()
+		// Not while a run streams: the answer changes on every token, and the snippet follows it
+		// once the run ends.
+		if !p.running || p.embedSetupLast == nil {
+			payload, note := p.setupPayload()
+			p.embedSetupLast = &[2]string{payload, note}
+		}
+		o.Setup, setupNote = p.embedSetupLast[0], p.embedSetupLast[1]
 	}
 	snippets := embed.Snippets(o)
 	themeLabels := map[string]string{"": "Visitor's system", "host": "Follow the host page", "light": "Light", "dark": "Dark"}

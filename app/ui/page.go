@@ -63,17 +63,19 @@ type playground struct {
 	showEmbed   bool   // the embed snippet panel
 	embedTheme  string // the theme the snippet asks for, one of embed.Themes
 	embedSetup  bool   // the snippet carries the system prompt, parameters and messages
-	presets     convo.Presets
-	presetName  string
-	presetErr   string
-	stateNote   string // what happened to the saved state or a shared link
-	shareNote   string
-	shareLink   string
-	turns       []turn
-	running     bool
-	runs        int // runs finished since the page opened (data-runs on the transcript, for tests)
-	cancel      context.CancelFunc
-	runErr      string
+	// embedSetupLast is the setup payload and note last put in the snippets (see renderEmbedSnippets).
+	embedSetupLast *[2]string
+	presets        convo.Presets
+	presetName     string
+	presetErr      string
+	stateNote      string // what happened to the saved state or a shared link
+	shareNote      string
+	shareLink      string
+	turns          []turn
+	running        bool
+	runs           int // runs finished since the page opened (data-runs on the transcript, for tests)
+	cancel         context.CancelFunc
+	runErr         string
 
 	// The embeddable widget (/embed): a compact page for one model, see embed.go.
 	embed      bool

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -406,22 +405,9 @@ func jsSel(testid string) string { return `document.querySelector('` + sel(testi
 // fetchDirect GETs a path from the server outside the browser and returns the body.
 func fetchDirect(t *testing.T, base, path string) []byte {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, base+path, nil)
-	if err != nil {
-		t.Fatal(err)
+	r := send(t, http.MethodGet, base+path, "")
+	if r.status != http.StatusOK {
+		t.Fatalf("GET %s: status %d: %s", path, r.status, truncate(r.body, 300))
 	}
-	req.Header.Set("Accept-Encoding", "identity")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: reading: %v", path, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: status %d: %s", path, resp.StatusCode, truncate(string(b), 300))
-	}
-	return b
+	return []byte(r.body)
 }

@@ -364,117 +364,30 @@ type response struct {
 // returns the answer.
 func postJSON(t *testing.T, u, body string) response {
 	t.Helper()
+	return send(t, http.MethodPost, u, body)
+}
+
+// send makes one request from Go (JSON body when not empty, no compression) and returns the answer.
+func send(t *testing.T, method, u, body string) response {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, u, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept-Encoding", "identity")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("POST %s: %v", u, err)
+		t.Fatalf("%s %s: %v", method, u, err)
 	}
 	defer resp.Body.Close()
 	var buf bytes.Buffer
-	_, _ = buf.ReadFrom(resp.Body)
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		t.Fatalf("%s %s: reading: %v", method, u, err)
+	}
 	return response{resp.StatusCode, buf.String()}
-}
-
-// TestEmbedLimits opens the widget on its own and checks that the public-use limits hold and are
-// explained: the daily budget and the per-visitor rate refuse runs (the upstream never hears of
-// them), and the widget says why. It also checks view-code, "Open in Playground" and the snippet
-// panel of the full playground.
-func TestEmbedLimits(t *testing.T) {
-	e := newEnv(t, true, func(c *server.Config) {
-		c.Embed.MaxTokens = 200
-		c.Embed.DailyTokens = 50 // less than any run may use: the first run is refused
-		c.Embed.Limits.Burst, c.Embed.Limits.RatePerMinute = 1, 0.01
-	})
-	b := startBrowser(t)
-	tb := b.newTab(t)
-	tb.navigate(e.URL + "/embed?model=gpt-4o-mini&prompt=" + url.QueryEscape("Hello there") + "&system=" + url.QueryEscape("Be brief."))
-	tb.waitWidget("gpt-4o-mini")
-	notes := eval[string](tb, jsSel("embed-notes")+`.textContent`)
-	for _, want := range []string{"Answers stop at 200 tokens.", "1 run every 1h40m0s per visitor.", "Shared daily budget: 50 of 50 tokens left"} {
-		if !strings.Contains(notes, want) {
-			t.Errorf("the widget's notes %q do not say %q", notes, want)
-		}
-	}
-
-	tb.do("opening the parameters", chromedp.Click(chromedp.CSS(sel("embed-params"))))
-	tb.waitJS("the system prompt from the link", jsSel("system-prompt")+` && `+jsSel("system-prompt")+`.value === "Be brief."`, 5*time.Second)
-	// The form knows the cap: a longer answer is refused before it is asked for, and says why.
-	tb.do("asking for 500 tokens", chromedp.SendKeys(chromedp.CSS(sel("param-max_tokens")), "500"))
-	tb.waitJS("the cap to be explained", `document.querySelector('.param:has([data-testid="param-max_tokens"]) [data-testid="error"]')?.textContent.includes("must be ≤ 200")`, 5*time.Second)
-	if help := eval[string](tb, `document.querySelector('.param:has([data-testid="param-max_tokens"]) .param-help').textContent`); !strings.Contains(help, "In this widget: at most 200") {
-		t.Errorf("max_tokens' help does not explain the widget's cap: %q", help)
-	}
-	tb.do("resetting max_tokens", chromedp.Click(chromedp.CSS(sel("param-reset-max_tokens"))))
-	tb.waitJS("max_tokens not sent", jsSel("param-state-max_tokens")+`.innerText === "not sent"`, 5*time.Second)
-	tb.do("opening the code", chromedp.Click(chromedp.CSS(sel("view-request"))))
-	tb.waitJS("the request preview", jsSel("request")+` && `+jsSel("request")+`.textContent.includes("gpt-4o-mini")`, 5*time.Second)
-
-	tb.do("clicking Run", chromedp.Click(chromedp.CSS(sel("run"))))
-	waitRuns(tb, 1)
-	if msg := tb.errorIn(lastAssistant); !strings.Contains(msg, "shared daily budget") || !strings.Contains(msg, "50 are left") {
-		t.Errorf("the widget explains a refused run with %q; want the daily budget and what is left", msg)
-	}
-	tb.do("typing a second message", chromedp.SendKeys(chromedp.CSS(sel("prompt")), "Again"))
-	tb.do("clicking Run again", chromedp.Click(chromedp.CSS(sel("run"))))
-	waitRuns(tb, 2)
-	if msg := tb.errorIn(lastAssistant); !strings.Contains(msg, "This widget allows 1 run every 1h40m0s per visitor") {
-		t.Errorf("the widget explains a rate-limited run with %q; want the per-visitor rate", msg)
-	}
-	if n := len(e.chatRequests()); n != 0 {
-		t.Errorf("the fake upstream got %d chat requests; refused runs must not reach it", n)
-	}
-
-	// Open in Playground: the full playground, in a new tab, with this setup.
-	eval[bool](tb, `(() => { window.open = (u, target, features) => { window.__opened = [u, target, features]; return null; }; return true; })()`)
-	tb.do("clicking Open in Playground", chromedp.Click(chromedp.CSS(sel("embed-open"))))
-	opened := eval[[]string](tb, `window.__opened`)
-	if len(opened) != 3 || !strings.HasPrefix(opened[0], e.URL+"/?") || !strings.Contains(opened[0], "s=") || opened[1] != "_blank" || opened[2] != "noopener" {
-		t.Fatalf("Open in Playground opened %q; want a share link of %s in a new tab without opener", opened, e.URL)
-	}
-	tb.checkConsole("status of 429 (Too Many Requests)") // the refused runs
-
-	full := b.newTab(t)
-	full.openPlayground(opened[0], "", "gpt-4o-mini")
-	full.waitJS("the conversation from the widget", `document.querySelectorAll('[data-testid="message-user"]').length === 2 && `+
-		jsSel("system-prompt")+`.value === "Be brief."`, 10*time.Second)
-
-	// The snippet panel of the full playground.
-	full.do("opening the embed panel", chromedp.Click(chromedp.CSS(sel("embed-toggle"))))
-	full.waitJS("the embed snippets", jsSel("embed-code-script"), 5*time.Second)
-	want := `<script src="` + e.URL + `/embed.js" data-model="gpt-4o-mini"></script>`
-	if got := eval[string](full, jsSel("embed-code-script")+`.textContent`); got != want {
-		t.Errorf("the script snippet is\n%s\nwant\n%s", got, want)
-	}
-	if eval[bool](full, `!!`+jsSel("embed-not-allowed")) {
-		t.Error("the panel says the embed may not run gpt-4o-mini, which every embed may run here")
-	}
-	full.do("copying the snippet", chromedp.Click(chromedp.CSS(sel("embed-copy-script"))))
-	full.waitJS("the copy button to answer", `["Copied", "Select and copy"].includes(`+jsSel("embed-copy-script")+`.textContent)`, 5*time.Second)
-
-	// A snippet can start the widget with this setup: the system prompt, parameters and messages.
-	full.do("putting the setup in the snippets", chromedp.Click(chromedp.CSS(sel("embed-setup"))))
-	full.waitJS("the setup in the script snippet", jsSel("embed-code-script")+`.textContent.includes(' data-setup="')`, 5*time.Second)
-	frameURL := eval[string](full, `new DOMParser().parseFromString(`+jsSel("embed-code-iframe")+`.textContent, "text/html").querySelector("iframe").src`)
-	if !strings.HasPrefix(frameURL, e.URL+"/embed?model=gpt-4o-mini&") || !strings.Contains(frameURL, "&s=") {
-		t.Fatalf("the iframe snippet's address is %s; want the widget of gpt-4o-mini with the setup", frameURL)
-	}
-	saveFullScreenshot(t, full, "embed-snippets.png")
-	full.checkConsole()
-	widget := b.newTab(t)
-	widget.navigate(frameURL)
-	widget.waitWidget("gpt-4o-mini")
-	widget.waitJS("the widget to say what it was opened with", jsSel("embed-summary")+`?.textContent.startsWith("With a system prompt")`, 10*time.Second)
-	if n := eval[int](widget, `document.querySelectorAll('[data-testid="message-user"]').length`); n != 2 {
-		t.Errorf("the widget opened from the snippet shows %d user messages, want the conversation's 2", n)
-	}
-	widget.do("opening the widget's parameters", chromedp.Click(chromedp.CSS(sel("embed-params"))))
-	widget.waitJS("the parameters", jsSel("system-prompt"), 5*time.Second)
-	saveScreenshot(t, widget, "embed-widget-params.png")
-	widget.checkConsole()
 }
