@@ -270,27 +270,24 @@ func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
 	writeCacheable(w, r, v.list, v.listGz, v.etag)
 }
 
-// handleForm serves GET /api/models/{id} and, for the embed, GET /api/embed/models/{id}: a model's
-// form (the embed's refuses models it may not run and caps the length parameters).
+// handleForm serves GET /api/models/{id}[?provider=NAME][&op=PATH] and, for the embed, GET
+// /api/embed/models/{id}: a model's form, of its main operation or of the one on PATH (the embed's
+// refuses models it may not run and caps the length parameters). The model is found as for a
+// call (see route).
 func (s *Server) handleForm(w http.ResponseWriter, r *http.Request) {
-	id, provider := r.PathValue("id"), r.URL.Query().Get("provider")
+	id, q := r.PathValue("id"), r.URL.Query()
 	forEmbed := strings.HasPrefix(r.URL.Path, embed.APIBase+"/")
-	cat := s.Catalog()
-	if provider != "" && !cat.HasProvider(provider) {
-		s.writeError(w, r, Errorf(http.StatusNotFound, "invalid_request_error", "unknown_provider",
-			"No provider named %q is configured; the providers are %s.", provider, strings.Join(cat.Providers(), ", ")))
+	e, err := s.route(id, q.Get("provider"))
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
-	e, ok := cat.Lookup(id, provider)
+	form, ok := e.FormOf(q.Get("op"))
 	if !ok {
-		where := "any configured provider"
-		if provider != "" {
-			where = "provider " + provider
-		}
-		s.writeError(w, r, Errorf(http.StatusNotFound, "invalid_request_error", "model_not_found", "Model %q is not offered by %s.", id, where))
+		s.writeError(w, r, Errorf(http.StatusNotFound, "invalid_request_error", "operation_not_found",
+			"Model %s has no operation %s; it is called on %s.", e.Model.ID, q.Get("op"), strings.Join(operationPaths(e), " or ")))
 		return
 	}
-	form := e.Form()
 	if forEmbed {
 		if !s.embed.allows(e.Model) {
 			s.writeError(w, r, s.embed.lockedError(e.Model.ID))

@@ -80,10 +80,10 @@ func runLive(t *testing.T, adjust func(*Config, *fakeupstream.Server, *fakeupstr
 }
 
 type listedModel struct {
-	ID, Provider, Endpoint, Name string
-	Aliases                      []string
-	Generic, Unsupported         bool
-	Price                        *struct{ Input, Output *float64 }
+	ID, Provider, Endpoint, Name, Kind string
+	Aliases                            []string
+	Generic, Unsupported               bool
+	Price                              *struct{ Input, Output *float64 }
 }
 
 func (e *liveEnv) models(t *testing.T) (list []listedModel, providers []string, etag string) {
@@ -126,7 +126,7 @@ func TestLiveMerge(t *testing.T) {
 		if m.ID == "openai/gpt-4o" && (m.Price == nil || *m.Price.Input != 2.625 || strings.Join(m.Aliases, ",") != "gpt-4o") {
 			t.Errorf("gpt-4o: %+v", m)
 		}
-		if m.ID == "flux/schnell" && (!m.Unsupported || m.Endpoint != "/v1/images/generations") {
+		if m.ID == "flux/schnell" && (m.Unsupported || m.Endpoint != "/v1/images/generations" || m.Kind != "images") {
 			t.Errorf("flux: %+v", m)
 		}
 	}
@@ -188,7 +188,7 @@ func TestRouting(t *testing.T) {
 		{"chosen provider does not serve it", "?provider=aimlapi", "meta-llama/Llama-3-8b", 400, "model_not_at_provider", nil, ""},
 		{"unknown provider", "?provider=nope", "gryphe/mythomax-l2-13b", 400, "unknown_provider", nil, ""},
 		{"no provider offers it", "", "nope/nope", 404, "model_not_found", nil, ""},
-		{"image model through the chat route", "", "flux/schnell", 400, "model_not_runnable", nil, ""},
+		{"image model through the chat route", "", "flux/schnell", 400, "wrong_endpoint", nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -379,16 +379,17 @@ func (g *embedGate) capForm(f *catalog.Form) {
 // the embed's policy.
 func (s *Server) handleEmbedChat(w http.ResponseWriter, r *http.Request) {
 	g := s.embed
-	release, body, entry, ok := s.admitChat(w, r, g.limits)
+	release, c, ok := s.admit(w, r, g.limits, catalog.ChatCompletions)
 	if !ok {
 		return
 	}
 	defer release()
+	entry := c.entry
 	if !g.allows(entry.Model) {
 		s.writeError(w, r, g.lockedError(entry.Model.ID))
 		return
 	}
-	body, longest, mustCut, err := g.capTokens(entry.Operation, body)
+	body, longest, mustCut, err := g.capTokens(c.op, c.body)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -409,7 +410,8 @@ func (s *Server) handleEmbedChat(w http.ResponseWriter, r *http.Request) {
 		}
 		settle(used)
 	}()
-	s.forward(w, r, body, entry, func(sw *streamWriter, cancel func()) http.ResponseWriter {
+	c.body = body
+	s.forward(w, r, c, func(sw *streamWriter, cancel func()) http.ResponseWriter {
 		m = &meter{sw: sw}
 		if mustCut {
 			m.cutRunes = 4 * longest

@@ -18,6 +18,8 @@ import (
 
 	"playground/app/catalog"
 	"playground/app/chat"
+	"playground/app/kind"
+	"playground/app/schema"
 )
 
 // upstream is a configured provider ready to forward requests.
@@ -102,7 +104,7 @@ func newUpstream(p Provider, s *Server) (*upstream, error) {
 func (u *upstream) rewrite(pr *httputil.ProxyRequest) {
 	endpoint, _ := pr.In.Context().Value(proxyContextKey{}).(string)
 	out := pr.Out
-	out.URL = &url.URL{Scheme: u.base.Scheme, Host: u.base.Host, Path: u.base.Path + strings.TrimPrefix(endpoint, "/v1")}
+	out.URL = &url.URL{Scheme: u.base.Scheme, Host: u.base.Host, Path: outboundPath(u.base.Path, endpoint)}
 	out.Host = u.base.Host
 	in := pr.In.Header
 	out.Header = http.Header{}
@@ -118,6 +120,16 @@ func (u *upstream) rewrite(pr *httputil.ProxyRequest) {
 	out.Header.Set("Accept-Encoding", "identity") // never let compression buffer a stream
 	out.Header.Set("User-Agent", "playground")
 	out.Header.Set("Authorization", "Bearer "+u.key.Reveal())
+}
+
+// outboundPath is the upstream path of an operation for a provider whose base URL has basePath:
+// an operation under /v1 goes below the base (which holds the API version: "/v1",
+// "/v1/openai"), any other (/v2/…) below the base's root, the base without its trailing "/v1".
+func outboundPath(basePath, endpoint string) string {
+	if rest, ok := strings.CutPrefix(endpoint, "/v1/"); ok {
+		return basePath + "/" + rest
+	}
+	return strings.TrimSuffix(basePath, "/v1") + endpoint
 }
 
 // responseHeaders are the upstream response headers passed back to the browser.
@@ -198,39 +210,55 @@ func (u *upstream) upstreamError(status int, body []byte) *Error {
 	}
 }
 
-// handleChat serves POST /api/v1/chat/completions[?provider=NAME]: it admits the call under the
-// client's limits, checks the request against the model's schema and forwards it to the provider
-// named, or else to the first provider (in configuration order) that offers the model.
-func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
-	release, body, entry, ok := s.admitChat(w, r, s.limits)
+// call is one model call on its way through the server: the entry and operation it reaches, the
+// path it is called on and its checked body.
+type call struct {
+	entry *catalog.Entry
+	op    *schema.Operation
+	path  string // the operation's canonical path, e.g. "/v1/images/generations"
+	body  []byte
+}
+
+// handleCall serves POST /api/{operation path}[?provider=NAME] for every model operation in the
+// catalogue (/api/v1/chat/completions, /api/v1/images/generations, /api/v1/embeddings…): it admits
+// the call under the client's limits, checks the request against the model's schema for that
+// operation and forwards it to the provider named, or else to the first provider (in
+// configuration order) that offers the model. Paths of no endpoint kind are 404.
+func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
+	release, c, ok := s.admit(w, r, s.limits, strings.TrimPrefix(r.URL.Path, "/api"))
 	if !ok {
 		return
 	}
 	defer release()
-	s.forward(w, r, body, entry, nil)
+	s.forward(w, r, c, nil)
 }
 
-// admitChat admits a chat call under lim and reads its checked body, or answers the refusal and
-// reports false. On success, release must be called when the call ends.
-func (s *Server) admitChat(w http.ResponseWriter, r *http.Request, lim *limiter) (release func(), body []byte, entry *catalog.Entry, ok bool) {
+// admit admits a call of the operation on path under lim and reads its checked body, or answers
+// the refusal and reports false. On success, release must be called when the call ends.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, lim *limiter, path string) (release func(), c *call, ok bool) {
+	if kind.For(path) == nil {
+		s.writeError(w, r, Errorf(http.StatusNotFound, "invalid_request_error", "not_found", "No API route %s %s.", r.Method, r.URL.Path))
+		return nil, nil, false
+	}
 	release, lerr := lim.acquire(lim.clientKey(r))
 	if lerr != nil {
 		s.writeError(w, r, lerr)
-		return nil, nil, nil, false
+		return nil, nil, false
 	}
-	body, entry, err := s.readModelRequest(w, r, catalog.ChatCompletions)
+	c, err := s.readModelRequest(w, r, path)
 	if err != nil {
 		release()
 		s.writeError(w, r, err)
-		return nil, nil, nil, false
+		return nil, nil, false
 	}
-	return release, body, entry, true
+	return release, c, true
 }
 
-// forward sends a checked request body to the provider that serves entry and streams the answer
+// forward sends a checked call to the provider that serves its model and streams the answer
 // back. wrap, when not nil, puts a writer between the proxy and the stream (see meter); it gets the
 // stream writer and the function that cancels the upstream call.
-func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte, entry *catalog.Entry, wrap func(sw *streamWriter, cancel func()) http.ResponseWriter) {
+func (s *Server) forward(w http.ResponseWriter, r *http.Request, c *call, wrap func(sw *streamWriter, cancel func()) http.ResponseWriter) {
+	entry := c.entry
 	up := s.upstreams[entry.Model.Provider]
 	if up == nil {
 		s.writeError(w, r, Errorf(http.StatusNotFound, "invalid_request_error", "unknown_provider",
@@ -247,7 +275,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte, en
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	sw := newStreamWriter(w, s.cfg.KeepAlive)
 	defer sw.done()
-	ctx, cancel := context.WithCancel(context.WithValue(r.Context(), proxyContextKey{}, entry.Model.Endpoint))
+	ctx, cancel := context.WithCancel(context.WithValue(r.Context(), proxyContextKey{}, c.path))
 	defer cancel()
 	stop := context.AfterFunc(s.shutdown, func() {
 		sw.end("server_shutdown", "The playground server is shutting down, so this answer was cut short. Run it again in a moment.")
@@ -255,8 +283,8 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte, en
 	})
 	defer stop()
 	r2 := r.Clone(ctx)
-	r2.Body = io.NopCloser(bytes.NewReader(body))
-	r2.ContentLength = int64(len(body))
+	r2.Body = io.NopCloser(bytes.NewReader(c.body))
+	r2.ContentLength = int64(len(c.body))
 	var out http.ResponseWriter = sw
 	if wrap != nil {
 		out = wrap(sw, cancel)
@@ -265,63 +293,77 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte, en
 }
 
 // readModelRequest reads a bounded JSON body, refuses fields that could redirect the key, finds the
-// model in the catalogue and validates the body against its schema.
-func (s *Server) readModelRequest(w http.ResponseWriter, r *http.Request, endpoint string) ([]byte, *catalog.Entry, error) {
+// model in the catalogue and its operation on path, and validates the body against its schema.
+func (s *Server) readModelRequest(w http.ResponseWriter, r *http.Request, path string) (*call, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return nil, nil, Errorf(http.StatusUnsupportedMediaType, "invalid_request_error", "content_type",
+		return nil, Errorf(http.StatusUnsupportedMediaType, "invalid_request_error", "content_type",
 			"Content-Type must be application/json, not %q.", ct)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, nil, Errorf(http.StatusRequestEntityTooLarge, "invalid_request_error", "body_too_large",
+			return nil, Errorf(http.StatusRequestEntityTooLarge, "invalid_request_error", "body_too_large",
 				"The request body is larger than the server's limit of %d bytes.", tooBig.Limit)
 		}
-		return nil, nil, Errorf(http.StatusBadRequest, "invalid_request_error", "body_unreadable", "Reading the request body failed: %v", err)
+		return nil, Errorf(http.StatusBadRequest, "invalid_request_error", "body_unreadable", "Reading the request body failed: %v", err)
 	}
 	var head map[string]json.RawMessage
 	if err := json.Unmarshal(body, &head); err != nil {
-		return nil, nil, Errorf(http.StatusBadRequest, "invalid_request_error", "invalid_json", "The request body must be a JSON object: %v", err)
+		return nil, Errorf(http.StatusBadRequest, "invalid_request_error", "invalid_json", "The request body must be a JSON object: %v", err)
 	}
 	for _, f := range forbiddenFields {
 		if _, ok := head[f]; ok {
-			return nil, nil, Errorf(http.StatusBadRequest, "invalid_request_error", "forbidden_field",
+			return nil, Errorf(http.StatusBadRequest, "invalid_request_error", "forbidden_field",
 				"%s: not allowed; the server chooses the provider and its credentials.", f)
 		}
 	}
 	var model string
 	if raw, ok := head["model"]; !ok || json.Unmarshal(raw, &model) != nil || model == "" {
-		return nil, nil, Errorf(http.StatusBadRequest, "invalid_request_error", "model_required", "model: is required and must be a model id string.")
+		return nil, Errorf(http.StatusBadRequest, "invalid_request_error", "model_required", "model: is required and must be a model id string.")
 	}
 	entry, err := s.route(model, r.URL.Query().Get("provider"))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if !entry.Runnable() {
-		kind := entry.Model.Type
-		if kind == "" {
-			kind = entry.Model.Endpoint
+	path = kind.Canonical(path)
+	op := entry.Find(path)
+	switch {
+	case op == nil && entry.Operation == nil || op != nil && !entry.RunnableOn(path):
+		what := entry.Model.Endpoint
+		if k := kind.For(what); k != nil {
+			what = k.Label() + " (" + what + ")"
 		}
-		return nil, nil, Errorf(http.StatusBadRequest, "invalid_request_error", "model_not_runnable",
-			"Model %s is served as %s, which the playground cannot run yet; pick a chat model.", model, kind)
+		return nil, Errorf(http.StatusBadRequest, "invalid_request_error", "model_not_runnable",
+			"Model %s is served as %s, which the playground cannot run yet.", model, what)
+	case op == nil:
+		return nil, Errorf(http.StatusBadRequest, "invalid_request_error", "wrong_endpoint",
+			"Model %s is called on %s, not on %s.", model, strings.Join(operationPaths(entry), " or "), path)
 	}
-	if entry.Model.Endpoint != endpoint {
-		return nil, nil, Errorf(http.StatusBadRequest, "invalid_request_error", "wrong_endpoint",
-			"Model %s is called on %s, not on %s.", model, entry.Model.Endpoint, endpoint)
-	}
-	if vs := checkBody(entry.Operation, body); len(vs) > 0 {
-		return nil, nil, &Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "invalid_parameters",
+	if vs := checkBody(op, body); len(vs) > 0 {
+		return nil, &Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "invalid_parameters",
 			Message: "The request does not match the model's schema: " + vs.Error(), Violations: vs}
 	}
 	if model != entry.Model.ID {
 		// An alias: send the id the provider lists.
 		head["model"], _ = json.Marshal(entry.Model.ID)
 		if body, err = json.Marshal(head); err != nil {
-			return nil, nil, fmt.Errorf("re-encoding the request for %s: %w", entry.Model.ID, err)
+			return nil, fmt.Errorf("re-encoding the request for %s: %w", entry.Model.ID, err)
 		}
 	}
-	return body, entry, nil
+	return &call{entry: entry, op: op, path: path, body: body}, nil
+}
+
+// operationPaths lists the paths the entry's model is called on.
+func operationPaths(e *catalog.Entry) []string {
+	var out []string
+	if e.Operation != nil {
+		out = append(out, e.Operation.Path)
+	}
+	for _, op := range e.Others {
+		out = append(out, op.Path)
+	}
+	return out
 }
 
 // route picks the catalogue entry that serves a request for model: at the named provider, or at the

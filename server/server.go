@@ -106,7 +106,9 @@ func (s *Server) routes(page http.Handler) http.Handler {
 	mux.HandleFunc("GET /api/models", s.handleModels)
 	mux.HandleFunc("GET /api/models/{id...}", s.handleForm)
 	// State-changing routes refuse cross-origin browser requests (CSRF); there is no CORS.
-	mux.Handle("POST /api/v1/chat/completions", s.crossOrigin(http.HandlerFunc(s.handleChat)))
+	// Every model operation of the catalogue, at the provider's own path under /api.
+	mux.Handle("POST /api/v1/", s.crossOrigin(http.HandlerFunc(s.handleCall)))
+	mux.Handle("POST /api/v2/", s.crossOrigin(http.HandlerFunc(s.handleCall)))
 	mux.HandleFunc("GET /api/embed/config", s.handleEmbedConfig)
 	mux.HandleFunc("GET /api/embed/models", s.handleEmbedModels)
 	mux.HandleFunc("GET /api/embed/models/{id...}", s.handleForm)

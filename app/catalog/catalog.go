@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"playground/app/kind"
 	"playground/app/schema"
 )
 
@@ -37,6 +38,9 @@ type Model struct {
 	Endpoint string `json:"endpoint"`
 	// Type is the provider's endpoint type from its live list, e.g. "openai/chat-completions".
 	Type string `json:"type,omitempty"`
+	// Kind names the endpoint kind of Endpoint (see package kind), e.g. "chat" or "images"; empty
+	// when the playground does not know the endpoint.
+	Kind string `json:"kind,omitempty"`
 	// Provider names the configured provider that serves the model, e.g. "aimlapi".
 	Provider string `json:"provider"`
 	// InputModalities and OutputModalities are what the model reads and writes ("text", "image"…).
@@ -48,8 +52,9 @@ type Model struct {
 	Price *Price `json:"price,omitempty"`
 	// Generic is set when the model has no schema of its own and uses a shared one for its endpoint.
 	Generic bool `json:"generic,omitempty"`
-	// Unsupported is set for models of an endpoint type the playground cannot run yet (images,
-	// video…): they are listed, have no form fields and are refused by the chat route.
+	// Unsupported is set for models the playground cannot run yet (an endpoint kind it does not
+	// run, such as video, or no request schema): they are listed and open, and are refused by the
+	// API routes.
 	Unsupported bool `json:"unsupported,omitempty"`
 	// Deprecated is set for models their provider has announced to retire or no longer offers;
 	// they are left out of Models but still resolve for requests that name them.
@@ -76,26 +81,104 @@ type Form struct {
 	// Source says where the schema came from, e.g. "embedded:mythomax-l2-13b.json", or
 	// "generic:/v1/chat/completions" for the shared form of an endpoint.
 	Source string `json:"source,omitempty"`
+	// Kind is the operation's endpoint kind (see package kind), "" when unknown.
+	Kind string `json:"kind,omitempty"`
+	// Operations lists every operation the model is called on at its provider (chat and
+	// Responses, say), the one of this form among them; a form of another is asked for with
+	// ?op=PATH.
+	Operations []OperationRef `json:"operations,omitempty"`
 }
 
-// Entry is a model together with its operation, as the server keeps it. Operation is nil for
-// unsupported models.
+// OperationRef names one of a model's operations.
+type OperationRef struct {
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	Kind   string `json:"kind,omitempty"`
+}
+
+// Entry is a model together with its operations, as the server keeps it. Operation is the main
+// one (on Model.Endpoint), nil when the model has no request schema; Others are the model's
+// further operations at the same provider (a chat model's Responses or Messages operation, an
+// image model's edits).
 type Entry struct {
 	Model     Model
 	Operation *schema.Operation
+	Others    []*schema.Operation
 	Source    string
 }
 
 // Runnable reports whether the playground can call the model: it has a request schema and an
-// endpoint type the playground supports.
+// endpoint kind the playground runs.
 func (e *Entry) Runnable() bool { return e.Operation != nil && !e.Model.Unsupported }
 
-// Form returns the entry's browser form; an unsupported model's form has no fields.
-func (e *Entry) Form() Form {
-	if e.Operation == nil {
-		return Form{Model: e.Model, Method: "POST", Path: e.Model.Endpoint, Fields: []schema.Field{}, Source: e.Source}
+// Find returns the entry's operation on path (canonical or not, see kind.Canonical), or nil.
+func (e *Entry) Find(path string) *schema.Operation {
+	path = kind.Canonical(path)
+	if e.Operation != nil && e.Operation.Path == path {
+		return e.Operation
 	}
-	return Form{Model: e.Model, Method: e.Operation.Method, Path: e.Operation.Path, Fields: e.Operation.Fields, Source: e.Source}
+	for _, op := range e.Others {
+		if op.Path == path {
+			return op
+		}
+	}
+	return nil
+}
+
+// RunnableOn reports whether the playground can call the model on path: the operation is the
+// model's and of a kind the playground runs.
+func (e *Entry) RunnableOn(path string) bool {
+	op := e.Find(path)
+	if op == nil || e.Operation == nil {
+		return false
+	}
+	if op == e.Operation {
+		return e.Runnable()
+	}
+	k := kind.For(op.Path)
+	return k != nil && k.Runs()
+}
+
+// Form returns the entry's browser form of its main operation; an unsupported model's form has no
+// fields.
+func (e *Entry) Form() Form {
+	f, _ := e.FormOf("")
+	return f
+}
+
+// FormOf returns the browser form of the entry's operation on path ("" for the main one), and
+// whether the model has that operation.
+func (e *Entry) FormOf(path string) (Form, bool) {
+	op := e.Operation
+	if path != "" {
+		if op = e.Find(path); op == nil {
+			return Form{}, false
+		}
+	}
+	f := Form{Model: e.Model, Method: "POST", Path: e.Model.Endpoint, Fields: []schema.Field{}, Source: e.Source, Kind: e.Model.Kind}
+	if op != nil {
+		f.Method, f.Path, f.Fields = op.Method, op.Path, op.Fields
+		if k := kind.For(op.Path); k != nil {
+			f.Kind = k.Name()
+		}
+		if op != e.Operation {
+			f.Model.Endpoint, f.Model.Kind = op.Path, f.Kind
+			f.Model.Unsupported = !e.RunnableOn(op.Path)
+		}
+	}
+	if len(e.Others) > 0 {
+		for _, o := range append([]*schema.Operation{e.Operation}, e.Others...) {
+			if o == nil {
+				continue
+			}
+			ref := OperationRef{Method: o.Method, Path: o.Path}
+			if k := kind.For(o.Path); k != nil {
+				ref.Kind = k.Name()
+			}
+			f.Operations = append(f.Operations, ref)
+		}
+	}
+	return f, true
 }
 
 // key identifies an entry: one model id at one provider.

@@ -9,6 +9,7 @@ import (
 	"testing/fstest"
 
 	"playground/app/catalog/embedded"
+	"playground/app/kind"
 	"playground/app/schema"
 )
 
@@ -20,10 +21,25 @@ func TestLoadDefault(t *testing.T) {
 	if c.Len() < 100 {
 		t.Fatalf("%d models, want every text model of the seeds (over 100)", c.Len())
 	}
+	kinds := map[string]int{}
 	for _, m := range c.Models() {
 		e, _ := c.Lookup(m.ID, "aimlapi")
-		if m.Provider != "aimlapi" || m.Endpoint != ChatCompletions {
-			t.Errorf("%s: provider %q endpoint %q", m.ID, m.Provider, m.Endpoint)
+		kinds[m.Kind]++
+		if m.Provider != "aimlapi" || m.Kind == "" || kind.For(m.Endpoint) == nil || kind.For(m.Endpoint).Name() != m.Kind {
+			t.Errorf("%s: provider %q endpoint %q kind %q", m.ID, m.Provider, m.Endpoint, m.Kind)
+		}
+		if e.Operation == nil {
+			// Kinds the playground cannot run yet are listed without a schema, and open.
+			if k := kind.ByName(m.Kind); k.Runs() || !m.Unsupported {
+				t.Errorf("%s: no operation, though its kind %s runs", m.ID, m.Kind)
+			}
+			if f := e.Form(); f.Kind != m.Kind || f.Path != m.Endpoint || len(f.Fields) != 0 {
+				t.Errorf("%s: form %+v", m.ID, f)
+			}
+			continue
+		}
+		if m.Unsupported {
+			t.Errorf("%s: has a schema of a kind that runs, yet is unsupported", m.ID)
 		}
 		// Every model's form has something to set besides the conversation.
 		editable := 0
@@ -34,6 +50,11 @@ func TestLoadDefault(t *testing.T) {
 		}
 		if editable == 0 {
 			t.Errorf("%s: no editable parameter", m.ID)
+		}
+	}
+	for _, k := range []string{"chat", "images", "embeddings", "video", "tts", "music", "ocr"} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s model in the embedded catalogue", k)
 		}
 	}
 	// The two models with pages of their own carry their own schemas.

@@ -116,15 +116,15 @@ func mergeOne(generic map[string]*schema.Operation, src Source, lm *LiveModel) (
 	if m.Developer == "" {
 		m.Developer = developerFromID(m.ID)
 	}
+	m.Kind = kindName(endpoint)
 	e := &Entry{Model: m}
 	switch {
 	case st != nil && st.Operation != nil && st.Model.Endpoint == endpoint:
-		e.Operation, e.Source, e.Model.Generic = st.Operation, st.Source, st.Model.Generic
+		e.Operation, e.Others, e.Source, e.Model.Generic = st.Operation, st.Others, st.Source, st.Model.Generic
 	case generic[endpoint] != nil:
 		e.Operation, e.Source, e.Model.Generic = generic[endpoint], "generic:"+endpoint, true
-	default:
-		e.Model.Unsupported = true
 	}
+	e.Model.Unsupported = e.Operation == nil || !runs(endpoint)
 	return e, derived
 }
 
@@ -152,6 +152,16 @@ func EndpointForType(t string) string {
 	switch {
 	case t == "" || strings.Contains(t, "chat"):
 		return ChatCompletions
+	case strings.Contains(t, "video"):
+		return "/v2/video/generations"
+	case strings.Contains(t, "tts") || strings.Contains(t, "text-to-speech"):
+		return "/v1/tts"
+	case strings.Contains(t, "stt") || strings.Contains(t, "speech-to-text") || strings.Contains(t, "transcri"):
+		return "/v1/stt/create"
+	case strings.Contains(t, "music") || strings.Contains(t, "audio"):
+		return "/v2/generate/audio"
+	case strings.Contains(t, "ocr"):
+		return "/v1/ocr"
 	case strings.Contains(t, "responses"):
 		return "/v1/responses"
 	case strings.HasSuffix(t, "/messages") || t == "messages":

@@ -90,8 +90,8 @@ func TestMerge(t *testing.T) {
 		{"openai/gpt-4o", "aimlapi", "openai/gpt-4o", true, false, false, true, "embedded:chat.json"},
 		// No schema anywhere: the generic chat form, marked.
 		{"brand-new", "", "acme/brand-new-13b", true, false, false, true, "generic:/v1/chat/completions"},
-		// Images and video: listed, not runnable.
-		{"flux/schnell", "", "flux/schnell", false, true, false, false, ""},
+		// Images run, with the embedded entry's (generic) images form; video is listed, not runnable.
+		{"flux/schnell", "", "flux/schnell", true, false, false, true, "embedded:images.json"},
 		{"kling/video-v2", "", "kling/video-v2", false, true, false, false, ""},
 		// Deprecated on the live list: resolves, not offered.
 		{"acme/retired-7b", "", "acme/retired-7b", true, false, true, true, "generic:/v1/chat/completions"},
@@ -129,8 +129,12 @@ func TestMerge(t *testing.T) {
 		t.Errorf("gpt-4o form = %s %s, %d fields", f.Method, f.Path, len(f.Fields))
 	}
 	img, _ := c.Lookup("flux/schnell", "")
-	if f := img.Form(); f.Path != "/v1/images/generations" || len(f.Fields) != 0 || f.Fields == nil {
+	if f := img.Form(); f.Path != "/v1/images/generations" || f.Kind != "images" || len(f.Fields) == 0 {
 		t.Errorf("image form = %+v", f)
+	}
+	video, _ := c.Lookup("kling/video-v2", "")
+	if f := video.Form(); f.Path != "/v2/video/generations" || f.Kind != "video" || len(f.Fields) != 0 || f.Fields == nil || !f.Model.Unsupported {
+		t.Errorf("video form = %+v", f)
 	}
 }
 
@@ -257,7 +261,13 @@ func TestEndpointForType(t *testing.T) {
 		"openai/embeddings":       "/v1/embeddings",
 		"openai/image-generation": "/v1/images/generations",
 		"openai/completions":      "/v1/completions",
-		"kling/video-generation":  "",
+		"kling/video-generation":  "/v2/video/generations",
+		"minimax/image-to-video":  "/v2/video/generations",
+		"openai/tts":              "/v1/tts",
+		"deepgram/stt":            "/v1/stt/create",
+		"stable-audio/music":      "/v2/generate/audio",
+		"mistral/ocr":             "/v1/ocr",
+		"acme/something-else":     "",
 	}
 	for typ, want := range tests {
 		if got := EndpointForType(typ); got != want {

@@ -11,7 +11,7 @@ import (
 // testOperation parses a one-operation document whose JSON request body is the schema body.
 func testOperation(t *testing.T, body string) *Operation {
 	t.Helper()
-	doc, err := Parse([]byte(`{"openapi":"3.1.0","paths":{"/x":{"post":{"requestBody":{"content":{"application/json":{"schema":` + body + `}}}}}}}`))
+	doc, err := parseOwned([]byte(`{"openapi":"3.1.0","paths":{"/x":{"post":{"requestBody":{"content":{"application/json":{"schema":` + body + `}}}}}}}`))
 	if err != nil {
 		t.Fatalf("bad test schema %s: %v", body, err)
 	}
@@ -150,7 +150,7 @@ func TestExampleRequestCorpus(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		doc, err := Parse(data)
+		doc, err := parseOwned(data)
 		if err != nil {
 			t.Errorf("%s: %v", p, err)
 			continue

@@ -13,7 +13,8 @@ import (
 type Control string
 
 // The control kinds. Model and Messages are owned by the run area (the model picker and the
-// conversation), not by the parameter form.
+// conversation), not by the parameter form; fields get them only from [Operation.Own], which an
+// endpoint kind calls for the parts of the request the page fills itself.
 const (
 	Slider   Control = "slider"   // a bounded number or integer: a range plus a number box
 	Number   Control = "number"   // an unbounded number or integer
@@ -85,6 +86,9 @@ type Field struct {
 	Choices []Field `json:"choices,omitempty"`
 	// Note says why a ReadOnly field cannot be edited.
 	Note string `json:"note,omitempty"`
+	// Page is set on the top-level fields the run area fills (the model, the conversation, an
+	// image prompt): the parameter form does not draw them. See [Operation.Own].
+	Page bool `json:"page,omitempty"`
 }
 
 // Fields derives the form fields of an object schema, one per property, in document order.
@@ -132,21 +136,6 @@ func fieldOf(name string, s *Schema, depth int) Field {
 	}
 	if f.Help == "" {
 		f.Help = strings.TrimSpace(s.Description)
-	}
-	if depth == 0 {
-		switch name {
-		case "model":
-			f.Control, f.Type = Model, "string"
-			return f
-		case "messages":
-			f.Control, f.Type = Messages, "array"
-			if s.Items != nil {
-				items := fieldOf("message", s.Items, depth+1)
-				f.Items = &items
-			}
-			f.MinItems, f.MaxItems = s.MinItems, s.MaxItems
-			return f
-		}
 	}
 	if depth > maxFieldDepth {
 		f.Control, f.Type = JSON, singleType(s)

@@ -48,8 +48,8 @@ func TestFieldOf(t *testing.T) {
 		{"prompt is a textarea", "prompt", `{"type":"string"}`, Textarea, "string", false, nil, nil, 0, 0},
 		{"long string is a textarea", "notes", `{"type":"string","maxLength":4000}`, Textarea, "string", false, nil, nil, 0, 0},
 		{"stop is tags", "stop", `{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}},{"nullable":true}]}`, Tags, "", true, nil, nil, 0, 0},
-		{"model is the picker's", "model", `{"type":"string","enum":["a","b"]}`, Model, "string", false, nil, nil, 0, 0},
-		{"messages is the conversation's", "messages", `{"type":"array","items":{"type":"object"}}`, Messages, "array", false, nil, nil, 0, 0},
+		{"model is an ordinary field until a kind owns it", "model", `{"type":"string","enum":["a","b"]}`, Select, "string", false, nil, nil, 0, 2},
+		{"messages is an ordinary field until a kind owns it", "messages", `{"type":"array","items":{"type":"object"}}`, List, "array", false, nil, nil, 0, 0},
 		{"object with properties is a sub-form", "stream_options", `{"type":"object","properties":{"include_usage":{"type":"boolean"}}}`, Object, "object", false, nil, nil, 0, 0},
 		{"free-form object is JSON", "logit_bias", `{"type":"object","nullable":true,"additionalProperties":{"type":"integer"}}`, JSON, "object", true, nil, nil, 0, 0},
 		{"union of objects is a choice", "response_format", `{"oneOf":[{"type":"object","properties":{"type":{"const":"text"}}},{"type":"object","properties":{"type":{"const":"json_object"}}}]}`, Choice, "", false, nil, nil, 0, 0},
@@ -138,5 +138,37 @@ func TestFieldsKeepDocumentOrderAndRequired(t *testing.T) {
 	}
 	if !fields[0].Required || !fields[1].Required || fields[2].Required {
 		t.Fatalf("required flags wrong: %+v", fields)
+	}
+}
+
+// TestOwn checks that the fields an endpoint kind gives the run area become its controls: the
+// model the picker's (any id), the conversation the messages control with its item schema, and
+// any other field only marked.
+func TestOwn(t *testing.T) {
+	s := mustSchema(t, `{"type":"object","required":["model","prompt"],"properties":{
+		"model":{"type":"string","enum":["a","b"]},
+		"messages":{"type":"array","maxItems":9,"items":{"type":"object","properties":{"role":{"type":"string"}}}},
+		"prompt":{"type":"string","maxLength":10},
+		"n":{"type":"integer"}}}`)
+	op := &Operation{Body: s, Fields: Fields(s)}
+	if !op.Own("model", Model) || !op.Own("messages", Messages) || !op.Own("prompt", Textarea) || op.Own("absent", Model) {
+		t.Fatal("Own reported the wrong fields")
+	}
+	m, msgs, prompt, n := op.Field("model"), op.Field("messages"), op.Field("prompt"), op.Field("n")
+	if m.Control != Model || m.Type != "string" || len(m.Enum) != 0 || !m.Required || !m.Page {
+		t.Errorf("model = %+v", m)
+	}
+	if msgs.Control != Messages || msgs.Type != "array" || msgs.Items == nil || msgs.Items.Name != "message" ||
+		msgs.Items.Control != Object || msgs.MaxItems == nil || *msgs.MaxItems != 9 || !msgs.Page {
+		t.Errorf("messages = %+v", msgs)
+	}
+	if prompt.Control != Textarea || !prompt.Page || prompt.MaxLength == nil || *prompt.MaxLength != 10 {
+		t.Errorf("prompt = %+v", prompt)
+	}
+	if n.Page {
+		t.Errorf("n is not the run area's: %+v", n)
+	}
+	if rule := prompt.Check(json.RawMessage(`"far too long a prompt"`)); rule == "" {
+		t.Error("an owned field is still validated by its schema")
 	}
 }

@@ -76,7 +76,7 @@ func TestGoldenMythomax(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := Parse(data)
+	doc, err := parseOwned(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestCorpus(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		doc, err := Parse(data)
+		doc, err := parseOwned(data)
 		if err != nil {
 			t.Errorf("%s: %v", p, err)
 			continue
@@ -196,7 +196,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"paths":{"/x":{"post":{"requestBody":{"content":{"application/json":{"schema":{"type":"object","properties":{"a":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}},{"nullable":true}]}}}}}}}}}}`))
 	f.Add([]byte(`{"paths":{"/x":{"post":{"requestBody":{"content":{"application/json":{"schema":{"$ref":"#/components/schemas/A"}}}}}}},"components":{"schemas":{"A":{"allOf":[{"$ref":"#/components/schemas/A"}]}}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		doc, err := Parse(data)
+		doc, err := parseOwned(data)
 		if err != nil {
 			return
 		}
@@ -209,7 +209,7 @@ func FuzzParse(f *testing.F) {
 				_ = fl.Check(fl.Default)
 				_, _, _ = fl.ParseInput("1")
 			}
-			_, _ = Body(op.Fields, "m", json.RawMessage(`[]`), values)
+			_, _ = Body(op.Fields, Values{"model": json.RawMessage(`"m"`), "messages": json.RawMessage(`[]`)}, values)
 			_ = CheckBody(op, data)
 		}
 	})
@@ -220,7 +220,7 @@ func FuzzCheckBody(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	doc, err := Parse(data)
+	doc, err := parseOwned(data)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -415,33 +415,34 @@ func Validate(fields []Field, values Values) Violations {
 	return out
 }
 
-// Body builds the JSON request body the playground sends: `model`, then `messages`, then every set
+// Body builds the JSON request body the playground sends: `model`, then the other values the
+// run area fills (page: the conversation, an image prompt…) in field order, then every set form
 // value in field order. It refuses (and returns the violations of) values that break their field's
-// rules, and required form fields that are not set. messages may be nil for operations without a
-// conversation.
-func Body(fields []Field, model string, messages json.RawMessage, values Values) ([]byte, Violations) {
+// rules, and required fields that are not set. The model and the conversation are not checked
+// here: the catalogue names the model (the schema's enum may use another alias) and the
+// conversation is built by the page from what the model takes.
+func Body(fields []Field, page, values Values) ([]byte, Violations) {
 	if vs := Validate(fields, values); len(vs) > 0 {
 		return nil, vs
 	}
 	var vs Violations
 	var obj objectWriter
 	add := obj.add
-	hasModel := false
-	for _, f := range fields {
-		if f.Control == Model {
-			hasModel = true
-		}
-	}
-	if hasModel || model != "" {
-		m, _ := json.Marshal(model)
+	if m, ok := page["model"]; ok {
 		add("model", m)
 	}
-	if len(messages) > 0 {
-		add("messages", messages)
+	for _, f := range fields {
+		v, ok := page[f.Name]
+		if !ok || f.Name == "model" {
+			continue
+		}
+		if f.Control != Model && f.Control != Messages {
+			vs = append(vs, f.Validate(v)...)
+		}
+		add(f.Name, v)
 	}
 	for _, f := range fields {
-		switch f.Control {
-		case Model, Messages:
+		if _, ok := page[f.Name]; ok || f.Page && (f.Control == Model || f.Control == Messages) {
 			continue
 		}
 		v, ok := values[f.Name]

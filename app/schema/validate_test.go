@@ -8,7 +8,7 @@ import (
 
 func testFields(t *testing.T) []Field {
 	t.Helper()
-	return Fields(mustSchema(t, `{"type":"object","required":["model","messages"],"properties":{
+	s := mustSchema(t, `{"type":"object","required":["model","messages"],"properties":{
 		"model":{"type":"string","enum":["m"]},
 		"messages":{"type":"array"},
 		"temperature":{"type":"number","minimum":0,"maximum":2},
@@ -18,7 +18,11 @@ func testFields(t *testing.T) []Field {
 		"penalty":{"type":"number","nullable":true,"minimum":-2,"maximum":2},
 		"stop":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"},"maxItems":2}]},
 		"user":{"type":"string","maxLength":5},
-		"opts":{"type":"object"}}}`))
+		"opts":{"type":"object"}}}`)
+	op := &Operation{Body: s, Fields: Fields(s)}
+	op.Own("model", Model)
+	op.Own("messages", Messages)
+	return op.Fields
 }
 
 func field(t *testing.T, fields []Field, name string) Field {
@@ -75,7 +79,7 @@ func TestBody(t *testing.T) {
 	fields := testFields(t)
 	msgs := json.RawMessage(`[{"role":"user","content":"Hello"}]`)
 	t.Run("only set values are sent, in schema order after model and messages", func(t *testing.T) {
-		body, vs := Body(fields, "m", msgs, Values{"stream": json.RawMessage("true"), "temperature": json.RawMessage("0.7")})
+		body, vs := Body(fields, Values{"model": json.RawMessage(`"m"`), "messages": msgs}, Values{"stream": json.RawMessage("true"), "temperature": json.RawMessage("0.7")})
 		if len(vs) > 0 {
 			t.Fatalf("violations: %v", vs)
 		}
@@ -85,13 +89,13 @@ func TestBody(t *testing.T) {
 		}
 	})
 	t.Run("explicit null is sent", func(t *testing.T) {
-		body, vs := Body(fields, "m", msgs, Values{"penalty": json.RawMessage("null")})
+		body, vs := Body(fields, Values{"model": json.RawMessage(`"m"`), "messages": msgs}, Values{"penalty": json.RawMessage("null")})
 		if len(vs) > 0 || !strings.Contains(string(body), `"penalty":null`) {
 			t.Fatalf("body %s, violations %v", body, vs)
 		}
 	})
 	t.Run("violations name the field and the rule", func(t *testing.T) {
-		_, vs := Body(fields, "m", msgs, Values{"temperature": json.RawMessage("3"), "nope": json.RawMessage("1")})
+		_, vs := Body(fields, Values{"model": json.RawMessage(`"m"`), "messages": msgs}, Values{"temperature": json.RawMessage("3"), "nope": json.RawMessage("1")})
 		if got, want := vs.Error(), "temperature: must be ≤ 2; nope: is not a parameter of this model"; got != want {
 			t.Fatalf("violations = %q, want %q", got, want)
 		}
@@ -99,7 +103,7 @@ func TestBody(t *testing.T) {
 }
 
 func TestCheckBody(t *testing.T) {
-	doc, err := Parse([]byte(`{"openapi":"3.0.0","paths":{"/v1/chat/completions":{"post":{"requestBody":{"content":{"application/json":{"schema":
+	doc, err := parseOwned([]byte(`{"openapi":"3.0.0","paths":{"/v1/chat/completions":{"post":{"requestBody":{"content":{"application/json":{"schema":
 		{"type":"object","required":["model","messages"],"properties":{"model":{"type":"string","enum":["m"]},"messages":{"type":"array"},
 		"temperature":{"type":"number","minimum":0,"maximum":2},"stream_options":{"type":"object"}}}}}}}}}}`))
 	if err != nil {
@@ -240,4 +244,18 @@ func BenchmarkValidateFileBytes(b *testing.B) {
 			b.Fatal(vs)
 		}
 	}
+}
+
+// parseOwned parses an OpenAPI document and gives every operation's model and messages to the
+// run area, as the chat kind does (see package kind): the fields these tests expect.
+func parseOwned(data []byte) (*Document, error) {
+	doc, err := Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	for _, op := range doc.Operations {
+		op.Own("model", Model)
+		op.Own("messages", Messages)
+	}
+	return doc, nil
 }

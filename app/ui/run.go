@@ -317,7 +317,8 @@ func (p *playground) requestBody(next *convo.Message) ([]byte, error) {
 	if c := &p.lastBody; c.body != nil && c.model == p.form.Model.ID && bytes.Equal(c.msgs, msgs) && sameValues(c.values, p.values) {
 		return c.body, nil // the preview is drawn on every update: a large file is not validated each time
 	}
-	body, vs := schema.Body(p.form.Fields, p.form.Model.ID, msgs, p.values)
+	model, _ := json.Marshal(p.form.Model.ID)
+	body, vs := schema.Body(p.form.Fields, schema.Values{"model": model, "messages": msgs}, p.values)
 	if len(vs) > 0 {
 		return nil, fmt.Errorf("the request is not valid: %w", vs)
 	}

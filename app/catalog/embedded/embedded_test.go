@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"playground/app/kind"
 )
 
 // parsedRows is the number of rows of the "Complete Text Model List" in the
@@ -51,10 +53,10 @@ func loadCatalogue(t *testing.T) catalogue {
 
 // requestSchema returns paths["/v1/chat/completions"].post.requestBody
 // .content["application/json"].schema of an OpenAPI document.
-func requestSchema(t *testing.T, name string, doc map[string]any) map[string]any {
+func requestSchema(t *testing.T, name, endpoint string, doc map[string]any) map[string]any {
 	t.Helper()
 	cur := any(doc)
-	for _, k := range []string{"paths", "/v1/chat/completions", "post", "requestBody", "content", "application/json", "schema"} {
+	for _, k := range []string{"paths", endpoint, "post", "requestBody", "content", "application/json", "schema"} {
 		m, ok := cur.(map[string]any)
 		if !ok {
 			t.Fatalf("%s: %q: parent is not an object", name, k)
@@ -89,8 +91,14 @@ func TestModels(t *testing.T) {
 	if c.Source == "" {
 		t.Error("source is empty")
 	}
-	if len(c.Models) < parsedRows {
-		t.Errorf("got %d models, want at least %d (rows of the Complete Text Model List)", len(c.Models), parsedRows)
+	chat := 0
+	for _, m := range c.Models {
+		if m.Endpoint == "/v1/chat/completions" {
+			chat++
+		}
+	}
+	if chat < parsedRows {
+		t.Errorf("got %d chat models, want at least %d (rows of the Complete Text Model List)", chat, parsedRows)
 	}
 	seen := map[string]string{}
 	claim := func(id, owner string) {
@@ -117,8 +125,8 @@ func TestModels(t *testing.T) {
 		if m.ContextLength < 0 {
 			t.Errorf("model %q: negative context_length", m.ID)
 		}
-		if m.Endpoint != "/v1/chat/completions" {
-			t.Errorf("model %q: endpoint %q", m.ID, m.Endpoint)
+		if k := kind.For(m.Endpoint); k == nil || kind.Canonical(m.Endpoint) != m.Endpoint {
+			t.Errorf("model %q: endpoint %q is not the canonical path of an endpoint kind", m.ID, m.Endpoint)
 		}
 		if m.Deprecated && m.Note == "" {
 			t.Errorf("model %q: deprecated without a note saying where", m.ID)
@@ -129,21 +137,30 @@ func TestModels(t *testing.T) {
 func TestSchemas(t *testing.T) {
 	c := loadCatalogue(t)
 	users := map[string][]string{}
+	endpoints := map[string]string{}
 	for _, m := range c.Models {
 		if m.Schema == "" {
-			t.Errorf("model %q: no schema", m.ID)
+			if k := kind.For(m.Endpoint); k == nil || k.Runs() {
+				t.Errorf("model %q: no schema, though the playground runs its endpoint %s", m.ID, m.Endpoint)
+			}
 			continue
 		}
 		users[m.Schema] = append(users[m.Schema], m.ID)
+		if prev, ok := endpoints[m.Schema]; ok && prev != m.Endpoint {
+			t.Errorf("%s: used for %s and %s", m.Schema, prev, m.Endpoint)
+		}
+		endpoints[m.Schema] = m.Endpoint
 	}
 	for file, ids := range users {
 		doc := loadSchema(t, file)
-		s := requestSchema(t, file, doc)
+		s := requestSchema(t, file, endpoints[file], doc)
 		props, ok := s["properties"].(map[string]any)
 		if !ok {
 			t.Fatalf("%s: request schema has no properties", file)
 		}
-		for _, p := range []string{"model", "messages"} {
+		owned := map[string][]string{"/v1/chat/completions": {"model", "messages"}, "/v1/images/generations": {"model", "prompt"},
+			"/v1/embeddings": {"model", "input"}}[endpoints[file]]
+		for _, p := range owned {
 			if _, ok := props[p]; !ok {
 				t.Errorf("%s: no %q property", file, p)
 			}
@@ -159,7 +176,7 @@ func TestSchemas(t *testing.T) {
 		}
 		mp, _ := props["model"].(map[string]any)
 		enum, hasEnum := mp["enum"].([]any)
-		if file == "chat.json" {
+		if file == "chat.json" || file == "images.json" || file == "embeddings.json" {
 			if hasEnum {
 				t.Errorf("%s: shared schema must not restrict model with an enum", file)
 			}
@@ -227,12 +244,12 @@ func seedRequestSchema(t *testing.T) map[string]any {
 	if err := json.Unmarshal([]byte(text[:k]), &doc); err != nil {
 		t.Fatalf("seed 000: bad JSON: %v", err)
 	}
-	return requestSchema(t, "seed 000", doc)
+	return requestSchema(t, "seed 000", "/v1/chat/completions", doc)
 }
 
 func TestMythomaxMatchesSeed(t *testing.T) {
 	want := seedRequestSchema(t)
-	got := requestSchema(t, "mythomax-l2-13b.json", loadSchema(t, "mythomax-l2-13b.json"))
+	got := requestSchema(t, "mythomax-l2-13b.json", "/v1/chat/completions", loadSchema(t, "mythomax-l2-13b.json"))
 
 	wp := want["properties"].(map[string]any)
 	gp, ok := got["properties"].(map[string]any)

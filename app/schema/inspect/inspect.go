@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 
+	"playground/app/kind"
 	"playground/app/schema"
 )
 
@@ -239,6 +240,7 @@ func inspectFile(path string) FileReport {
 	case err != nil:
 		return fail("not a usable OpenAPI document: "+err.Error(), true)
 	}
+	kind.PrepareDocument(doc) // the fields the run area fills, as the catalogue marks them
 	for _, op := range doc.Operations {
 		fr.Operations = append(fr.Operations, inspectOperation(op))
 	}

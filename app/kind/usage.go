@@ -1,0 +1,90 @@
+package kind
+
+import (
+	"encoding/json"
+	"strconv"
+)
+
+// ReadUsage reads what a call used from a complete JSON answer: the OpenAI-style `usage`
+// (prompt_tokens, completion_tokens, total_tokens; Anthropic's and the Responses API's
+// input_tokens and output_tokens; `cost` or DeepInfra's `estimated_cost` in USD), a Responses
+// answer's `response.usage`, and AI/ML API's `meta.usage` (credits_used, usd_spent). Anything it
+// cannot read counts as not reported.
+func ReadUsage(body []byte) Usage {
+	var doc struct {
+		Usage    json.RawMessage `json:"usage"`
+		Response *struct {
+			Usage json.RawMessage `json:"usage"`
+		} `json:"response"`
+		Meta *struct {
+			Usage *struct {
+				Credits number `json:"credits_used"`
+				USD     number `json:"usd_spent"`
+			} `json:"usage"`
+		} `json:"meta"`
+	}
+	if json.Unmarshal(body, &doc) != nil {
+		return Usage{}
+	}
+	raw := doc.Usage
+	if len(raw) == 0 && doc.Response != nil {
+		raw = doc.Response.Usage
+	}
+	u := UsageBlock(raw)
+	if doc.Meta != nil && doc.Meta.Usage != nil {
+		u.Credits = float64(doc.Meta.Usage.Credits)
+		if doc.Meta.Usage.USD > 0 {
+			u.USD = float64(doc.Meta.Usage.USD)
+		}
+	}
+	return u
+}
+
+// UsageBlock reads one `usage` object (see [ReadUsage]); a missing or unreadable one is zero.
+func UsageBlock(raw json.RawMessage) Usage {
+	var b struct {
+		Prompt        number `json:"prompt_tokens"`
+		Completion    number `json:"completion_tokens"`
+		Total         number `json:"total_tokens"`
+		Input         number `json:"input_tokens"`
+		Output        number `json:"output_tokens"`
+		Cost          number `json:"cost"`
+		EstimatedCost number `json:"estimated_cost"`
+	}
+	if len(raw) == 0 || json.Unmarshal(raw, &b) != nil {
+		return Usage{}
+	}
+	u := Usage{PromptTokens: int64(b.Prompt), CompletionTokens: int64(b.Completion), TotalTokens: int64(b.Total), USD: float64(b.Cost)}
+	if u.PromptTokens == 0 {
+		u.PromptTokens = int64(b.Input)
+	}
+	if u.CompletionTokens == 0 {
+		u.CompletionTokens = int64(b.Output)
+	}
+	if u.USD == 0 {
+		u.USD = float64(b.EstimatedCost)
+	}
+	if u.PromptTokens < 0 || u.CompletionTokens < 0 || u.TotalTokens < 0 || u.USD < 0 {
+		return Usage{}
+	}
+	return u
+}
+
+// number is a JSON number that may also come as a string ("10.5"); anything else reads as 0.
+type number float64
+
+// UnmarshalJSON reads a number or a string holding one, and ignores other values.
+func (n *number) UnmarshalJSON(b []byte) error {
+	var f float64
+	if json.Unmarshal(b, &f) == nil {
+		*n = number(f)
+		return nil
+	}
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			*n = number(f)
+		}
+	}
+	return nil
+}
