@@ -383,12 +383,15 @@ func (b localBackend) Models(context.Context) ([]catalog.Model, error) {
 	return b.embed.models(b.cat()), nil
 }
 
-func (b localBackend) Form(_ context.Context, id, provider string) (catalog.Form, error) {
+func (b localBackend) Form(_ context.Context, id, provider, op string) (catalog.Form, error) {
 	e, ok := b.cat().Lookup(id, provider)
 	if !ok {
 		return catalog.Form{}, fmt.Errorf("model %q is not in the catalogue", id)
 	}
-	f := e.Form()
+	f, ok := e.FormOf(op)
+	if !ok {
+		return catalog.Form{}, fmt.Errorf("model %q has no operation %s", id, op)
+	}
 	if b.embed != nil {
 		if !b.embed.allows(e.Model) {
 			return catalog.Form{}, b.embed.lockedError(id)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"playground/app/kind"
 )
 
 // The model picker's search: filters, matching (match.go) and order.
@@ -65,25 +67,30 @@ const (
 	KindVideo      = "video"
 	KindAudio      = "audio"
 	KindEmbedding  = "embedding"
+	KindOCR        = "ocr"
 	KindModeration = "moderation"
 	KindOther      = "other"
 )
 
-var kindOrder = []string{KindChat, KindImage, KindVideo, KindAudio, KindEmbedding, KindModeration, KindOther}
+var kindOrder = []string{KindChat, KindImage, KindVideo, KindAudio, KindEmbedding, KindOCR, KindModeration, KindOther}
 
 // kindWords map words of a provider's endpoint type to a kind, checked in this order ("image-to-video"
 // is video, "text-to-speech" audio).
 var kindWords = []struct{ word, kind string }{
 	{"embed", KindEmbedding}, {"video", KindVideo}, {"image", KindImage},
 	{"speech", KindAudio}, {"audio", KindAudio}, {"tts", KindAudio}, {"stt", KindAudio},
-	{"music", KindAudio}, {"voice", KindAudio}, {"transcri", KindAudio}, {"moderat", KindModeration},
+	{"music", KindAudio}, {"voice", KindAudio}, {"transcri", KindAudio}, {"moderat", KindModeration}, {"ocr", KindOCR},
 	{"chat", KindChat}, {"responses", KindChat}, {"messages", KindChat}, {"completion", KindChat},
 }
 
 // Kind is what a model makes, for the picker's filter: "chat", "image", "video", "audio",
-// "embedding", "moderation" or "other". It is read from the provider's endpoint type, else the
-// endpoint path, else the output modalities.
+// "embedding", "ocr", "moderation" or "other". It is the group of the model's endpoint kind (see
+// package kind), else read from the provider's endpoint type, else the endpoint path, else the
+// output modalities.
 func Kind(m Model) string {
+	if k := kind.ByName(m.Kind); k != nil {
+		return k.Group()
+	}
 	if k := typeKind(&m); k != "" {
 		return k
 	}
@@ -107,6 +114,9 @@ func typeKind(m *Model) string {
 type kindMemo []struct{ typ, endpoint, kind string }
 
 func (c *kindMemo) of(m *Model) string {
+	if k := kind.ByName(m.Kind); k != nil {
+		return k.Group()
+	}
 	k, found := "", false
 	for _, e := range *c {
 		if e.typ == m.Type && e.endpoint == m.Endpoint {
@@ -137,6 +147,18 @@ func modalKind(m *Model) string {
 		return KindChat
 	}
 	return KindOther
+}
+
+// KindCounts counts the models that are not deprecated by Kind.
+func KindCounts(models []Model) map[string]int {
+	out := map[string]int{}
+	var memo kindMemo
+	for i := range models {
+		if !models[i].Deprecated {
+			out[memo.of(&models[i])]++
+		}
+	}
+	return out
 }
 
 // Facets returns the values the picker's filters offer for models (deprecated ones left out):

@@ -30,6 +30,10 @@ type Client struct {
 	// Provider, when set, names the provider the playground server
 	// routes the call to: it is sent as ?provider=NAME, outside the body.
 	Provider string
+	// Dialect, when set, is the API family Complete speaks (its path and
+	// events, see [Responses] and [AnthropicMessages]); nil means OpenAI's
+	// chat completions.
+	Dialect Dialect
 }
 
 // Complete POSTs body, an already-built chat completion request in JSON, to
@@ -84,7 +88,11 @@ func (c *Client) complete(ctx context.Context, body []byte, onUpdate func(*Resul
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	url := strings.TrimRight(c.BaseURL, "/") + "/v1/chat/completions"
+	path := "/v1/chat/completions"
+	if c.Dialect != nil {
+		path = c.Dialect.Path()
+	}
+	url := strings.TrimRight(c.BaseURL, "/") + path
 	if c.Provider != "" {
 		url += "?provider=" + neturl.QueryEscape(c.Provider)
 	}
@@ -133,7 +141,11 @@ func (c *Client) complete(ctx context.Context, body []byte, onUpdate func(*Resul
 		}
 		return res, fmt.Errorf("chat: reading response: %w", err)
 	}
-	r, err := ParseCompletion(b)
+	parse := ParseCompletion
+	if c.Dialect != nil {
+		parse = c.Dialect.ParseAnswer
+	}
+	r, err := parse(b)
 	if err != nil {
 		return res, err
 	}
@@ -166,10 +178,18 @@ func (c *Client) stream(ctx context.Context, body io.Reader, res *Result, onUpda
 			return fmt.Errorf("chat: the stream was cut off before the response was complete: %w: %w", io.ErrUnexpectedEOF, err)
 		}
 		res.Exchange.event(res.Started, ev)
-		if ev.Name == "error" {
+		var err2 error
+		switch {
+		case c.Dialect != nil && strings.TrimSpace(ev.Data) == "[DONE]":
+			res.Done = true // some routers end every stream so
+		case c.Dialect != nil:
+			err2 = c.Dialect.ApplyEvent(res, ev.Name, []byte(ev.Data))
+		case ev.Name == "error":
 			return ParseError(0, []byte(ev.Data))
+		default:
+			err2 = res.ApplyChunk([]byte(ev.Data))
 		}
-		if err := res.ApplyChunk([]byte(ev.Data)); err != nil {
+		if err := err2; err != nil {
 			var apiErr *APIError
 			if errors.As(err, &apiErr) {
 				return apiErr
@@ -195,4 +215,59 @@ func ctxError(ctx context.Context) error {
 		return fmt.Errorf("chat: request stopped: %w", err)
 	}
 	return fmt.Errorf("chat: request timed out: %w", err)
+}
+
+// Post sends body, a JSON request, to BaseURL+path (with ?provider=Provider when set) and returns
+// the whole answer: its status, its content type and its body (up to 32 MiB; longer is an error).
+// It is the call of operations that answer with one JSON document (images, embeddings). A non-2xx
+// answer yields an [*APIError] built by [ParseError]; the raw traffic is recorded in the returned
+// Exchange either way.
+func (c *Client) Post(ctx context.Context, path string, body []byte) (status int, contentType string, answer []byte, x *Exchange, err error) {
+	x = &Exchange{Method: http.MethodPost, RequestBody: body}
+	defer func() {
+		if err != nil {
+			x.Err = err.Error()
+		}
+	}()
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	url := strings.TrimRight(c.BaseURL, "/") + path
+	if c.Provider != "" {
+		url += "?provider=" + neturl.QueryEscape(c.Provider)
+	}
+	x.URL = url
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, "", nil, x, fmt.Errorf("building request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		if cerr := ctxError(ctx); cerr != nil {
+			return 0, "", nil, x, cerr
+		}
+		return 0, "", nil, x, fmt.Errorf("sending request to %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	x.response(resp)
+	stopClose := context.AfterFunc(ctx, func() { resp.Body.Close() })
+	defer stopClose()
+	answer, err = io.ReadAll(io.LimitReader(resp.Body, maxCompletionBody+1))
+	x.body(answer)
+	if err != nil {
+		if cerr := ctxError(ctx); cerr != nil {
+			return resp.StatusCode, "", nil, x, cerr
+		}
+		return resp.StatusCode, "", nil, x, fmt.Errorf("reading the answer: %w", err)
+	}
+	if len(answer) > maxCompletionBody {
+		return resp.StatusCode, "", nil, x, fmt.Errorf("the answer is larger than %d MiB", maxCompletionBody>>20)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp.StatusCode, "", answer, x, ParseError(resp.StatusCode, answer)
+	}
+	return resp.StatusCode, resp.Header.Get("Content-Type"), answer, x, nil
 }

@@ -34,6 +34,27 @@ type Request struct {
 	Body []byte
 	// Stream says whether the request streams its answer (server-sent events).
 	Stream bool
+	// SDK is the OpenAI SDK method that sends the request, e.g. "images.generate" or
+	// "embeddings.create"; "" means "chat.completions.create", and "-" that the SDK has no method
+	// for the operation (the SDK snippets are left out).
+	SDK string
+}
+
+// sdkOutput is what the SDK snippets print of an answer, by method: Python, then JavaScript.
+var sdkOutput = map[string][2]string{
+	"chat.completions.create": {"print(response.choices[0].message.content)\n", "console.log(response.choices[0].message.content);\n"},
+	"images.generate":         {"for image in response.data:\n    print(image.url or f\"{len(image.b64_json)} base64 characters\")\n", "for (const image of response.data) console.log(image.url ?? `${image.b64_json.length} base64 characters`);\n"},
+	"images.edit":             {"for image in response.data:\n    print(image.url or f\"{len(image.b64_json)} base64 characters\")\n", "for (const image of response.data) console.log(image.url ?? `${image.b64_json.length} base64 characters`);\n"},
+	"embeddings.create":       {"for item in response.data:\n    print(item.index, len(item.embedding), item.embedding[:4])\n", "for (const item of response.data) console.log(item.index, item.embedding.length, item.embedding.slice(0, 4));\n"},
+	"responses.create":        {"print(response.output_text)\n", "console.log(response.output_text);\n"},
+}
+
+// sdk is the request's SDK method.
+func (r Request) sdk() string {
+	if r.SDK == "" {
+		return "chat.completions.create"
+	}
+	return r.SDK
 }
 
 // Snippet is the request as code in one language.
@@ -70,7 +91,7 @@ func Snippets(r Request) []Snippet {
 	if r.KeyEnv == "" {
 		r.KeyEnv = "API_KEY"
 	}
-	return []Snippet{
+	out := []Snippet{
 		{ID: "curl", Label: "curl", Language: "shell", Code: curl(r)},
 		{ID: "python-requests", Label: "Python (requests)", Language: "python", Code: pythonRequests(r)},
 		{ID: "python-openai", Label: "Python (openai)", Language: "python", Code: pythonOpenAI(r)},
@@ -78,6 +99,10 @@ func Snippets(r Request) []Snippet {
 		{ID: "js-openai", Label: "JavaScript (openai)", Language: "javascript", Code: jsOpenAI(r)},
 		{ID: "go", Label: "Go (net/http)", Language: "go", Code: goHTTP(r)},
 	}
+	if r.SDK == "-" {
+		out = append(out[:2:2], out[3], out[5])
+	}
+	return out
 }
 
 func (r Request) url() string { return strings.TrimRight(r.BaseURL, "/") + r.Path }
@@ -191,11 +216,14 @@ func pythonOpenAI(r Request) string {
 	fmt.Fprintf(&b, "client = OpenAI(\n    base_url=%s,\n    api_key=(os.environ.get(%s) or %s),\n)\n",
 		strconv.Quote(strings.TrimRight(r.BaseURL, "/")), strconv.Quote(r.KeyEnv), strconv.Quote(r.KeyPlaceholder))
 	fmt.Fprintf(&b, "body = %s\n\n# %s.\n", lit, upperFirst(sdkNote))
-	b.WriteString("response = client.chat.completions.create(**json.loads(body))\n")
-	if r.Stream {
+	fmt.Fprintf(&b, "response = client.%s(**json.loads(body))\n", r.sdk())
+	switch {
+	case r.Stream && r.sdk() == "chat.completions.create":
 		b.WriteString("for chunk in response:\n    if chunk.choices:\n        print(chunk.choices[0].delta.content or \"\", end=\"\", flush=True)\nprint()\n")
-	} else {
-		b.WriteString("print(response.choices[0].message.content)\n")
+	case r.Stream:
+		b.WriteString("for event in response:\n    print(event, flush=True)\n")
+	default:
+		b.WriteString(sdkOutput[r.sdk()][0])
 	}
 	return b.String()
 }
@@ -246,11 +274,14 @@ func jsOpenAI(r Request) string {
 		lit = "new TextDecoder().decode(" + lit + ")"
 	}
 	fmt.Fprintf(&b, "const body = %s;\n\n// %s.\n", lit, upperFirst(sdkNote))
-	b.WriteString("const response = await client.chat.completions.create(JSON.parse(body));\n")
-	if r.Stream {
+	fmt.Fprintf(&b, "const response = await client.%s(JSON.parse(body));\n", r.sdk())
+	switch {
+	case r.Stream && r.sdk() == "chat.completions.create":
 		b.WriteString("for await (const chunk of response) {\n  process.stdout.write(chunk.choices[0]?.delta?.content ?? \"\");\n}\nconsole.log();\n")
-	} else {
-		b.WriteString("console.log(response.choices[0].message.content);\n")
+	case r.Stream:
+		b.WriteString("for await (const event of response) console.log(event);\n")
+	default:
+		b.WriteString(sdkOutput[r.sdk()][1])
 	}
 	return b.String()
 }

@@ -24,13 +24,15 @@ var Responses Kind = &responsesKind{base{name: "responses", label: "Responses", 
 
 type responsesKind struct{ base }
 
-// Prepare gives the model to the picker and `input` to the conversation.
+// Prepare gives the model to the picker, `input` to the conversation and `instructions` to the
+// system prompt box.
 func (k *responsesKind) Prepare(op *schema.Operation) {
 	ownModel(op)
 	op.Own("input", "")
+	op.Own("instructions", "")
 }
 
-func (k *responsesKind) Runs() bool { return false }
+func (k *responsesKind) Runs() bool { return true }
 
 // Messages is Anthropic's Messages API (`/v1/messages`): `system` at the top level and its own
 // event stream.
@@ -39,10 +41,12 @@ var Messages Kind = &messagesKind{base{name: "messages", label: "Messages", grou
 
 type messagesKind struct{ base }
 
-// Prepare gives the model to the picker and `messages` to the conversation.
+// Prepare gives the model to the picker, `messages` to the conversation and `system` to the
+// system prompt box.
 func (k *messagesKind) Prepare(op *schema.Operation) {
 	ownModel(op)
 	op.Own("messages", schema.Messages)
+	op.Own("system", "")
 }
 
-func (k *messagesKind) Runs() bool { return false }
+func (k *messagesKind) Runs() bool { return true }

@@ -11,7 +11,7 @@ import (
 )
 
 // Embeddings is `/v1/embeddings`: one or more texts in, one vector each out.
-var Embeddings Kind = &embeddingsKind{base{name: "embeddings", label: "Embeddings", group: "embeddings",
+var Embeddings Kind = &embeddingsKind{base{name: "embeddings", label: "Embeddings", group: "embedding",
 	paths: []string{"/v1/embeddings"}, mode: Sync, sdk: map[string]string{"/v1/embeddings": "embeddings.create"}}}
 
 type embeddingsKind struct{ base }

@@ -41,6 +41,27 @@ type Image struct {
 	Height int `json:"height,omitempty"`
 	// RevisedPrompt is the prompt the model used, when it rewrote the one sent.
 	RevisedPrompt string `json:"revised_prompt,omitempty"`
+	// Proxied is the playground server's same-origin path for URL, when the server relayed the
+	// answer and vouches for the file's host (see [MediaMember]); "" otherwise.
+	Proxied string `json:"-"`
+}
+
+// MediaMember is the member the playground server adds to an images answer it relays: an
+// object mapping each file URL of the answer to a same-origin /api/media/… path the page may
+// load (the page's content security policy loads nothing from other hosts).
+const MediaMember = "playground_media"
+
+// Display is what the page shows the file from: the server's same-origin path for a URL, or a
+// data URL of base64 content; "" for a URL the server did not relay, which the page can only
+// link to.
+func (im Image) Display() string {
+	switch {
+	case im.Proxied != "":
+		return im.Proxied
+	case im.URL == "":
+		return im.Source()
+	}
+	return ""
 }
 
 // meshExtensions are the file types of 3D models' answers: they are offered as downloads.
@@ -127,9 +148,10 @@ func ParseImages(body []byte) (ImageResult, error) {
 		return r, fmt.Errorf("the provider answered with an empty body: no image came back")
 	}
 	var doc struct {
-		Data   []Image `json:"data"`
-		Images []Image `json:"images"`
-		Seed   *int64  `json:"seed"`
+		Data   []Image           `json:"data"`
+		Images []Image           `json:"images"`
+		Seed   *int64            `json:"seed"`
+		Media  map[string]string `json:"playground_media"`
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {
 		return r, fmt.Errorf("the answer is not an images response: %w", err)
@@ -137,6 +159,9 @@ func ParseImages(body []byte) (ImageResult, error) {
 	for _, list := range [][]Image{doc.Data, doc.Images} {
 		for _, im := range list {
 			if im.URL != "" || im.B64 != "" {
+				if p := doc.Media[im.URL]; strings.HasPrefix(p, "/api/media/") {
+					im.Proxied = p
+				}
 				r.Images = append(r.Images, im)
 			}
 		}

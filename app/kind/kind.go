@@ -59,7 +59,7 @@ var Groups = []Group{
 	{ID: "image", Label: "Images"},
 	{ID: "video", Label: "Video"},
 	{ID: "audio", Label: "Audio"},
-	{ID: "embeddings", Label: "Embeddings"},
+	{ID: "embedding", Label: "Embeddings"},
 	{ID: "ocr", Label: "OCR"},
 }
 

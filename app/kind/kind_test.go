@@ -51,7 +51,7 @@ func TestFor(t *testing.T) {
 	for _, k := range All() {
 		runs[k.Name()] = k.Runs()
 	}
-	if !runs["chat"] || !runs["images"] || !runs["embeddings"] || runs["video"] || runs["tts"] {
+	if !runs["chat"] || !runs["responses"] || !runs["messages"] || !runs["images"] || !runs["embeddings"] || runs["video"] || runs["tts"] {
 		t.Errorf("runs = %v", runs)
 	}
 }
@@ -96,6 +96,11 @@ func TestParseImages(t *testing.T) {
 	}
 	if b.Source() != "data:image/jpeg;base64,/9j/AAAA" || b.FileName(2) != "image-2.jpg" {
 		t.Errorf("second image: %s %s", b.Source(), b.FileName(2))
+	}
+	r, err = ParseImages([]byte(`{"data":[{"url":"https://cdn.example.com/a.png"},{"url":"https://evil.example/b.png"}],
+		"playground_media":{"https://cdn.example.com/a.png":"/api/media/tok","https://evil.example/b.png":"https://evil.example/b.png"}}`))
+	if err != nil || r.Images[0].Display() != "/api/media/tok" || r.Images[1].Display() != "" || r.Images[1].Source() != "https://evil.example/b.png" {
+		t.Fatalf("relayed media: %+v, %v", r, err)
 	}
 	r, err = ParseImages([]byte(`{"images":[{"url":"https://x.example/m.glb"},{"url":"https://x.example/p","content_type":"model/gltf-binary"},{"url":"https://x.example/q.webp","width":8,"height":9}]}`))
 	if err != nil || len(r.Images) != 3 || !r.Images[0].Is3D() || !r.Images[1].Is3D() || r.Images[2].Is3D() || r.Images[2].Width != 8 {

@@ -58,6 +58,7 @@ type codeView struct {
 	Ipreview  string // the body pretty-printed
 	Ierr      string
 	Istream   bool
+	Isdk      string // the OpenAI SDK method (codegen.Request.SDK): "" for chat, "-" for none
 
 	tab    string // "json" or a snippet id
 	copied string // the tab whose code was just copied
@@ -109,13 +110,17 @@ func (c *codeView) snippets() []codegen.Snippet {
 	if c.snips != nil && c.snipBase == base && c.snipStream == c.Istream && bytes.Equal(c.snipBody, c.Ibody) {
 		return c.snips
 	}
-	path := c.Ipath
-	if strings.HasSuffix(strings.TrimRight(base, "/"), "/v1") {
-		path = strings.TrimPrefix(path, "/v1") // the base URL holds the version prefix
+	path, provBase := c.Ipath, base
+	if b := strings.TrimRight(base, "/"); strings.HasSuffix(b, "/v1") {
+		if rest, ok := strings.CutPrefix(path, "/v1/"); ok {
+			path = "/" + rest // the base URL holds the version prefix
+		} else {
+			base = strings.TrimSuffix(b, "/v1") // a /v2 operation: below the API's root
+		}
 	}
 	c.snips = codegen.Snippets(codegen.Request{BaseURL: base, Path: path, KeyPlaceholder: codegen.Placeholder(c.Iprovider),
-		KeyEnv: keyEnv, Body: c.Ibody, Stream: c.Istream})
-	c.snipBody, c.snipStream, c.snipBase = c.Ibody, c.Istream, base
+		KeyEnv: keyEnv, Body: c.Ibody, Stream: c.Istream, SDK: c.Isdk})
+	c.snipBody, c.snipStream, c.snipBase = c.Ibody, c.Istream, provBase
 	return c.snips
 }
 

@@ -27,8 +27,9 @@ type Backend interface {
 	// Models returns the catalogue's models in display order.
 	Models(ctx context.Context) ([]catalog.Model, error)
 	// Form returns the form of the model id at the named provider, or with provider "" at the
-	// first provider that serves it; it fails when the id is unknown there.
-	Form(ctx context.Context, id, provider string) (catalog.Form, error)
+	// first provider that serves it, of its operation on path op ("" for its main one); it fails
+	// when the id is unknown there or has no such operation.
+	Form(ctx context.Context, id, provider, op string) (catalog.Form, error)
 }
 
 // Deps are what the components need from outside.
@@ -80,15 +81,22 @@ func (b HTTPBackend) Models(ctx context.Context) ([]catalog.Model, error) {
 	return out.Models, nil
 }
 
-// Form fetches GET {BaseURL}/models/{id}, with ?provider={provider} when one is named.
-func (b HTTPBackend) Form(ctx context.Context, id, provider string) (catalog.Form, error) {
+// Form fetches GET {BaseURL}/models/{id}, with ?provider={provider} and &op={op} when given.
+func (b HTTPBackend) Form(ctx context.Context, id, provider, op string) (catalog.Form, error) {
 	parts := strings.Split(id, "/")
 	for i, p := range parts {
 		parts[i] = url.PathEscape(p)
 	}
 	path := "/models/" + strings.Join(parts, "/")
+	q := url.Values{}
 	if provider != "" {
-		path += "?provider=" + url.QueryEscape(provider)
+		q.Set("provider", provider)
+	}
+	if op != "" {
+		q.Set("op", op)
+	}
+	if len(q) > 0 {
+		path += "?" + q.Encode()
 	}
 	var f catalog.Form
 	if err := b.get(ctx, path, &f); err != nil {

@@ -161,10 +161,11 @@ func (p *playground) renderParams() app.UI {
 	)
 }
 
-// ownedByRunArea reports whether a field is set by the run area rather than the parameter form: the
-// model (the picker), the conversation, and whether to stream (a toggle beside Run).
+// ownedByRunArea reports whether a field is set by the run area rather than the parameter form:
+// what the model's endpoint kind gives the run area (the model, the conversation, an image
+// prompt, the texts to embed), and whether to stream (a toggle beside Run).
 func ownedByRunArea(f schema.Field) bool {
-	return f.Control == schema.Model || f.Control == schema.Messages || (f.Name == "stream" && f.Control == schema.Toggle)
+	return f.Page || f.Control == schema.Model || f.Control == schema.Messages || (f.Name == "stream" && f.Control == schema.Toggle)
 }
 
 // renderField draws one top-level parameter.

@@ -10,6 +10,7 @@ import (
 	"playground/app/convo"
 	"playground/app/embed"
 	"playground/app/form"
+	"playground/app/kind"
 	"playground/app/schema"
 )
 
@@ -32,6 +33,7 @@ type playground struct {
 	modelsErr string
 	wanted    string   // model id asked for by the URL, until the list arrives
 	wantedAt  string   // the provider asked for by the URL, "" for the first that serves the model
+	wantedOp  string   // the operation asked for by the URL (?op=PATH), "" for the model's main one
 	link      *url.URL // a share link to restore once the model list is there
 
 	form        *catalog.Form
@@ -111,7 +113,7 @@ func (p *playground) pageCtx(ctx app.Context) app.Context {
 func (p *playground) OnNav(ctx app.Context) {
 	u := ctx.Page().URL()
 	q := u.Query()
-	p.wanted, p.wantedAt = q.Get("model"), q.Get("provider")
+	p.wanted, p.wantedAt, p.wantedOp = q.Get("model"), q.Get("provider"), q.Get("op")
 	if q.Has(convo.ShareParam) {
 		p.link = u // restored once the model list is there
 	}
@@ -157,8 +159,9 @@ func (p *playground) OnNav(ctx app.Context) {
 // selectWanted selects the model asked for by the URL, or the default one.
 func (p *playground) selectWanted(ctx app.Context) {
 	if p.wanted != "" {
-		if p.form == nil || p.form.Model.ID != p.wanted || p.wantedAt != "" && p.form.Model.Provider != p.wantedAt {
-			p.loadForm(ctx, p.wanted, p.wantedAt, true)
+		if p.form == nil || p.form.Model.ID != p.wanted || p.wantedAt != "" && p.form.Model.Provider != p.wantedAt ||
+			p.wantedOp != "" && p.form.Path != p.wantedOp {
+			p.loadOperation(ctx, p.wanted, p.wantedAt, p.wantedOp, true)
 		}
 		return
 	}
@@ -204,10 +207,15 @@ func (p *playground) find(id string) *catalog.Model {
 // form values over to it. A model named by a link may be one the picker does not list (deprecated)
 // but the server still serves; one it does not serve at all is reported and another model is shown.
 func (p *playground) loadForm(ctx app.Context, id, provider string, fromLink bool) {
+	p.loadOperation(ctx, id, provider, "", fromLink)
+}
+
+// loadOperation is loadForm for the model's operation on path op ("" for its main one).
+func (p *playground) loadOperation(ctx app.Context, id, provider, op string, fromLink bool) {
 	ctx = p.pageCtx(ctx)
 	backend := p.deps.Backend
 	ctx.Async(func() {
-		form, err := backend.Form(ctx, id, provider)
+		form, err := backend.Form(ctx, id, provider, op)
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil {
 				if !fromLink || p.embed {
@@ -235,6 +243,9 @@ func (p *playground) loadForm(ctx app.Context, id, provider string, fromLink boo
 				link := "/?model=" + url.QueryEscape(id)
 				if p.shared[form.Model.ID] || fromLink && provider != "" {
 					link += "&provider=" + url.QueryEscape(form.Model.Provider)
+				}
+				if op != "" {
+					link += "&op=" + url.QueryEscape(op)
 				}
 				app.Window().Get("history").Call("replaceState", nil, "", link)
 			}
@@ -321,9 +332,38 @@ func (p *playground) Render() app.UI {
 		app.If(p.formErr != "", func() app.UI {
 			return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(p.formErr)
 		}),
+		p.renderOperations(),
 		app.Main().Class("pg-main").Body(
 			p.renderRunArea(),
 			p.renderParams(),
+		),
+	)
+}
+
+// renderOperations draws the choice of API for a model called on several (chat completions,
+// Responses, Messages; an image model's edits), or nothing.
+func (p *playground) renderOperations() app.UI {
+	if p.form == nil || len(p.form.Operations) < 2 {
+		return nil
+	}
+	ops := p.form.Operations
+	return app.Div().Class("pg-ops").Body(
+		app.Label().For("operation").Class("field-label").Text("API"),
+		app.Select().ID("operation").DataSet("testid", "operation").Aria("label", "API").
+			OnChange(func(ctx app.Context, e app.Event) {
+				i := ctx.JSSrc().Get("selectedIndex").Int()
+				if i >= 0 && i < len(ops) && ops[i].Path != p.form.Path && !p.running {
+					p.loadOperation(ctx, p.form.Model.ID, p.form.Model.Provider, ops[i].Path, false)
+				}
+			}).Body(
+			app.Range(ops).Slice(func(i int) app.UI {
+				o := ops[i]
+				label := o.Path
+				if k := kind.ByName(o.Kind); k != nil {
+					label = k.Label() + " — " + o.Method + " " + o.Path
+				}
+				return app.Option().Value(o.Path).Text(label).Selected(o.Path == p.form.Path)
+			}),
 		),
 	)
 }

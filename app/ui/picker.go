@@ -7,6 +7,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"playground/app/catalog"
+	"playground/app/kind"
 )
 
 // maxOptions bounds the options drawn in the model list: more are counted, not drawn (a list of
@@ -36,6 +37,7 @@ type modelPicker struct {
 	// Derived state, kept while what it comes from stays the same.
 	facetsFor                            []catalog.Model
 	providers, developers, kinds, capabs []string
+	kindCounts                           map[string]int
 	found                                []int
 	foundFor                             pickerSearch
 }
@@ -78,6 +80,7 @@ func (c *modelPicker) results() []int {
 func (c *modelPicker) facets() {
 	if c.facetsFor == nil || !sameModels(c.facetsFor, c.Imodels) {
 		c.providers, c.developers, c.kinds, c.capabs = catalog.Facets(c.Imodels)
+		c.kindCounts = catalog.KindCounts(c.Imodels)
 		c.facetsFor = c.Imodels
 	}
 }
@@ -156,7 +159,7 @@ func (c *modelPicker) Render() app.UI {
 		app.Div().Class("picker-row picker-filters").Body(
 			c.filter("provider", "Provider", "All providers", c.providers, c.provider, nil),
 			c.filter("developer", "Developer", "All developers", c.developers, c.developer, nil),
-			c.filter("kind", "Kind", "All kinds", c.kinds, c.kind, kindLabel),
+			c.filter("kind", "Kind", "All kinds", c.kinds, c.kind, c.kindLabel),
 			c.filter("capability", "Capability", "Any capability", c.capabs, c.capability, nil),
 			app.Select().Class("picker-filter").DataSet("testid", "model-sort").Aria("label", "Sort models").
 				OnChange(func(ctx app.Context, e app.Event) {
@@ -184,11 +187,13 @@ var sortChoices = []struct {
 	{catalog.SortPrice, "Input price"},
 }
 
-func kindLabel(k string) string {
-	if k == "" {
-		return k
+// kindLabel is a kind filter's option: the kind's name and how many models it has.
+func (c *modelPicker) kindLabel(k string) string {
+	label := kind.GroupLabel(k)
+	if label == k && k != "" {
+		label = strings.ToUpper(k[:1]) + k[1:]
 	}
-	return strings.ToUpper(k[:1]) + k[1:]
+	return label + " (" + strconv.Itoa(c.kindCounts[k]) + ")"
 }
 
 func matchCount(found, total int) string {

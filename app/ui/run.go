@@ -16,6 +16,7 @@ import (
 	"playground/app/chat"
 	"playground/app/convo"
 	"playground/app/form"
+	"playground/app/kind"
 	"playground/app/markdown"
 	"playground/app/schema"
 )
@@ -38,6 +39,9 @@ type turn struct {
 }
 
 func (p *playground) renderRunArea() app.UI {
+	if area := p.renderKindRunArea(); area != nil {
+		return area
+	}
 	return app.Section().Class("run").Aria("label", "Conversation").Body(
 		p.renderSystem(),
 		p.renderTranscript(),
@@ -176,15 +180,26 @@ func (p *playground) viewCodeButton() app.UI {
 // attachKinds reports whether the model's messages schema takes image parts and file parts: a
 // probe message with each is checked against it, once per model.
 func (p *playground) attachKinds() (images, files bool) {
-	f := p.field("messages")
+	name := "messages"
+	if p.form.Kind == kind.Responses.Name() {
+		name = "input"
+	}
+	f := p.field(name)
 	if f == nil {
 		return false, false
 	}
-	key := p.form.Model.Provider + "|" + p.form.Model.ID
+	key := p.form.Model.Provider + "|" + p.form.Model.ID + "|" + p.form.Path
 	if p.attachFor != key {
 		takes := func(a convo.Attachment) bool {
 			probe := convo.Conversation{Messages: []convo.Message{{Role: convo.RoleUser, Text: "x", Attachments: []convo.Attachment{a}}}}
-			return len(f.Validate(probe.APIMessages())) == 0
+			v := probe.APIMessages()
+			switch p.form.Kind {
+			case kind.Messages.Name():
+				v = probe.AnthropicMessages()
+			case kind.Responses.Name():
+				v = probe.ResponsesInput()
+			}
+			return len(f.Validate(v)) == 0
 		}
 		p.attachFor = key
 		p.attachImages = takes(convo.Attachment{Kind: convo.KindImage, URL: "https://example.com/a.png"})
@@ -266,6 +281,9 @@ func viewRequestLabel(open bool) string {
 // onKey handles the page's shortcuts, wherever the focus is: Ctrl+Enter (⌘+Enter) runs, Esc stops
 // a run.
 func (p *playground) onKey(ctx app.Context, e app.Event) {
+	if p.form != nil && p.form.Kind != "" && p.form.Kind != "chat" {
+		return // the kind's run area has its own (see runKeys)
+	}
 	switch e.Get("key").String() {
 	case "Enter":
 		if e.Get("ctrlKey").Bool() || e.Get("metaKey").Bool() {
@@ -292,11 +310,6 @@ func (p *playground) conversation(next *convo.Message) convo.Conversation {
 	return c
 }
 
-// messagesJSON is the conversation as the API expects it, followed by next when it is not nil.
-func (p *playground) messagesJSON(next *convo.Message) json.RawMessage {
-	return p.conversation(next).APIMessages()
-}
-
 // canContinue reports whether the conversation can be run as it is: it ends with a message the
 // model should answer (a user message, edited or left by a removed answer, or tool results).
 func (p *playground) canContinue() bool {
@@ -313,12 +326,12 @@ func (p *playground) requestBody(next *convo.Message) ([]byte, error) {
 	if errs := p.formErrors(); len(errs) > 0 {
 		return nil, fmt.Errorf("fix the parameters first: %s", strings.Join(errs, "; "))
 	}
-	msgs := p.messagesJSON(next)
-	if c := &p.lastBody; c.body != nil && c.model == p.form.Model.ID && bytes.Equal(c.msgs, msgs) && sameValues(c.values, p.values) {
+	page, key := p.conversationValues(next)
+	if c := &p.lastBody; c.body != nil && c.model == p.form.Model.ID && bytes.Equal(c.msgs, key) && sameValues(c.values, p.values) {
 		return c.body, nil // the preview is drawn on every update: a large file is not validated each time
 	}
-	model, _ := json.Marshal(p.form.Model.ID)
-	body, vs := schema.Body(p.form.Fields, schema.Values{"model": model, "messages": msgs}, p.values)
+	page["model"], _ = json.Marshal(p.form.Model.ID)
+	body, vs := schema.Body(p.form.Fields, page, p.values)
 	if len(vs) > 0 {
 		return nil, fmt.Errorf("the request is not valid: %w", vs)
 	}
@@ -326,8 +339,47 @@ func (p *playground) requestBody(next *convo.Message) ([]byte, error) {
 	for k, v := range p.values {
 		values[k] = v
 	}
-	p.lastBody = builtBody{model: p.form.Model.ID, msgs: msgs, values: values, body: body}
+	p.lastBody = builtBody{model: p.form.Model.ID, msgs: key, values: values, body: body}
 	return body, nil
+}
+
+// conversationValues are the request fields the conversation fills, in the shape of the model's
+// kind: chat's `messages` (the system prompt first), the Messages API's `messages` and `system`,
+// the Responses API's `input` and `instructions`; and a key that changes when they do.
+func (p *playground) conversationValues(next *convo.Message) (schema.Values, []byte) {
+	conv := p.conversation(next)
+	page := schema.Values{}
+	text := func(s string) json.RawMessage { b, _ := json.Marshal(s); return b }
+	switch p.form.Kind {
+	case kind.Messages.Name():
+		page["messages"] = conv.AnthropicMessages()
+		if strings.TrimSpace(conv.System) != "" {
+			page["system"] = text(conv.System)
+		}
+	case kind.Responses.Name():
+		page["input"] = conv.ResponsesInput()
+		if strings.TrimSpace(conv.System) != "" {
+			page["instructions"] = text(conv.System)
+		}
+	default:
+		page["messages"] = conv.APIMessages()
+	}
+	key := append([]byte(nil), page["messages"]...)
+	key = append(append(key, 0), page["input"]...)
+	key = append(append(key, 0), page["system"]...)
+	key = append(append(key, 0), page["instructions"]...)
+	return page, key
+}
+
+// dialect is the API family the current model's conversation is sent in (nil: chat).
+func (p *playground) dialect() chat.Dialect {
+	switch p.form.Kind {
+	case kind.Messages.Name():
+		return chat.AnthropicMessages
+	case kind.Responses.Name():
+		return chat.Responses
+	}
+	return nil
 }
 
 // builtBody is the last request body built and what it was built from.
@@ -373,7 +425,7 @@ func (p *playground) renderRequest() app.UI {
 			"The code sends the same body to the provider directly.",
 			p.form.Method, p.form.Path, url.QueryEscape(p.form.Model.Provider), p.form.Model.Provider)),
 		&codeView{Ibackend: p.deps.Backend, Iprovider: p.form.Model.Provider, Ipath: p.form.Path, Ibody: body,
-			Ipreview: text, Ierr: errText, Istream: string(p.values["stream"]) == "true"},
+			Ipreview: text, Ierr: errText, Istream: string(p.values["stream"]) == "true", Isdk: sdkOf(p.form.Path)},
 	)
 }
 
@@ -437,8 +489,9 @@ func (p *playground) send(ctx app.Context, next *convo.Message) bool {
 	idx := len(p.turns) - 1
 	cctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
-	client := *p.deps.Chat // a copy: the provider is this run's
+	client := *p.deps.Chat // a copy: the provider and the dialect are this run's
 	client.Provider = p.form.Model.Provider
+	client.Dialect = p.dialect()
 	requested := p.form.Model.ID
 	ctx = p.pageCtx(ctx) // the Run button that was clicked is redrawn as Stop
 	ctx.Async(func() {

@@ -1,0 +1,211 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"playground/app/catalog"
+	"playground/app/chat"
+	"playground/app/kind"
+	"playground/app/schema"
+)
+
+// imageRun is the run area of image models: the prompt, Run, and a gallery of what came back,
+// newest run first. It owns what is typed and the runs; the parameters are the page's.
+type imageRun struct {
+	app.Compo
+
+	Iform    *catalog.Form
+	Ibackend Backend
+	Iclient  *chat.Client
+	Ibuild   requestBuilder
+
+	prompt   string
+	running  bool
+	cancel   context.CancelFunc
+	err      string
+	runs     []imageRunResult // newest first
+	done     int              // runs finished (data-runs, for tests)
+	showCode bool
+	full     string // the image shown full size, by its display source
+}
+
+// imageRunResult is one finished images call.
+type imageRunResult struct {
+	prompt string
+	res    kind.ImageResult
+	rec    runRecord
+}
+
+// page is what the run area fills: the prompt.
+func (c *imageRun) page() schema.Values {
+	v, _ := json.Marshal(c.prompt)
+	return schema.Values{"prompt": v}
+}
+
+func (c *imageRun) Render() app.UI {
+	promptField := formField(c.Iform, "prompt")
+	return app.Section().Class("run run-images").Aria("label", "Images").OnKeyDown(runKeys(c.run, c.stop)).Body(
+		app.Div().Class("gallery-runs").DataSet("testid", "transcript").DataSet("runs", c.done).Aria("live", "polite").Body(
+			app.If(len(c.runs) == 0 && !c.running, func() app.UI {
+				return app.P().Class("muted transcript-empty").Text("Describe an image and press Run (Ctrl+Enter).")
+			}),
+			app.If(c.running, func() app.UI {
+				return app.P().Class("muted").DataSet("testid", "generating").Text("Generating…")
+			}),
+			app.Range(c.runs).Slice(func(i int) app.UI { return c.renderRun(&c.runs[i]) }),
+		),
+		app.Div().Class("run-error").Body(
+			app.If(c.err != "", func() app.UI {
+				return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(c.err)
+			}),
+		),
+		app.Div().Class("composer").Body(
+			boundArea("prompt-box", "prompt", "sr-only", "Prompt", "Describe the image — Ctrl+Enter (⌘+Enter) runs", 3, &c.prompt),
+			promptCounter(promptField, c.prompt),
+			app.Div().Class("composer-actions").Body(
+				c.runButton(),
+				app.Button().Class("btn").DataSet("testid", "view-request").Text(viewRequestLabel(c.showCode)).Aria("expanded", c.showCode).
+					OnClick(func(ctx app.Context, e app.Event) { c.showCode = !c.showCode }),
+				app.Button().Class("btn").DataSet("testid", "clear").Text("Clear").Title("Remove the images shown").
+					Disabled(c.running || len(c.runs) == 0).OnClick(func(ctx app.Context, e app.Event) { c.runs, c.full = nil, "" }),
+			),
+		),
+		app.If(c.showCode, func() app.UI {
+			body, err := c.Ibuild(c.page())
+			return kindCodeView(c.Iform, c.Ibackend, body, err)
+		}),
+		app.If(c.full != "", func() app.UI {
+			return app.Div().Class("lightbox").DataSet("testid", "lightbox").Role("dialog").Aria("label", "Image, full size").
+				OnClick(func(ctx app.Context, e app.Event) { c.full = "" }).Body(
+				app.Img().Src(c.full).Alt("Generated image, full size"),
+				app.Button().Class("btn").Text("Close").OnClick(func(ctx app.Context, e app.Event) { c.full = "" }),
+			)
+		}),
+	)
+}
+
+func (c *imageRun) runButton() app.UI {
+	if c.running {
+		return app.Button().Class("btn btn-stop").DataSet("testid", "stop").Text("Stop").Title("Stop (Esc)").
+			OnClick(func(ctx app.Context, e app.Event) { c.stop() })
+	}
+	return app.Button().Class("btn btn-primary").DataSet("testid", "run").Text("Run").Title("Run (Ctrl+Enter)").
+		OnClick(func(ctx app.Context, e app.Event) { c.run(ctx) })
+}
+
+
+func (c *imageRun) stop() {
+	if c.cancel != nil {
+		c.cancel()
+	}
+}
+
+// run sends the prompt with the parameters. An empty prompt, or parameters that break their
+// rules, are said before anything is sent; nothing typed is lost.
+func (c *imageRun) run(ctx app.Context) {
+	if c.running {
+		return
+	}
+	c.err = ""
+	if f := formField(c.Iform, "prompt"); f != nil && f.Required && len([]rune(c.prompt)) == 0 {
+		c.err = "prompt: is required — describe the image first."
+		return
+	}
+	body, err := c.Ibuild(c.page())
+	if err != nil {
+		c.err = "Cannot run: " + err.Error()
+		return
+	}
+	if c.Iclient == nil {
+		c.err = "Running is only possible in the browser."
+		return
+	}
+	c.running = true
+	prompt := c.prompt
+	c.cancel = post(ctx, c.Iclient, c.Iform, body, func(ctx app.Context, answer []byte, rec runRecord) {
+		c.running, c.cancel = false, nil
+		c.done++
+		r := imageRunResult{prompt: prompt, rec: rec}
+		if rec.err == "" {
+			res, err := kind.ParseImages(answer)
+			if err != nil {
+				r.rec.err = err.Error()
+			}
+			r.res = res
+		}
+		c.runs = append([]imageRunResult{r}, c.runs...)
+	})
+}
+
+// renderRun draws one run: its prompt, its images (or its error) and its facts.
+func (c *imageRun) renderRun(r *imageRunResult) app.UI {
+	var extra []string
+	extra = append(extra, plural(len(r.res.Images), "image", "images"))
+	if r.res.Seed != nil {
+		extra = append(extra, "seed "+strconv.FormatInt(*r.res.Seed, 10))
+	}
+	return app.Div().Class("gallery-run").DataSet("testid", "image-run").Body(
+		app.P().Class("gallery-prompt").Text(r.prompt),
+		app.If(r.rec.err != "", func() app.UI {
+			return app.Div().Class("pg-error").DataSet("testid", "run-error").Text(r.rec.err)
+		}),
+		app.Div().Class("gallery").Body(
+			app.Range(r.res.Images).Slice(func(i int) app.UI { return c.renderImage(r.res.Images[i], i+1) }),
+		),
+		app.If(r.rec.err == "", func() app.UI { return runStats(r.rec, r.res.Usage, extra...) }),
+	)
+}
+
+// renderImage draws one image with its actions: full view, download, copy URL. A 3D model is a
+// download, never an <img>; a URL the server did not relay is only linked (the page loads nothing
+// from other hosts).
+func (c *imageRun) renderImage(im kind.Image, n int) app.UI {
+	display := im.Display()
+	name := im.FileName(n)
+	fig := app.Figure().Class("gallery-item").DataSet("testid", "image-result")
+	var media app.UI
+	switch {
+	case im.Is3D():
+		media = app.P().Class("gallery-3d").DataSet("testid", "model-3d").Text("3D model (" + name + "): download it to open it in a 3D viewer.")
+	case display != "":
+		media = app.Img().Src(display).Alt(firstNonEmpty(im.RevisedPrompt, "Generated image "+strconv.Itoa(n))).
+			DataSet("testid", "image").Attr("loading", "lazy").
+			OnClick(func(ctx app.Context, e app.Event) { c.full = display })
+	default:
+		media = app.P().Class("gallery-3d").Text("The image is on the provider's host; the page loads nothing from other hosts: open it from the link.")
+	}
+	href := display
+	if href == "" {
+		href = im.URL
+	}
+	return fig.Body(
+		media,
+		app.If(im.RevisedPrompt != "", func() app.UI { return app.FigCaption().Class("msg-note").Text(im.RevisedPrompt) }),
+		app.Div().Class("gallery-actions").Body(
+			app.If(display != "" && !im.Is3D(), func() app.UI {
+				return app.Button().Class("btn btn-small").Text("Full size").OnClick(func(ctx app.Context, e app.Event) { c.full = display })
+			}),
+			app.A().Class("btn btn-small").DataSet("testid", "image-download").Href(href).Attr("download", name).
+				Attr("rel", "noopener noreferrer").Attr("target", "_blank").Text("Download"),
+			app.If(im.URL != "", func() app.UI {
+				return app.Button().Class("btn btn-small").DataSet("testid", "image-copy-url").Text("Copy URL").
+					OnClick(func(ctx app.Context, e app.Event) { copyText(im.URL) })
+			}),
+		),
+	)
+}
+
+// firstNonEmpty returns the first of its arguments that is not "".
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
