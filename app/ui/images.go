@@ -97,7 +97,6 @@ func (c *imageRun) runButton() app.UI {
 		OnClick(func(ctx app.Context, e app.Event) { c.run(ctx) })
 }
 
-
 func (c *imageRun) stop() {
 	if c.cancel != nil {
 		c.cancel()
@@ -208,4 +207,3 @@ func firstNonEmpty(vs ...string) string {
 	}
 	return ""
 }
-
