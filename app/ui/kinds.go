@@ -112,17 +112,23 @@ func (c *notRunnable) Render() app.UI {
 	f := c.Iform
 	what := "an endpoint the playground does not know"
 	if k := kind.For(f.Path); k != nil {
-		what = "a " + k.Label() + " model"
+		what = "a " + strings.ToLower(k.Label()) + " model"
+	}
+	params := "its parameters are shown, and View code gives the request to send yourself"
+	if len(f.Fields) == 0 {
+		params = "no request schema is known for it here (start the server with -schemas for the model's OpenAPI file)"
 	}
 	return app.Section().Class("run").Aria("label", "Run").Body(
 		app.Div().Class("kind-note").DataSet("testid", "not-runnable").Body(
-			app.P().Body(app.Strong().Text(f.Model.Name), app.Text(fmt.Sprintf(" is %s (%s %s). The playground cannot run it yet; its parameters are shown, and View code gives the request to send yourself.", what, f.Method, f.Path))),
+			app.P().Body(app.Strong().Text(f.Model.Name), app.Text(fmt.Sprintf(" is %s (%s %s). The playground cannot run it yet; %s.", what, f.Method, f.Path, params))),
 		),
-		app.Div().Class("composer-actions").Body(
-			app.Button().Class("btn").DataSet("testid", "view-request").Text(viewRequestLabel(c.showCode)).Aria("expanded", c.showCode).
-				OnClick(func(ctx app.Context, e app.Event) { c.showCode = !c.showCode }),
-		),
-		app.If(c.showCode, func() app.UI {
+		app.If(len(f.Fields) > 0, func() app.UI {
+			return app.Div().Class("composer-actions").Body(
+				app.Button().Class("btn").DataSet("testid", "view-request").Text(viewRequestLabel(c.showCode)).Aria("expanded", c.showCode).
+					OnClick(func(ctx app.Context, e app.Event) { c.showCode = !c.showCode }),
+			)
+		}),
+		app.If(c.showCode && len(f.Fields) > 0, func() app.UI {
 			body, err := exampleBody(f, c.Ibuild)
 			return kindCodeView(f, c.Ibackend, body, err)
 		}),

@@ -301,7 +301,11 @@ func (c *modelPicker) renderMeta() app.UI {
 		parts = append(parts, "deprecated by its provider")
 	}
 	if m.Generic {
-		parts = append(parts, "generic chat schema (no model-specific schema known)")
+		what := "chat"
+		if k := kind.ByName(m.Kind); k != nil {
+			what = strings.ToLower(k.Label())
+		}
+		parts = append(parts, "generic "+what+" schema (no model-specific schema known)")
 	}
 	if m.Unsupported {
 		parts = append(parts, "cannot run yet (a "+catalog.Kind(m)+" model)")
