@@ -25,6 +25,7 @@ type embeddingRun struct {
 	Ibackend Backend
 	Iclient  *chat.Client
 	Ibuild   requestBuilder
+	Ifirst   string // the page's prompt (?prompt= of a link): the first text, when the area opens
 
 	inputs   []string
 	running  bool
@@ -38,8 +39,8 @@ type embeddingRun struct {
 	copied   bool
 }
 
-// OnInit starts with two texts to compare.
-func (c *embeddingRun) OnInit() { c.inputs = []string{"", ""} }
+// OnInit starts with two texts to compare, the first one the page's prompt.
+func (c *embeddingRun) OnInit() { c.inputs = []string{c.Ifirst, ""} }
 
 // texts are the inputs that hold something.
 func (c *embeddingRun) texts() []string {

@@ -22,8 +22,10 @@ type imageRun struct {
 	Ibackend Backend
 	Iclient  *chat.Client
 	Ibuild   requestBuilder
+	Iprompt  *string // the page's prompt: share links, presets and ?prompt= reach it
+	Ishare   func()  // puts the model, the parameters and the prompt in a link (the page's Share)
+	Inote    string  // what sharing said
 
-	prompt   string
 	running  bool
 	cancel   context.CancelFunc
 	err      string
@@ -42,13 +44,13 @@ type imageRunResult struct {
 
 // page is what the run area fills: the prompt.
 func (c *imageRun) page() schema.Values {
-	v, _ := json.Marshal(c.prompt)
+	v, _ := json.Marshal(*c.Iprompt)
 	return schema.Values{"prompt": v}
 }
 
 func (c *imageRun) Render() app.UI {
 	promptField := formField(c.Iform, "prompt")
-	return app.Section().Class("run run-images").Aria("label", "Images").OnKeyDown(runKeys(c.run, c.stop)).Body(
+	return app.Section().Class("run run-images").Aria("label", "Images").OnKeyDown(runKeys(c.run, c.stopOrClose)).Body(
 		app.Div().Class("gallery-runs").DataSet("testid", "transcript").DataSet("runs", c.done).Aria("live", "polite").Body(
 			app.If(len(c.runs) == 0 && !c.running, func() app.UI {
 				return app.P().Class("muted transcript-empty").Text("Describe an image and press Run (Ctrl+Enter).")
@@ -64,16 +66,18 @@ func (c *imageRun) Render() app.UI {
 			}),
 		),
 		app.Div().Class("composer").Body(
-			boundArea("prompt-box", "prompt", "sr-only", "Prompt", "Describe the image — Ctrl+Enter (⌘+Enter) runs", 3, &c.prompt),
-			promptCounter(promptField, c.prompt),
+			boundArea("prompt-box", "prompt", "sr-only", "Prompt", "Describe the image — Ctrl+Enter (⌘+Enter) runs", 3, c.Iprompt),
+			promptCounter(promptField, *c.Iprompt),
 			app.Div().Class("composer-actions").Body(
 				c.runButton(),
 				app.Button().Class("btn").DataSet("testid", "view-request").Text(viewRequestLabel(c.showCode)).Aria("expanded", c.showCode).
 					OnClick(func(ctx app.Context, e app.Event) { c.showCode = !c.showCode }),
 				app.Button().Class("btn").DataSet("testid", "clear").Text("Clear").Title("Remove the images shown").
 					Disabled(c.running || len(c.runs) == 0).OnClick(func(ctx app.Context, e app.Event) { c.runs, c.full = nil, "" }),
+				shareButton(c.Ishare),
 			),
 		),
+		shareNote(c.Inote),
 		app.If(c.showCode, func() app.UI {
 			body, err := c.Ibuild(c.page())
 			return kindCodeView(c.Iform, c.Ibackend, body, err)
@@ -82,7 +86,7 @@ func (c *imageRun) Render() app.UI {
 			return app.Div().Class("lightbox").DataSet("testid", "lightbox").Role("dialog").Aria("label", "Image, full size").
 				OnClick(func(ctx app.Context, e app.Event) { c.full = "" }).Body(
 				app.Img().Src(c.full).Alt("Generated image, full size"),
-				app.Button().Class("btn").Text("Close").OnClick(func(ctx app.Context, e app.Event) { c.full = "" }),
+				app.Button().Class("btn").DataSet("testid", "lightbox-close").Text("Close").OnClick(func(ctx app.Context, e app.Event) { c.full = "" }),
 			)
 		}),
 	)
@@ -95,6 +99,15 @@ func (c *imageRun) runButton() app.UI {
 	}
 	return app.Button().Class("btn btn-primary").DataSet("testid", "run").Text("Run").Title("Run (Ctrl+Enter)").
 		OnClick(func(ctx app.Context, e app.Event) { c.run(ctx) })
+}
+
+// stopOrClose is Esc: it closes the full view, else stops a run.
+func (c *imageRun) stopOrClose() {
+	if c.full != "" {
+		c.full = ""
+		return
+	}
+	c.stop()
 }
 
 func (c *imageRun) stop() {
@@ -110,7 +123,7 @@ func (c *imageRun) run(ctx app.Context) {
 		return
 	}
 	c.err = ""
-	if f := formField(c.Iform, "prompt"); f != nil && f.Required && len([]rune(c.prompt)) == 0 {
+	if f := formField(c.Iform, "prompt"); f != nil && f.Required && len([]rune(*c.Iprompt)) == 0 {
 		c.err = "prompt: is required — describe the image first."
 		return
 	}
@@ -124,7 +137,7 @@ func (c *imageRun) run(ctx app.Context) {
 		return
 	}
 	c.running = true
-	prompt := c.prompt
+	prompt := *c.Iprompt
 	c.cancel = post(ctx, c.Iclient, c.Iform, body, func(ctx app.Context, answer []byte, rec runRecord) {
 		c.running, c.cancel = false, nil
 		c.done++

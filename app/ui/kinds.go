@@ -34,9 +34,10 @@ func (p *playground) renderKindRunArea() app.UI {
 	case p.form.Model.Unsupported || !kindRuns(p.form.Kind):
 		return &notRunnable{Iform: p.form, Ibackend: p.deps.Backend, Ibuild: p.buildBody}
 	case p.form.Kind == kind.Images.Name():
-		return &imageRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody}
+		return &imageRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Iprompt: &p.prompt,
+			Ishare: p.shareFromArea, Inote: p.shareNote}
 	case p.form.Kind == kind.Embeddings.Name():
-		return &embeddingRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody}
+		return &embeddingRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Ifirst: p.prompt}
 	}
 	return nil
 }
@@ -245,4 +246,32 @@ func runKeys(run func(app.Context), stop func()) app.EventHandler {
 			stop()
 		}
 	}
+}
+
+// shareFromArea is Share pressed in a kind's run area: the page shares, then draws itself (the
+// note is the page's).
+func (p *playground) shareFromArea() {
+	p.share()
+	if p.hasPage {
+		p.page.Dispatch(func(app.Context) {})
+	}
+}
+
+// shareButton is a run area's Share: the page's, which puts the model, the parameters that are set
+// and what is typed in a link.
+func shareButton(share func()) app.UI {
+	if share == nil {
+		return nil
+	}
+	return app.Button().Class("btn").DataSet("testid", "share").Text("Share").
+		Title("Put the model, the parameters that are set and the prompt in a link").
+		OnClick(func(ctx app.Context, e app.Event) { share() })
+}
+
+// shareNote says what sharing did, or nothing.
+func shareNote(note string) app.UI {
+	if note == "" {
+		return nil
+	}
+	return app.P().Class("msg-note").DataSet("testid", "share-note").Aria("live", "polite").Text(note)
 }

@@ -8,7 +8,6 @@ import (
 	"math"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -67,15 +66,20 @@ func (req *chatRequest) scenario() (name, arg string) {
 		if m.Role != "user" {
 			continue
 		}
-		text := strings.TrimSpace(messageText(m.Content))
-		rest, ok := strings.CutPrefix(text, "fake:")
-		if !ok {
-			return "", ""
-		}
-		name, arg, _ = strings.Cut(strings.TrimSpace(rest), " ")
-		return name, strings.TrimSpace(arg)
+		return parseScenario(messageText(m.Content))
 	}
 	return "", ""
+}
+
+// parseScenario returns the scenario name and argument of a text: the words after "fake:" when it
+// starts with it (spaces around it aside), or "" for the default.
+func parseScenario(text string) (name, arg string) {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(text), "fake:")
+	if !ok {
+		return "", ""
+	}
+	name, arg, _ = strings.Cut(strings.TrimSpace(rest), " ")
+	return name, strings.TrimSpace(arg)
 }
 
 // reply is the answer to produce.
@@ -110,16 +114,7 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, body []byte) 
 			return
 		}
 	case "error":
-		status := http.StatusInternalServerError
-		if arg != "" {
-			n, err := strconv.Atoi(arg)
-			if err != nil || n < 400 || n > 599 {
-				writeError(w, http.StatusBadRequest, fmt.Sprintf("fake:error needs a status between 400 and 599, not %q.", arg), "invalid_request_error", "")
-				return
-			}
-			status = n
-		}
-		s.writeScenarioError(w, r, status, req.Model)
+		s.answerScenarioError(w, r, arg, req.Model)
 		return
 	case "reasoning":
 		rep = reply{reasoning: ReasoningText, content: ReasoningReply}

@@ -1,18 +1,31 @@
-// Package fakeupstream is a fake OpenAI-compatible API for tests.
+// Package fakeupstream is a fake OpenAI-compatible API (with AI/ML API's extras) for tests.
 //
-// A [Server] is an http.Handler serving exactly two routes:
+// A [Server] is an http.Handler serving these routes:
 //
-//	POST /v1/chat/completions
-//	GET  /v1/models
+//	POST /v1/chat/completions                 chat, streamed or not (below)
+//	POST /v1/images/generations               images (see "Images")
+//	POST /v1/images/generations/with-url      images
+//	POST /v1/images/edits                     images
+//	POST /v1/embeddings                       embeddings (see "Embeddings")
+//	POST /v1/responses                        the Responses API, streamed or not (dialects.go)
+//	POST /v1/messages                         Anthropic's Messages API, streamed or not (dialects.go)
+//	POST /v1/… and /v2/… (any other path)     echo: {"echo": <request body>, "path": "<path>"}
+//	GET  /v1/models                           the model list
+//	GET  /files/{name}                        the file host the images' URLs point to
+//
+// The echo route stands in for every other operation a catalogue may call (video, speech, music,
+// OCR…): it answers 200 with the request body as JSON (a string when it is
+// not JSON, null when empty) and the path, so tests can see what arrived.
 //
 // GET /v1/models serves the plain OpenAI list of [Server.Models] (ids only), or, after
 // [Server.SetCatalogue], a catalogue in AI/ML API's format (aliases, type, info, tags; modalities,
 // capabilities and pricing with ?include=all) with an ETag honoured by If-None-Match.
 // [Server.SetModelsStatus] simulates an outage of the list.
 //
-// Any other path answers 404 with OpenAI's error JSON, and a known path with
-// the wrong method answers 405. Every request is recorded (see
-// [Server.Requests]).
+// Any other path (a GET under /v1/ other than the list, a path outside /v1/, /v2/ and /files/)
+// answers 404 with OpenAI's error JSON, and a known path with the wrong method answers 405. Every
+// request is recorded (see [Server.Requests]). When [Server.Key] is set, every /v1/ and /v2/ route
+// needs it; the file host needs no key, as a provider's CDN does not.
 //
 // The chat reply is chosen by a scenario: the text of the last user message
 // when it starts with "fake:", otherwise the default. The scenarios are:
@@ -59,6 +72,47 @@
 // usage chunk with empty choices. Non-streaming answers are "chat.completion"
 // objects whose usage includes "cost", plus AI/ML API's
 // "meta.usage.credits_used".
+//
+// # Images
+//
+// The three images routes answer {"created", "data": [...], "meta": {"usage": {"credits_used",
+// "usd_spent"}}} with "n" images (default 1, at most 10), each {"url"} (the default) or
+// {"b64_json"} as "response_format" asks, with "revised_prompt" echoing the prompt. URLs are
+// absolute, on the fake's own file host at the request's Host: http://HOST/files/img-N.png,
+// N counting the images the fake has made. The scenario is the prompt's when it starts with
+// "fake:":
+//
+//   - "fake:error NNN": the chat scenario's error answers.
+//   - "fake:empty201": 201 with no body, as AI/ML API answers some generations.
+//   - "fake:big": one b64_json image of [BigImageBase64] characters of base64 (of deterministic
+//     random bytes, not a real picture, made once and kept), with a Content-Length.
+//   - "fake:3d": one URL of a 3D mesh, http://HOST/files/model.glb.
+//   - "fake:slow": waits [Server.SlowDelay], then answers like the default.
+//
+// # Embeddings
+//
+// POST /v1/embeddings answers {"object": "list", "data": [{"object": "embedding", "index",
+// "embedding"}], "model", "usage": {"prompt_tokens", "total_tokens"}}: one vector per input
+// ("input" is a string or a list of them), of "dimensions" values (default 8), derived from a hash
+// of the text (see [Embedding]) and of unit length; with "encoding_format": "base64" each vector
+// is the base64 of its little-endian float32 values. Both token counts are the inputs' characters
+// divided by 4, rounded up. An input "fake:error NNN" answers that error, "fake:slow" waits
+// [Server.SlowDelay] first.
+//
+// # Files
+//
+// GET /files/NAME.png serves a 64×64 PNG whose colours derive from NAME ([FilePNG]), as
+// image/png; /files/model.glb serves [GLB] as model/gltf-binary. The hostile variants, for tests of
+// a media proxy, are:
+//
+//   - /files/redirect: 302 to [RedirectTarget].
+//   - /files/html.png: [HTMLBody], an HTML page, sent as image/png.
+//   - /files/huge.png: [HugeFileBytes] bytes of image/png (a PNG signature, then zeros), streamed
+//     without a Content-Length.
+//   - /files/slow.png: the bytes of a PNG one at a time, [Server.SlowDelay] apart, then nothing,
+//     until the request's context ends (recorded, see [Server.Cancelled]).
+//
+// Other names answer 404.
 package fakeupstream
 
 import (
@@ -67,6 +121,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -147,7 +203,8 @@ type Server struct {
 	// browser's XSS tests. Set it before serving.
 	Scripted map[string]string
 
-	seq atomic.Int64
+	seq    atomic.Int64
+	images atomic.Int64 // images made, numbering their file names
 
 	mu           sync.Mutex
 	requests     []Request
@@ -231,19 +288,30 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	path := r.URL.Path
 	var want string
-	switch r.URL.Path {
-	case "/v1/chat/completions":
-		want = http.MethodPost
-	case "/v1/models":
+	switch {
+	case path == "/v1/models":
 		want = http.MethodGet
+	case strings.HasPrefix(path, filesPrefix):
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("Method %s is not allowed for %s; use GET.", r.Method, path), "invalid_request_error", "")
+			return
+		}
+		s.serveFile(w, r)
+		return
+	case knownPosts[path] != nil:
+		want = http.MethodPost
+	case r.Method == http.MethodPost && (strings.HasPrefix(path, "/v1/") || strings.HasPrefix(path, "/v2/")):
+		want = http.MethodPost
 	default:
-		writeError(w, http.StatusNotFound, fmt.Sprintf("Invalid URL (%s %s)", r.Method, r.URL.Path), "invalid_request_error", "")
+		writeError(w, http.StatusNotFound, fmt.Sprintf("Invalid URL (%s %s)", r.Method, path), "invalid_request_error", "")
 		return
 	}
 	if r.Method != want {
 		w.Header().Set("Allow", want)
-		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("Method %s is not allowed for %s; use %s.", r.Method, r.URL.Path, want), "invalid_request_error", "")
+		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("Method %s is not allowed for %s; use %s.", r.Method, path, want), "invalid_request_error", "")
 		return
 	}
 	if s.Key != "" {
@@ -256,11 +324,40 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if r.URL.Path == "/v1/models" {
+	switch {
+	case path == "/v1/models":
 		s.serveModels(w, r)
-		return
+	case knownPosts[path] != nil:
+		knownPosts[path](s, w, r, body)
+	default:
+		serveEcho(w, r, body)
 	}
-	s.serveChat(w, r, body)
+}
+
+// knownPosts are the POST routes answered with real response shapes; any other POST under /v1/
+// or /v2/ is echoed.
+var knownPosts = map[string]func(s *Server, w http.ResponseWriter, r *http.Request, body []byte){
+	"/v1/chat/completions":            (*Server).serveChat,
+	"/v1/images/generations":          (*Server).serveImages,
+	"/v1/images/generations/with-url": (*Server).serveImages,
+	"/v1/images/edits":                (*Server).serveImages,
+	"/v1/embeddings":                  (*Server).serveEmbeddings,
+	"/v1/responses":                   (*Server).serveResponses,
+	"/v1/messages":                    (*Server).serveMessages,
+}
+
+// serveEcho answers any other POST under /v1/ or /v2/: {"echo": <the body as JSON>, "path": path}.
+// A body that is not JSON is echoed as a string, an empty one as null.
+func serveEcho(w http.ResponseWriter, r *http.Request, body []byte) {
+	var echo any
+	switch {
+	case len(bytes.TrimSpace(body)) == 0:
+	case json.Valid(body):
+		echo = json.RawMessage(body)
+	default:
+		echo = string(body)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"echo": echo, "path": r.URL.Path})
 }
 
 // writeJSON writes v as a JSON response.
@@ -289,6 +386,21 @@ func writeError(w http.ResponseWriter, status int, msg, typ, code string) {
 		b.Code = &code
 	}
 	writeJSON(w, status, map[string]body{"error": b})
+}
+
+// answerScenarioError answers the "fake:error NNN" scenario whose argument is arg (the status,
+// 500 when empty), or 400 when arg is not a status between 400 and 599.
+func (s *Server) answerScenarioError(w http.ResponseWriter, r *http.Request, arg, model string) {
+	status := http.StatusInternalServerError
+	if arg != "" {
+		n, err := strconv.Atoi(arg)
+		if err != nil || n < 400 || n > 599 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("fake:error needs a status between 400 and 599, not %q.", arg), "invalid_request_error", "")
+			return
+		}
+		status = n
+	}
+	s.writeScenarioError(w, r, status, model)
 }
 
 // writeScenarioError answers the "fake:error NNN" scenario.

@@ -87,6 +87,21 @@ func TestRoutesAndAuth(t *testing.T) {
 		{"no messages", "POST", "/v1/chat/completions", "Bearer sekret", []byte(`{"model":"m"}`), 400, "messages"},
 		{"unknown scenario", "POST", "/v1/chat/completions", "Bearer sekret", reqBody("fake:nope", true, false), 400, `Unknown fake scenario \"nope\"`},
 		{"bad error code", "POST", "/v1/chat/completions", "Bearer sekret", reqBody("fake:error 200", false, false), 400, "between 400 and 599"},
+		{"images", "POST", "/v1/images/generations", "Bearer sekret", []byte(`{"model":"m","prompt":"a cat"}`), 200, `"revised_prompt":"a cat"`},
+		{"images with-url", "POST", "/v1/images/generations/with-url", "Bearer sekret", []byte(`{"model":"m","prompt":"a cat"}`), 200, `"url":"http://`},
+		{"images edits", "POST", "/v1/images/edits", "Bearer sekret", []byte(`{"model":"m","prompt":"a cat"}`), 200, `"credits_used":6000`},
+		{"images no key", "POST", "/v1/images/generations", "", []byte(`{"model":"m","prompt":"a cat"}`), 401, "You didn't provide an API key"},
+		{"images wrong method", "GET", "/v1/images/generations", "Bearer sekret", nil, 405, "use POST"},
+		{"embeddings", "POST", "/v1/embeddings", "Bearer sekret", []byte(`{"model":"m","input":"hi"}`), 200, `"object":"embedding"`},
+		{"embeddings wrong method", "GET", "/v1/embeddings", "Bearer sekret", nil, 405, "use POST"},
+		{"echo v1", "POST", "/v1/tts", "Bearer sekret", []byte(`{"model":"m","text":"hi"}`), 200, `{"echo":{"model":"m","text":"hi"},"path":"/v1/tts"}`},
+		{"responses", "POST", "/v1/responses", "Bearer sekret", []byte(`{"model":"m","input":"hi"}`), 200, `"output_text"`},
+		{"echo v2", "POST", "/v2/video/generations", "Bearer sekret", []byte(`{"model":"v"}`), 200, `"path":"/v2/video/generations"`},
+		{"echo no key", "POST", "/v2/video/generations", "Bearer nope", []byte(`{"model":"v"}`), 401, `"code":"invalid_api_key"`},
+		{"unknown v2 GET", "GET", "/v2/video/generations", "Bearer sekret", nil, 404, "Invalid URL (GET /v2/video/generations)"},
+		{"post outside v1 and v2", "POST", "/v3/x", "Bearer sekret", []byte(`{}`), 404, "Invalid URL"},
+		{"files wrong method", "POST", "/files/img-1.png", "", nil, 405, "use GET"},
+		{"no such file", "GET", "/files/nope.txt", "", nil, 404, "No file nope.txt."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
