@@ -54,6 +54,9 @@ type Config struct {
 	KeepAlive time.Duration
 	// Embed configures the embeddable widget (/embed, /embed.js and the /api/embed/ routes).
 	Embed Embed
+	// MediaMaxBytes caps one file served by the media route (/api/media/…); 0 means
+	// DefaultMediaMaxBytes (64 MiB).
+	MediaMaxBytes int64
 }
 
 // Embed configures the embeddable "Try in Playground" widget. An embed on a public docs page
@@ -108,6 +111,16 @@ type Provider struct {
 	// Headers are extra headers sent with every request to the provider (never Authorization,
 	// Host, Cookie or other headers the proxy owns; see Validate).
 	Headers map[string]string
+	// MediaHosts are the hosts whose files (image, video, audio and mesh URLs in the provider's
+	// images answers) the server fetches and serves same-origin at /api/media/…: path.Match
+	// patterns of a host ("cdn.example.com", "*.example.com", matching the scheme's default port
+	// only) or of host:port ("127.0.0.1:*"). Nil means the default: AI/ML API's CDN and storage
+	// hosts for a base URL on api.aimlapi.com, none for other providers; an empty list means none.
+	MediaHosts []string
+	// MediaAllowInsecure lets the provider's media come over plain http and from loopback
+	// addresses (never from private, link-local or metadata ones). It is for tests against a
+	// local file host only, and is logged as a warning at start.
+	MediaAllowInsecure bool
 }
 
 // Sources are a provider's catalogue sources. With a live list, it decides which models the
@@ -147,6 +160,7 @@ func DefaultConfig() Config {
 		Addr:           DefaultAddr,
 		WebDir:         "web",
 		MaxBodyBytes:   DefaultMaxBodyBytes,
+		MediaMaxBytes:  DefaultMediaMaxBytes,
 		Refresh:        DefaultRefresh,
 		Limits:         DefaultLimits(),
 		FrameAncestors: []string{"'self'"},
@@ -335,6 +349,9 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes <= 0 {
 		return errors.New("max body bytes: must be positive")
 	}
+	if c.MediaMaxBytes < 0 {
+		return errors.New("media max bytes: must not be negative (0 means the default)")
+	}
 	for _, a := range c.FrameAncestors {
 		if strings.ContainsAny(a, ";,\r\n") {
 			return fmt.Errorf("frame-ancestors: %q is not a CSP source", a)
@@ -372,6 +389,11 @@ func (c Config) Validate() error {
 		for name, v := range p.Headers {
 			if err := checkHeader(name, v); err != nil {
 				return fmt.Errorf("provider %s: headers: %w", p.Name, err)
+			}
+		}
+		for _, pat := range p.MediaHosts {
+			if err := checkMediaHost(pat); err != nil {
+				return fmt.Errorf("provider %s: media hosts: %w", p.Name, err)
 			}
 		}
 	}

@@ -270,7 +270,7 @@ var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func (r *configReader) provider(n *yaml.Node, field string) (Provider, error) {
 	p := Provider{HeaderTimeout: 2 * time.Minute, Catalog: Sources{Live: true}}
-	m, err := r.mapping(n, field, "name", "base_url", "key_env", "key_file", "header_timeout", "catalog", "models", "headers")
+	m, err := r.mapping(n, field, "name", "base_url", "key_env", "key_file", "header_timeout", "catalog", "models", "headers", "media_hosts", "media_allow_insecure")
 	if err != nil {
 		return p, err
 	}
@@ -334,6 +334,24 @@ func (r *configReader) provider(n *yaml.Node, field string) (Provider, error) {
 				return p, r.errf(k, field+".headers."+k.Value, "%v", err)
 			}
 			p.Headers[textproto.CanonicalMIMEHeaderKey(k.Value)] = val
+		}
+	}
+	if v := m["media_hosts"]; v != nil {
+		if p.MediaHosts, err = r.strList(v, field+".media_hosts", `[cdn.example.com, "*.example.com"]`); err != nil {
+			return p, err
+		}
+		if p.MediaHosts == nil {
+			p.MediaHosts = []string{} // an empty list: no media host, not the default
+		}
+		for i, pat := range p.MediaHosts {
+			if err := checkMediaHost(pat); err != nil {
+				return p, r.errf(v.Content[i], fmt.Sprintf("%s.media_hosts[%d]", field, i), "%v", err)
+			}
+		}
+	}
+	if v := m["media_allow_insecure"]; v != nil {
+		if p.MediaAllowInsecure, err = r.boolean(v, field+".media_allow_insecure"); err != nil {
+			return p, err
 		}
 	}
 	return p, nil

@@ -49,7 +49,8 @@ func (p *bufferPool) Put(b []byte) { p.pool.Put(&b) }
 // its key, or supply credentials; they are refused, not ignored.
 var forbiddenFields = []string{"api_base", "base_url", "api_key", "api_version", "organization", "custom_llm_provider"}
 
-// proxyContextKey carries the upstream endpoint path through the proxy's Rewrite.
+// proxyContextKey carries the call's canonical operation path (call.path) through the proxy's
+// Rewrite and ModifyResponse (relayMedia).
 type proxyContextKey struct{}
 
 func newUpstream(p Provider, s *Server) (*upstream, error) {
@@ -78,7 +79,11 @@ func newUpstream(p Provider, s *Server) (*upstream, error) {
 		BufferPool: copyBuffers,
 		Rewrite:    u.rewrite,
 		ModifyResponse: func(resp *http.Response) error {
-			return u.modifyResponse(resp)
+			if err := u.modifyResponse(resp); err != nil {
+				return err
+			}
+			// Images answers get the same-origin paths of the files they point to.
+			return s.relayMedia(u.name, resp)
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			if errors.Is(err, context.Canceled) && r.Context().Err() != nil {

@@ -33,6 +33,11 @@ type Server struct {
 	handler   http.Handler
 	limits    *limiter
 	embed     *embedGate
+	// media signs the /api/media/ tokens; mediaSources holds each provider's media policy and
+	// client, by provider name; mediaMax caps one media file (see media.go).
+	media        *mediaSigner
+	mediaSources map[string]*mediaSource
+	mediaMax     int64
 	// shutdown is cancelled by EndStreams, ending every model call in flight.
 	shutdown   context.Context
 	endStreams context.CancelFunc
@@ -60,6 +65,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	var err error
 	if s.generic, err = catalog.LoadGeneric(embedded.FS); err != nil {
 		return nil, fmt.Errorf("loading generic schemas: %w", err)
+	}
+	if err := s.initMedia(); err != nil {
+		return nil, err
 	}
 	if err := s.loadProviders(); err != nil {
 		return nil, err
@@ -109,6 +117,8 @@ func (s *Server) routes(page http.Handler) http.Handler {
 	// Every model operation of the catalogue, at the provider's own path under /api.
 	mux.Handle("POST /api/v1/", s.crossOrigin(http.HandlerFunc(s.handleCall)))
 	mux.Handle("POST /api/v2/", s.crossOrigin(http.HandlerFunc(s.handleCall)))
+	// Files a provider's answer pointed to, fetched by the server under a signed token (media.go).
+	mux.HandleFunc("GET /api/media/{token}", s.handleMedia)
 	mux.HandleFunc("GET /api/embed/config", s.handleEmbedConfig)
 	mux.HandleFunc("GET /api/embed/models", s.handleEmbedModels)
 	mux.HandleFunc("GET /api/embed/models/{id...}", s.handleForm)

@@ -392,7 +392,12 @@ func (p *playground) readPicked(ctx app.Context, limit int, done func(ctx app.Co
 	if files.IsUndefined() || files.IsNull() || files.Length() == 0 {
 		return nil
 	}
-	file := files.Index(0)
+	return p.readFile(ctx, files.Index(0), limit, done)
+}
+
+// readFile reads a File (picked, dropped or pasted) and hands its bytes to done on the page's
+// context; a file larger than limit is refused with an error that names it.
+func (p *playground) readFile(ctx app.Context, file app.Value, limit int, done func(ctx app.Context, name, mime string, data []byte)) error {
 	name, mime, size := file.Get("name").String(), file.Get("type").String(), file.Get("size").Int()
 	if size > limit {
 		return fmt.Errorf("%s is %s; the playground sends files of up to %s here", name,

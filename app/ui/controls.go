@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -213,16 +214,64 @@ func (p *playground) urlBox(n node) app.UI {
 	in := p.typedInput(app.Input().Type("url").DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
 		Placeholder("%s", placeholder(n.f)), n.id(), n, "", p.text(n))
 	if !form.AcceptsDataURL(n.f) {
-		return in
+		if !imageField(n.f) {
+			return in
+		}
+		return app.Div().Class("url-box").Body(in,
+			app.P().Class("muted param-note").DataSet("testid", n.testid()+"-url-only").
+				Text("A URL of an image the provider can fetch: this field does not take uploaded files (base64)."))
 	}
-	return app.Div().Class("url-box").Body(
+	put := func(ctx app.Context, name, mime string, data []byte) {
+		p.setValue(n, jsonString(form.DataURL(mime, data)))
+		p.fileNames[n.key] = name
+	}
+	// A file dropped on the box, or pasted into it, is taken like a picked one.
+	take := func(ctx app.Context, files app.Value) bool {
+		if files.IsUndefined() || files.IsNull() || files.Length() == 0 {
+			return false
+		}
+		if err := p.readFile(ctx, files.Index(0), maxDataURLBytes, put); err != nil {
+			p.inputErrs[n.key] = err.Error()
+		} else {
+			delete(p.inputErrs, n.key)
+		}
+		return true
+	}
+	return app.Div().Class("url-box").DataSet("testid", n.testid()+"-drop").
+		On("dragover", func(ctx app.Context, e app.Event) { e.PreventDefault() }, p.scope(n, "dragover")).
+		On("drop", func(ctx app.Context, e app.Event) {
+			if take(ctx, e.Get("dataTransfer").Get("files")) {
+				e.PreventDefault()
+			}
+		}, p.scope(n, "drop")).
+		On("paste", func(ctx app.Context, e app.Event) {
+			if take(ctx, e.Get("clipboardData").Get("files")) {
+				e.PreventDefault()
+			}
+		}, p.scope(n, "paste")).Body(
 		in,
-		p.filePicker(n, "Attach file", false, func(ctx app.Context, name, mime string, data []byte) {
-			p.setValue(n, jsonString(form.DataURL(mime, data)))
-			p.fileNames[n.key] = name
-		}),
+		p.filePicker(n, "Attach file", false, put),
 		p.fileInfo(n),
+		p.dataThumb(n),
 	)
+}
+
+// imageField reports whether a field holds an image (or a mask) by its name.
+func imageField(f schema.Field) bool {
+	name := strings.ToLower(f.Name)
+	return strings.Contains(name, "image") || strings.Contains(name, "mask")
+}
+
+// dataThumb is a small preview of an image held as a data URL (the page loads no other host).
+func (p *playground) dataThumb(n node) app.UI {
+	if !n.hasValue() || !strings.HasPrefix(string(n.v), `"data:image/`) || strings.HasPrefix(string(n.v), `"data:image/svg`) {
+		return nil
+	}
+	var src string
+	if json.Unmarshal(n.v, &src) != nil {
+		return nil
+	}
+	return app.Img().Class("param-thumb").DataSet("testid", n.testid()+"-thumb").Src(src).Alt("The picked image")
 }
 
 // sliderRest is where a slider sits while its field is not sent: at the default, else mid-range.

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -55,17 +56,55 @@ func xssCorpus(t *testing.T) string {
 // and the DOM of the answer holds no script, frame, handler attribute or unsafe URL. A script that
 // did run, or was blocked by the Content-Security-Policy, shows up in the console checks too.
 func TestHostileModelOutput(t *testing.T) {
-	e := newEnv(t, true)
+	corpus := xssCorpus(t)
+	e := newEnv(t, true, withKindSchemas(t))
 	e.Fake.ChunkDelay = time.Millisecond
-	e.Fake.Scripted = map[string]string{"xss": xssCorpus(t)}
+	e.Fake.Scripted = map[string]string{"xss": corpus}
 	b := startBrowser(t)
-	tb := b.newTab(t)
-	tb.openPlayground(e.URL, "/?model="+mythomax, mythomax)
-	// Trap alert and the other ways a payload shows that it ran; keep clicks from navigating away.
+	t.Run("Chat", func(t *testing.T) {
+		tb := b.newTab(t)
+		tb.openPlayground(e.URL, "/?model="+mythomax, mythomax)
+		runHostileAnswer(t, tb)
+	})
+	t.Run("Responses", func(t *testing.T) {
+		tb := b.newTab(t)
+		tb.openPlayground(e.URL, "/?model=gpt-4o&op=/v1/responses", "gpt-4o")
+		runHostileAnswer(t, tb)
+	})
+	t.Run("ImageCaption", func(t *testing.T) {
+		// The fake gives the prompt back as each image's revised_prompt, drawn as its caption and
+		// alt text: the payloads (as many as fit the prompt's 4,000 characters) are the prompt.
+		prompt := corpus
+		if r := []rune(prompt); len(r) > 4000 {
+			prompt = string(r[:4000])
+		}
+		tb := b.newTab(t)
+		openKind(tb, e.URL, "flux/schnell", "run")
+		trapScript(tb)
+		tb.do("typing the payloads as the prompt", chromedp.SetValue(chromedp.CSS(sel("prompt")), prompt),
+			chromedp.SendKeys(chromedp.CSS(sel("prompt")), " "), chromedp.Click(chromedp.CSS(sel("run"))))
+		waitKindRun(tb, 1)
+		if !eval[bool](tb, jsSel("image-result")+` !== null`) {
+			t.Fatalf("no image came back:\n%s", tb.bodyText())
+		}
+		checkNoScript(t, tb, jsSel("transcript"), true)
+		tb.checkConsole()
+	})
+}
+
+// trapScript makes the page count the ways a payload shows that it ran, and keeps clicks from
+// navigating away.
+func trapScript(tb *tab) {
 	eval[bool](tb, `window.__xss = 0;
 		for (const f of ["alert", "confirm", "prompt", "print"]) window[f] = () => { window.__xss++; };
 		document.addEventListener("click", (e) => e.preventDefault(), true);
 		true`)
+}
+
+// runHostileAnswer asks the open conversation for the hostile answer and checks it runs nothing.
+func runHostileAnswer(t *testing.T, tb *tab) {
+	t.Helper()
+	trapScript(tb)
 	tb.do("asking for the hostile answer",
 		chromedp.SendKeys(chromedp.CSS(sel("prompt")), "fake:scripted xss"),
 		chromedp.Click(chromedp.CSS(sel("run"))),
@@ -74,9 +113,20 @@ func TestHostileModelOutput(t *testing.T) {
 	if eval[bool](tb, `!!`+lastAssistant+`.querySelector('[data-testid="error"]')`) {
 		t.Fatalf("the run failed: %s", eval[string](tb, lastAssistant+`.innerText`))
 	}
-	// Fire what inline handlers wait for, on every element of the answer.
+	checkNoScript(t, tb, lastAssistant, false)
+	if !eval[bool](tb, lastAssistant+`.querySelector(".markdown") !== null`) {
+		t.Fatal("the answer was not rendered as markdown at all")
+	}
+	tb.checkConsole()
+}
+
+// checkNoScript fires what inline handlers wait for on every element under root, then checks
+// that nothing ran and that no unsafe element or attribute is there: only http, https and mailto
+// URLs (and, with imageData, base64 PNG, JPEG, WebP and GIF data URLs: the images a run returned).
+func checkNoScript(t *testing.T, tb *tab, root string, imageData bool) {
+	t.Helper()
 	eval[bool](tb, `(() => {
-		const root = `+lastAssistant+`;
+		const root = `+root+`;
 		for (const el of root.querySelectorAll("*")) {
 			for (const type of ["mouseover", "focus", "click", "toggle", "load", "error", "animationstart"]) {
 				el.dispatchEvent(new Event(type, {bubbles: true}));
@@ -90,8 +140,8 @@ func TestHostileModelOutput(t *testing.T) {
 	}
 	bad := eval[[]string](tb, `(() => {
 		const out = [];
-		const root = `+lastAssistant+`;
-		for (const el of root.querySelectorAll("script, iframe, frame, object, embed, form, input:not([type=checkbox][disabled]), meta, link, style, svg, math, base")) {
+		const root = `+root+`;
+		for (const el of root.querySelectorAll("script, iframe, frame, object, embed, form, input:not([type=checkbox][disabled]), meta, link, style, svg:not(.spark), math, base")) {
 			out.push("element <" + el.tagName.toLowerCase() + ">");
 		}
 		for (const el of root.querySelectorAll("*")) {
@@ -100,7 +150,8 @@ func TestHostileModelOutput(t *testing.T) {
 				if (["href", "src", "action", "formaction", "srcdoc", "xlink:href"].includes(a.name)) {
 					const v = a.value.trim().toLowerCase();
 					const scheme = /^([a-z][a-z0-9+.-]*):/.exec(v);
-					if (a.name === "srcdoc" || (scheme && !["http", "https", "mailto"].includes(scheme[1]))) {
+					const image = `+strconv.FormatBool(imageData)+` && /^data:image\/(png|jpeg|webp|gif);base64,/.test(v);
+					if (a.name === "srcdoc" || (scheme && !image && !["http", "https", "mailto"].includes(scheme[1]))) {
 						out.push(el.tagName + " " + a.name + "=" + a.value);
 					}
 				}
@@ -109,10 +160,6 @@ func TestHostileModelOutput(t *testing.T) {
 		return out;
 	})()`)
 	if len(bad) > 0 {
-		t.Fatalf("the rendered answer holds unsafe markup: %q", bad)
+		t.Fatalf("the rendered output holds unsafe markup: %q", bad)
 	}
-	if !eval[bool](tb, lastAssistant+`.querySelector(".markdown") !== null`) {
-		t.Fatal("the answer was not rendered as markdown at all")
-	}
-	tb.checkConsole()
 }

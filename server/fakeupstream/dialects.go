@@ -17,6 +17,7 @@ import (
 //   - "fake:midstream": a few pieces of the default answer, then an error event
 //     (Responses: response.failed; Messages: an "error" event with an overloaded_error).
 //   - "fake:echo": the reply is the request body without its input or messages (see chat's).
+//   - "fake:scripted NAME": the reply [Server.Scripted] holds under NAME.
 
 // dialectRequest is the part of a Responses or Messages request the fake reads.
 type dialectRequest struct {
@@ -99,6 +100,13 @@ func (s *Server) serveDialect(w http.ResponseWriter, r *http.Request, body []byt
 		return
 	case "midstream":
 		failAfter = 3
+	case "scripted":
+		text, ok := s.Scripted[arg]
+		if !ok {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("fake:scripted has no reply named %q.", arg), "invalid_request_error", "")
+			return
+		}
+		content = text
 	case "echo":
 		var m map[string]json.RawMessage
 		_ = json.Unmarshal(body, &m)
@@ -107,7 +115,7 @@ func (s *Server) serveDialect(w http.ResponseWriter, r *http.Request, body []byt
 		b, _ := json.Marshal(m)
 		content = string(b)
 	default:
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("Unknown fake scenario %q; known: markdown, reasoning, error NNN, midstream, echo.", name), "invalid_request_error", "")
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("Unknown fake scenario %q; known: markdown, reasoning, error NNN, midstream, echo, scripted NAME.", name), "invalid_request_error", "")
 		return
 	}
 	d := &dialectEvents{s: s, w: w, rc: http.NewResponseController(w), r: r, stream: req.Stream}

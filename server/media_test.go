@@ -1,0 +1,775 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"playground/app/kind"
+	"playground/server/internal/syncbuf"
+)
+
+// mediaServer is a Server with only what minting and the media route need, for unit tests.
+func mediaServer(t *testing.T, providers ...Provider) *Server {
+	t.Helper()
+	s := &Server{cfg: Config{Providers: providers, MaxBodyBytes: DefaultMaxBodyBytes}, log: slog.New(slog.DiscardHandler)}
+	if err := s.initMedia(); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestMediaToken: a token opens to what it was minted for until it expires; any change to it, a
+// token of another server and an expired one are refused.
+func TestMediaToken(t *testing.T) {
+	m, err := newMediaSigner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const fileURL = "https://cdn.aimlapi.com/a/b.png?sig=x"
+	tok, ok := m.mint("aimlapi", fileURL)
+	if !ok {
+		t.Fatal("mint refused")
+	}
+	if p, u, err := m.open(tok); err != nil || p != "aimlapi" || u != fileURL {
+		t.Fatalf("open = %q, %q, %v", p, u, err)
+	}
+	if strings.ContainsAny(tok, "/+=.%") {
+		t.Fatalf("token %q is not one plain path segment", tok)
+	}
+	other, _ := newMediaSigner()
+	otherTok, _ := other.mint("aimlapi", fileURL)
+	raw, _ := base64.RawURLEncoding.DecodeString(tok)
+	// The provider name rewritten ("aimlapi" → "aimlapx") without signing again.
+	renamed := bytes.Clone(raw)
+	renamed[9+6] = 'x'
+	// The URL rewritten without signing again.
+	rehosted := bytes.Replace(bytes.Clone(raw), []byte("cdn.aimlapi"), []byte("evi.aimlapi"), 1)
+	// The expiry pushed back by a day without signing again.
+	later := bytes.Clone(raw)
+	later[5]++
+	flipped := []byte(tok)
+	flipped[len(flipped)/2] ^= 1
+	expired := &mediaSigner{key: m.key, lifetime: -time.Second, now: time.Now}
+	expiredTok, _ := expired.mint("aimlapi", fileURL)
+	tests := []struct {
+		name, token string
+		want        error
+	}{
+		{"valid", tok, nil},
+		{"one character changed", string(flipped), errMediaTokenInvalid},
+		{"truncated", tok[:len(tok)-4], errMediaTokenInvalid},
+		{"signature cut off", base64.RawURLEncoding.EncodeToString(raw[:len(raw)-32]), errMediaTokenInvalid},
+		{"provider renamed", base64.RawURLEncoding.EncodeToString(renamed), errMediaTokenInvalid},
+		{"URL changed", base64.RawURLEncoding.EncodeToString(rehosted), errMediaTokenInvalid},
+		{"expiry pushed back", base64.RawURLEncoding.EncodeToString(later), errMediaTokenInvalid},
+		{"another server's key", otherTok, errMediaTokenInvalid},
+		{"not base64", "%%%", errMediaTokenInvalid},
+		{"empty", "", errMediaTokenInvalid},
+		{"random bytes", base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte{7}, 80)), errMediaTokenInvalid},
+		{"expired", expiredTok, errMediaTokenExpired},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, _, err := m.open(tt.token); !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+				t.Fatalf("open: %v, want %v", err, tt.want)
+			}
+		})
+	}
+	// The lifetime is an hour.
+	fixed := time.Unix(1_700_000_000, 0)
+	clock := &mediaSigner{key: m.key, lifetime: mediaTokenLifetime, now: func() time.Time { return fixed }}
+	hourTok, _ := clock.mint("aimlapi", fileURL)
+	clock.now = func() time.Time { return fixed.Add(59 * time.Minute) }
+	if _, _, err := clock.open(hourTok); err != nil {
+		t.Fatalf("after 59 minutes: %v", err)
+	}
+	clock.now = func() time.Time { return fixed.Add(61 * time.Minute) }
+	if _, _, err := clock.open(hourTok); !errors.Is(err, errMediaTokenExpired) {
+		t.Fatalf("after 61 minutes: %v, want expired", err)
+	}
+	if _, ok := m.mint(strings.Repeat("p", 256), fileURL); ok {
+		t.Fatal("minted for a provider name too long to encode")
+	}
+}
+
+// TestMediaHostPatterns: mintMedia mints only for https URLs (or http with media_allow_insecure)
+// whose host matches the provider's patterns, AI/ML API's defaults included.
+func TestMediaHostPatterns(t *testing.T) {
+	s := mediaServer(t,
+		Provider{Name: "aimlapi", BaseURL: "https://api.aimlapi.com/v1"},
+		Provider{Name: "other", BaseURL: "https://api.deepinfra.com/v1/openai"},
+		Provider{Name: "none", BaseURL: "https://api.aimlapi.com/v1", MediaHosts: []string{}},
+		Provider{Name: "local", BaseURL: "http://127.0.0.1:9/v1", MediaHosts: []string{"127.0.0.1:*"}, MediaAllowInsecure: true},
+		Provider{Name: "custom", BaseURL: "https://api.example.com/v1", MediaHosts: []string{"files.example.com", "*.cdn.example.net", "media.example.org:8443"}},
+	)
+	tests := []struct {
+		provider, url string
+		want          bool
+	}{
+		{"aimlapi", "https://cdn.aimlapi.com/images/a.png", true},
+		{"aimlapi", "https://CDN.AIMLAPI.com/images/a.png", true},
+		{"aimlapi", "https://cdn.aimlapi.com:443/images/a.png", true},
+		{"aimlapi", "https://x.aimlapi.com/a.png", true},
+		{"aimlapi", "https://storage.googleapis.com/bucket/a.png?X-Goog-Signature=abc", true},
+		{"aimlapi", "https://v3.fal.media/files/a.png", true},
+		{"aimlapi", "https://fal.media/files/a.png", true},
+		{"aimlapi", "https://bucket.s3.us-east-1.amazonaws.com/a.png", true},
+		{"aimlapi", "https://d111.cloudfront.net/a.mp4", true},
+		{"aimlapi", "http://cdn.aimlapi.com/a.png", false},       // plain http
+		{"aimlapi", "https://cdn.aimlapi.com:8443/a.png", false}, // a host pattern means the default port
+		{"aimlapi", "https://aimlapi.com.evil.example/a.png", false},
+		{"aimlapi", "https://cdn.aimlapi.com.evil.example/a.png", false},
+		{"aimlapi", "https://evilaimlapi.com/a.png", false},
+		{"aimlapi", "https://user:pw@cdn.aimlapi.com/a.png", false},
+		{"aimlapi", "https://evil.example/a.png", false},
+		{"aimlapi", "https://127.0.0.1/a.png", false},
+		{"aimlapi", "ftp://cdn.aimlapi.com/a.png", false},
+		{"aimlapi", "data:image/png;base64,AAAA", false},
+		{"aimlapi", "//cdn.aimlapi.com/a.png", false},
+		{"aimlapi", "/relative/a.png", false},
+		{"aimlapi", "https://cdn.aimlapi.com/" + strings.Repeat("a", mediaMaxURL), false},
+		{"other", "https://cdn.aimlapi.com/a.png", false}, // no default for other providers
+		{"none", "https://cdn.aimlapi.com/a.png", false},  // media_hosts: [] means none
+		{"ghost", "https://cdn.aimlapi.com/a.png", false}, // no such provider
+		{"local", "http://127.0.0.1:8080/a.png", true},
+		{"local", "http://127.0.0.1/a.png", true}, // port 80 filled in
+		{"local", "https://127.0.0.1:8443/a.png", true},
+		{"local", "http://127.0.0.2:8080/a.png", false},
+		{"local", "http://localhost:8080/a.png", false},
+		{"custom", "https://files.example.com/a.png", true},
+		{"custom", "https://a.b.cdn.example.net/a.png", true},
+		{"custom", "https://cdn.example.net/a.png", false},
+		{"custom", "https://media.example.org:8443/a.png", true},
+		{"custom", "https://media.example.org/a.png", false},
+		{"custom", "http://files.example.com/a.png", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.provider+" "+truncate(tt.url, 60), func(t *testing.T) {
+			p, ok := s.mintMedia(tt.provider, tt.url)
+			if ok != tt.want {
+				t.Fatalf("mintMedia = %q, %v; want %v", p, ok, tt.want)
+			}
+			if !ok {
+				return
+			}
+			tok, found := strings.CutPrefix(p, "/api/media/")
+			if !found {
+				t.Fatalf("path %q", p)
+			}
+			if prov, u, err := s.media.open(tok); err != nil || prov != tt.provider || u != tt.url {
+				t.Fatalf("token opens to %q %q %v", prov, u, err)
+			}
+		})
+	}
+	for _, bad := range []string{"", "[", "https://cdn.example.com", "cdn.example.com/path", "user@cdn.example.com", "a b"} {
+		if err := checkMediaHost(bad); err == nil {
+			t.Errorf("checkMediaHost(%q) accepted", bad)
+		}
+	}
+}
+
+// TestMediaDialGuard: the dial guard refuses loopback (unless allowed), private, link-local and
+// metadata, unspecified, multicast and special-purpose addresses, in their normalised forms too.
+func TestMediaDialGuard(t *testing.T) {
+	tests := []struct {
+		addr          string
+		strict, loose bool // allowed without / with media_allow_insecure
+	}{
+		{"127.0.0.1", false, true},
+		{"127.1.2.3", false, true},
+		{"::1", false, true},
+		{"::ffff:127.0.0.1", false, true},
+		{"10.0.0.1", false, false},
+		{"172.16.5.4", false, false},
+		{"192.168.1.1", false, false},
+		{"169.254.169.254", false, false},
+		{"::ffff:169.254.169.254", false, false},
+		{"::ffff:a9fe:a9fe", false, false},
+		{"::ffff:10.0.0.1", false, false},
+		{"169.254.1.1", false, false},
+		{"fe80::1", false, false},
+		{"fe80::1%eth0", false, false},
+		{"fc00::1", false, false},
+		{"fd12:3456::1", false, false},
+		{"0.0.0.0", false, false},
+		{"::", false, false},
+		{"224.0.0.1", false, false},
+		{"ff02::1", false, false},
+		{"255.255.255.255", false, false},
+		{"100.64.0.1", false, false},
+		{"0.1.2.3", false, false},
+		{"198.18.0.1", false, false},
+		{"240.0.0.1", false, false},
+		{"::a9fe:a9fe", false, false},
+		{"64:ff9b::a9fe:a9fe", false, false},
+		{"2002:a9fe:a9fe::1", false, false},
+		{"2001:0:4136:e378::1", false, false},
+		{"fec0::1", false, false},
+		{"8.8.8.8", true, true},
+		{"142.250.74.110", true, true},
+		{"2606:4700:4700::1111", true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.addr, func(t *testing.T) {
+			ip := netip.MustParseAddr(tt.addr)
+			for _, c := range []struct {
+				loopback, want bool
+			}{{false, tt.strict}, {true, tt.loose}} {
+				err := checkMediaAddr(ip, c.loopback)
+				if (err == nil) != c.want || err != nil && !errors.Is(err, errMediaAddress) {
+					t.Errorf("checkMediaAddr(%s, loopback allowed %v) = %v, want allowed %v", tt.addr, c.loopback, err, c.want)
+				}
+				ctl := mediaDialControl(c.loopback)
+				if err := ctl("tcp", netip.AddrPortFrom(ip, 443).String(), nil); (err == nil) != c.want {
+					t.Errorf("dial control %s (loopback allowed %v) = %v, want allowed %v", tt.addr, c.loopback, err, c.want)
+				}
+			}
+		})
+	}
+	ctl := mediaDialControl(true)
+	for _, bad := range [][2]string{{"tcp", "localhost:80"}, {"tcp", "no port"}, {"udp", "127.0.0.1:53"}} {
+		if err := ctl(bad[0], bad[1], nil); !errors.Is(err, errMediaAddress) {
+			t.Errorf("dial control %s %s = %v, want refused", bad[0], bad[1], err)
+		}
+	}
+}
+
+// TestMediaDialGuardRefusesLoopbackHosts: without media_allow_insecure the media client does not
+// connect to a host that resolves to loopback, by name or by address; no request arrives.
+func TestMediaDialGuardRefusesLoopbackHosts(t *testing.T) {
+	var hits sync.Map
+	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Store(r.URL.Path, true)
+	}))
+	t.Cleanup(files.Close)
+	port := files.Listener.Addr().(interface{ String() string }).String()
+	_, port, _ = strings.Cut(port, ":")
+	strict := newMediaSource(Provider{Name: "strict", BaseURL: "https://api.example.com/v1"})
+	for _, u := range []string{"http://127.0.0.1:" + port + "/by-address", "http://localhost:" + port + "/by-name"} {
+		resp, err := strict.client.Get(u)
+		if err == nil {
+			resp.Body.Close()
+			t.Fatalf("GET %s: %d, want the dial refused", u, resp.StatusCode)
+		}
+		if !errors.Is(err, errMediaAddress) {
+			t.Fatalf("GET %s: %v, want the dial guard's refusal", u, err)
+		}
+	}
+	hits.Range(func(k, _ any) bool { t.Errorf("the file host got %v", k); return true })
+	// With media_allow_insecure, loopback is reached.
+	loose := newMediaSource(Provider{Name: "loose", BaseURL: "http://127.0.0.1:9/v1", MediaAllowInsecure: true})
+	resp, err := loose.client.Get("http://127.0.0.1:" + port + "/allowed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if _, ok := hits.Load("/allowed"); !ok {
+		t.Fatal("with media_allow_insecure the loopback host was not reached")
+	}
+}
+
+// mediaEnv is a server whose one provider (aimlapi's embedded catalogue) is a test upstream whose
+// images answers point at a loopback file host.
+type mediaEnv struct {
+	srv    *httptest.Server
+	s      *Server
+	files  *httptest.Server
+	log    *syncbuf.Buffer
+	answer []byte // what the upstream answers POST /v1/images/generations with
+	png    []byte
+
+	mu      sync.Mutex
+	hits    map[string]int         // file host requests by path
+	headers map[string]http.Header // the last request's headers by path
+}
+
+// testPNG encodes a small PNG.
+func testPNG(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 16, 16))
+	for i := range 16 {
+		img.Set(i, i, color.RGBA{R: 255, A: 255})
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// mediaFiles are the file host's paths the upstream's answer points to.
+var mediaFiles = []string{"/img.png", "/redirect", "/html", "/svg", "/big", "/stream", "/mesh.glb", "/missing", "/error", "/untyped"}
+
+func runMedia(t *testing.T) *mediaEnv {
+	t.Helper()
+	e := &mediaEnv{png: testPNG(t), hits: map[string]int{}, headers: map[string]http.Header{}, log: &syncbuf.Buffer{}}
+	const cap = 1 << 20
+	e.files = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.mu.Lock()
+		e.hits[r.URL.Path]++
+		e.headers[r.URL.Path] = r.Header.Clone()
+		e.mu.Unlock()
+		h := w.Header()
+		switch r.URL.Path {
+		case "/img.png", "/user.png":
+			h.Set("Content-Type", "image/png")
+			h.Set("ETag", `"png-1"`)
+			http.ServeContent(w, r, "", time.Unix(1_700_000_000, 0), bytes.NewReader(e.png))
+		case "/redirect":
+			http.Redirect(w, r, "/img.png", http.StatusFound)
+		case "/html":
+			h.Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = io.WriteString(w, "<script>alert(1)</script>")
+		case "/svg":
+			h.Set("Content-Type", "image/svg+xml")
+			_, _ = io.WriteString(w, `<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>`)
+		case "/big":
+			h.Set("Content-Type", "image/png")
+			h.Set("Content-Length", fmt.Sprint(2*cap))
+			_, _ = w.Write(make([]byte, 2*cap))
+		case "/stream":
+			h.Set("Content-Type", "video/mp4")
+			chunk := make([]byte, 64<<10)
+			for range 2 * cap / len(chunk) {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+				w.(http.Flusher).Flush()
+			}
+		case "/mesh.glb":
+			h.Set("Content-Type", "model/gltf-binary")
+			_, _ = io.WriteString(w, "glTF....")
+		case "/error":
+			http.Error(w, "boom", http.StatusInternalServerError)
+		case "/untyped":
+			h["Content-Type"] = nil // no Content-Type, and no sniffing by the file host
+			_, _ = io.WriteString(w, "raw bytes")
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(e.files.Close)
+	var data []string
+	for _, p := range mediaFiles {
+		data = append(data, `{"url":`+jsonString(e.files.URL+p)+`}`)
+	}
+	data = append(data, `{"url":"https://evil.example/x.png"}`, `{"url":"ftp://127.0.0.1/x.png"}`, `{"b64_json":"iVBORw0KGgo="}`,
+		`{"url":`+jsonString(e.files.URL+"/img.png")+`}`) // a duplicate
+	e.answer = []byte(`{"created":1700000000,"data":[` + strings.Join(data, ",") + `],"images":[{"url":` + jsonString(e.files.URL+"/mesh.glb") +
+		`}],"meta":{"usage":{"credits_used":42}}}` + "\n")
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/v1/images/generations" {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(e.answer)
+	}))
+	t.Cleanup(up.Close)
+	cfg := DefaultConfig()
+	cfg.WebDir = t.TempDir()
+	cfg.Limits.RatePerMinute = 0
+	cfg.Limits.StreamsPerClient = 0
+	cfg.MediaMaxBytes = cap
+	p := &cfg.Providers[0]
+	p.BaseURL, p.Key = up.URL+"/v1", canary
+	p.MediaHosts, p.MediaAllowInsecure = []string{"127.0.0.1:*"}, true
+	s, err := New(cfg, slog.New(slog.NewTextHandler(e.log, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	e.s = s
+	e.srv = httptest.NewServer(s)
+	t.Cleanup(e.srv.Close)
+	t.Cleanup(func() {
+		if strings.Contains(e.log.String(), canary) {
+			t.Error("the key is in the log")
+		}
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		for path, h := range e.headers {
+			if strings.Contains(headerString(h), canary) {
+				t.Errorf("the file host got the key on %s", path)
+			}
+		}
+	})
+	return e
+}
+
+// get sends a GET (or another method) to the playground; the body is what could be read, err the
+// read error of a cut transfer.
+func (e *mediaEnv) get(t *testing.T, method, path string, header map[string]string) (resp *http.Response, body []byte, err error) {
+	t.Helper()
+	req, rerr := http.NewRequest(method, e.srv.URL+path, nil)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, rerr = e.srv.Client().Do(req)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	defer resp.Body.Close()
+	body, err = io.ReadAll(resp.Body)
+	return resp, body, err
+}
+
+func (e *mediaEnv) hitCount(path string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.hits[path]
+}
+
+// TestMediaEndToEnd: an images answer relayed from the upstream carries playground_media, whose
+// paths serve the files through the server's checks; nothing else is ever fetched.
+func TestMediaEndToEnd(t *testing.T) {
+	e := runMedia(t)
+	if log := e.log.String(); !strings.Contains(log, "level=WARN") || !strings.Contains(log, "for tests only") || !strings.Contains(log, "provider=aimlapi") {
+		t.Fatalf("no loud warning about media_allow_insecure in the log:\n%s", log)
+	}
+	userURL := e.files.URL + "/user.png"
+	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/images/generations",
+		strings.NewReader(`{"model":"flux/schnell","prompt":"a fox like the one at `+userURL+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("images call: %d %v %s", resp.StatusCode, err, body)
+	}
+	if resp.ContentLength != int64(len(body)) || resp.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("Content-Length %d for %d bytes; Content-Type %q", resp.ContentLength, len(body), resp.Header.Get("Content-Type"))
+	}
+	// The provider's bytes are kept: the member goes in before the final '}'.
+	last := bytes.LastIndexByte(e.answer, '}')
+	if !bytes.HasPrefix(body, e.answer[:last]) || !bytes.HasSuffix(body, []byte("}\n")) ||
+		!bytes.HasPrefix(body[last:], []byte(`,"`+kind.MediaMember+`":{`)) {
+		t.Fatalf("the answer was not kept with the member appended:\n got %s\nsent %s", body, e.answer)
+	}
+	var doc struct {
+		Media map[string]string `json:"playground_media"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Media) != len(mediaFiles) {
+		t.Errorf("%d media paths, want %d (one per file host URL): %v", len(doc.Media), len(mediaFiles), doc.Media)
+	}
+	for _, p := range mediaFiles {
+		if !strings.HasPrefix(doc.Media[e.files.URL+p], "/api/media/") {
+			t.Errorf("no media path for %s", p)
+		}
+	}
+	for u := range doc.Media {
+		if !strings.HasPrefix(u, e.files.URL+"/") {
+			t.Errorf("a media path for %s, a URL off the provider's media hosts", u)
+		}
+	}
+	res, err := kind.ParseImages(body)
+	if err != nil || len(res.Images) != 15 || res.Images[0].Display() != doc.Media[e.files.URL+"/img.png"] || res.Images[len(mediaFiles)].Display() != "" {
+		t.Fatalf("ParseImages: %v; %+v", err, res.Images)
+	}
+	e.mu.Lock()
+	if len(e.hits) != 0 {
+		t.Errorf("the file host was reached before any media request: %v", e.hits)
+	}
+	e.mu.Unlock()
+	media := func(p string) string { return doc.Media[e.files.URL+p] }
+	browser := map[string]string{"Authorization": "Bearer browser-token", "Cookie": "session=1", "X-Forwarded-For": "10.1.2.3",
+		"Origin": "https://evil.example", "Referer": "https://evil.example/", "Accept-Language": "fr", "X-Api-Key": canary}
+
+	t.Run("png", func(t *testing.T) {
+		resp, got, err := e.get(t, "GET", media("/img.png"), browser)
+		if err != nil || resp.StatusCode != 200 || !bytes.Equal(got, e.png) {
+			t.Fatalf("%d %v, %d bytes", resp.StatusCode, err, len(got))
+		}
+		want := map[string]string{"Content-Type": "image/png", "X-Content-Type-Options": "nosniff",
+			"Content-Security-Policy": "default-src 'none'; sandbox", "Cross-Origin-Resource-Policy": "same-origin",
+			"Cache-Control": "private, max-age=3600", "Etag": `"png-1"`, "Accept-Ranges": "bytes",
+			"Content-Length": fmt.Sprint(len(e.png)), "Content-Disposition": ""}
+		for k, v := range want {
+			if got := resp.Header.Get(k); got != v {
+				t.Errorf("%s: %q, want %q", k, got, v)
+			}
+		}
+		e.mu.Lock()
+		h := e.headers["/img.png"]
+		e.mu.Unlock()
+		for name := range h {
+			if name != "User-Agent" && name != "Accept-Encoding" {
+				t.Errorf("the file host got the header %s: %q", name, h.Get(name))
+			}
+		}
+	})
+	t.Run("range", func(t *testing.T) {
+		resp, got, err := e.get(t, "GET", media("/img.png"), map[string]string{"Range": "bytes=0-9"})
+		if err != nil || resp.StatusCode != http.StatusPartialContent || len(got) != 10 ||
+			resp.Header.Get("Content-Range") != fmt.Sprintf("bytes 0-9/%d", len(e.png)) || !bytes.Equal(got, e.png[:10]) {
+			t.Fatalf("%d %v %q, %d bytes", resp.StatusCode, err, resp.Header.Get("Content-Range"), len(got))
+		}
+		if resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Error("no nosniff on the partial answer")
+		}
+	})
+	t.Run("revalidation", func(t *testing.T) {
+		resp, got, _ := e.get(t, "GET", media("/img.png"), map[string]string{"If-None-Match": `"png-1"`})
+		if resp.StatusCode != http.StatusNotModified || len(got) != 0 {
+			t.Fatalf("%d, %d bytes; want 304", resp.StatusCode, len(got))
+		}
+	})
+	t.Run("head", func(t *testing.T) {
+		resp, got, _ := e.get(t, "HEAD", media("/img.png"), nil)
+		if resp.StatusCode != 200 || len(got) != 0 || resp.ContentLength != int64(len(e.png)) || resp.Header.Get("Content-Type") != "image/png" {
+			t.Fatalf("%d, %d bytes, length %d", resp.StatusCode, len(got), resp.ContentLength)
+		}
+	})
+	t.Run("mesh is a download", func(t *testing.T) {
+		resp, got, _ := e.get(t, "GET", media("/mesh.glb"), nil)
+		if resp.StatusCode != 200 || string(got) != "glTF...." || resp.Header.Get("Content-Disposition") != "attachment" || resp.Header.Get("Content-Type") != "model/gltf-binary" {
+			t.Fatalf("%d %q %q", resp.StatusCode, resp.Header.Get("Content-Disposition"), got)
+		}
+	})
+	t.Run("no content type is a download", func(t *testing.T) {
+		resp, got, _ := e.get(t, "GET", media("/untyped"), nil)
+		if resp.StatusCode != 200 || string(got) != "raw bytes" || resp.Header.Get("Content-Type") != "application/octet-stream" || resp.Header.Get("Content-Disposition") != "attachment" {
+			t.Fatalf("%d %q %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"), got)
+		}
+	})
+	t.Run("cut at the cap without Content-Length", func(t *testing.T) {
+		resp, got, err := e.get(t, "GET", media("/stream"), nil)
+		if resp.StatusCode != 200 || err == nil || int64(len(got)) > e.s.mediaMax {
+			t.Fatalf("%d, %d bytes, read error %v; want a transfer cut at %d", resp.StatusCode, len(got), err, e.s.mediaMax)
+		}
+	})
+	refusals := []struct {
+		name, path string
+		status     int
+		code       string
+	}{
+		{"redirect", media("/redirect"), 502, "media_redirect"},
+		{"text/html", media("/html"), 502, "media_type_refused"},
+		{"svg", media("/svg"), 502, "media_type_refused"},
+		{"too large", media("/big"), 502, "media_too_large"},
+		{"not found", media("/missing"), 404, "media_not_found"},
+		{"host error", media("/error"), 502, "media_upstream_error"},
+		{"random token", "/api/media/" + base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte{1}, 64)), 403, "media_token_invalid"},
+		{"garbage token", "/api/media/not-a-token", 403, "media_token_invalid"},
+		{"tampered token", media("/img.png")[:len(media("/img.png"))-3] + "AAA", 403, "media_token_invalid"},
+		{"expired token", "/api/media/" + mintWith(e.s, -time.Second, "aimlapi", e.files.URL+"/img.png"), 410, "media_token_expired"},
+		{"token of an unknown provider", "/api/media/" + mintWith(e.s, time.Hour, "ghost", e.files.URL+"/img.png"), 403, "media_token_invalid"},
+		{"token for a host off the list", "/api/media/" + mintWith(e.s, time.Hour, "aimlapi", "https://evil.example/x.png"), 403, "media_token_invalid"},
+		{"token for a URL the server never relayed", "/api/media/" + mintWith(e.s, time.Hour, "aimlapi", "http://localhost:1/x.png"), 403, "media_token_invalid"},
+	}
+	for _, tt := range refusals {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, got, err := e.get(t, "GET", tt.path, nil)
+			if err != nil || resp.StatusCode != tt.status {
+				t.Fatalf("%d %v %s, want %d", resp.StatusCode, err, got, tt.status)
+			}
+			if _, code := errorMessage(t, got); code != tt.code {
+				t.Fatalf("code %s, want %s: %s", code, tt.code, got)
+			}
+			if resp.Header.Get("Content-Type") != "application/json" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+				t.Fatalf("refusal headers %v", resp.Header)
+			}
+		})
+	}
+	if n := e.hitCount("/img.png"); n != 5 {
+		t.Errorf("the file host served /img.png %d times, want 5 (the redirect must not be followed, bad tokens never fetch)", n)
+	}
+	if n := e.hitCount("/user.png"); n != 0 {
+		t.Errorf("the URL in the user's request was fetched %d times", n)
+	}
+}
+
+// mintWith mints a token with s's key and the given lifetime, as the server never would.
+func mintWith(s *Server, lifetime time.Duration, provider, rawURL string) string {
+	m := &mediaSigner{key: s.media.key, lifetime: lifetime, now: time.Now}
+	tok, _ := m.mint(provider, rawURL)
+	return tok
+}
+
+// TestMediaDialGuardOnTheRoute: a valid token for an https URL whose host is loopback, at a
+// provider without media_allow_insecure, is refused at dial time (502) and never reaches the host.
+func TestMediaDialGuardOnTheRoute(t *testing.T) {
+	hits := 0
+	var mu sync.Mutex
+	files := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "image/png")
+	}))
+	t.Cleanup(files.Close)
+	s := mediaServer(t, Provider{Name: "strict", BaseURL: "https://api.example.com/v1", MediaHosts: []string{"127.0.0.1:*"}})
+	s.shutdown = context.Background()
+	path, ok := s.mintMedia("strict", files.URL+"/a.png")
+	if !ok {
+		t.Fatal("not minted")
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/media/{token}", s.handleMedia)
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+	if rec.Code != 502 || !strings.Contains(rec.Body.String(), "media_address_refused") {
+		t.Fatalf("%d %s, want 502 media_address_refused", rec.Code, rec.Body)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if hits != 0 {
+		t.Fatalf("the loopback host got %d requests", hits)
+	}
+}
+
+// TestMediaRelayUnchanged: answers that are not successful JSON images answers with URLs to
+// mint, or that already name the member, pass through byte for byte.
+func TestMediaRelayUnchanged(t *testing.T) {
+	s := mediaServer(t, Provider{Name: "aimlapi", BaseURL: "https://api.aimlapi.com/v1"})
+	good := `{"data":[{"url":"https://cdn.aimlapi.com/a.png"}]}`
+	tests := []struct {
+		name, path, ct, body string
+		status               int
+		changed              bool
+	}{
+		{"images answer", "/v1/images/generations", "application/json", good, 200, true},
+		{"with charset", "/v1/images/edits", "application/json; charset=utf-8", good, 200, true},
+		{"images entries", "/v1/images/generations", "application/json", `{"images":[{"url":"https://v3.fal.media/a.png"}]}`, 200, true},
+		{"chat call", "/v1/chat/completions", "application/json", good, 200, false},
+		{"no call path", "", "application/json", good, 200, false},
+		{"error status", "/v1/images/generations", "application/json", good, 400, false},
+		{"not JSON", "/v1/images/generations", "text/plain", good, 200, false},
+		{"invalid JSON", "/v1/images/generations", "application/json", good[:len(good)-1], 200, false},
+		{"trailing garbage", "/v1/images/generations", "application/json", good + "x", 200, false},
+		{"an array", "/v1/images/generations", "application/json", `[` + good + `]`, 200, false},
+		{"member present", "/v1/images/generations", "application/json", `{"data":[{"url":"https://cdn.aimlapi.com/a.png"}],"playground_media":{}}`, 200, false},
+		{"no URL on the hosts", "/v1/images/generations", "application/json", `{"data":[{"url":"https://evil.example/a.png"},{"b64_json":"AAAA"}]}`, 200, false},
+		{"empty", "/v1/images/generations", "application/json", ``, 201, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			if tt.path != "" {
+				ctx = context.WithValue(ctx, proxyContextKey{}, tt.path)
+			}
+			req, _ := http.NewRequestWithContext(ctx, "POST", "https://api.aimlapi.com/v1/x", nil)
+			resp := &http.Response{StatusCode: tt.status, Header: http.Header{"Content-Type": {tt.ct}}, Request: req,
+				Body: io.NopCloser(strings.NewReader(tt.body)), ContentLength: int64(len(tt.body))}
+			if err := s.relayMedia("aimlapi", resp); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(resp.Body)
+			if changed := string(got) != tt.body; changed != tt.changed {
+				t.Fatalf("changed %v, want %v: %s", changed, tt.changed, got)
+			}
+			if !tt.changed {
+				return
+			}
+			if resp.ContentLength != int64(len(got)) || resp.Header.Get("Content-Length") != fmt.Sprint(len(got)) {
+				t.Fatalf("Content-Length %d / %q for %d bytes", resp.ContentLength, resp.Header.Get("Content-Length"), len(got))
+			}
+			var doc map[string]json.RawMessage
+			if err := json.Unmarshal(got, &doc); err != nil || doc[kind.MediaMember] == nil {
+				t.Fatalf("%v: %s", err, got)
+			}
+		})
+	}
+	// An answer larger than the server reads passes through whole.
+	small := mediaServer(t, Provider{Name: "aimlapi", BaseURL: "https://api.aimlapi.com/v1"})
+	small.cfg.MaxBodyBytes = 16
+	req, _ := http.NewRequestWithContext(context.WithValue(context.Background(), proxyContextKey{}, "/v1/images/generations"), "POST", "https://api.aimlapi.com/v1/x", nil)
+	resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, Request: req, Body: io.NopCloser(strings.NewReader(good))}
+	if err := small.relayMedia("aimlapi", resp); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := io.ReadAll(resp.Body); string(got) != good {
+		t.Fatalf("a large answer changed: %s", got)
+	}
+}
+
+// TestMediaConfigFile: media_hosts and media_allow_insecure are read from a provider's entry, and
+// mistakes are errors naming the file, line and field.
+func TestMediaConfigFile(t *testing.T) {
+	const head = "providers:\n  - name: a\n    base_url: https://a.example/v1\n    key_env: A_KEY\n"
+	name := writeConfig(t, head+"    media_hosts: [files.example.com, \"*.cdn.example.net\", \"127.0.0.1:*\"]\n    media_allow_insecure: true\n")
+	ps, err := ReadConfigFile(name, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(ps[0].MediaHosts, " "); got != "files.example.com *.cdn.example.net 127.0.0.1:*" || !ps[0].MediaAllowInsecure {
+		t.Fatalf("media_hosts %q, media_allow_insecure %v", got, ps[0].MediaAllowInsecure)
+	}
+	name = writeConfig(t, head)
+	if ps, err = ReadConfigFile(name, env(nil)); err != nil || ps[0].MediaHosts != nil || ps[0].MediaAllowInsecure {
+		t.Fatalf("defaults: %v %+v", err, ps)
+	}
+	name = writeConfig(t, head+"    media_hosts: []\n")
+	if ps, err = ReadConfigFile(name, env(nil)); err != nil || ps[0].MediaHosts == nil || len(ps[0].MediaHosts) != 0 {
+		t.Fatalf("media_hosts: []: %v %#v", err, ps[0].MediaHosts)
+	}
+	tests := []struct{ name, yaml, want string }{
+		{"bad pattern", head + "    media_hosts: [ok.example.com, \"[\"]\n", `5: providers[0].media_hosts[1]: "[" is not a valid pattern`},
+		{"URL, not a host", head + "    media_hosts:\n      - https://cdn.example.com\n", `6: providers[0].media_hosts[0]: "https://cdn.example.com" is not a host pattern`},
+		{"empty pattern", head + "    media_hosts: [\"\"]\n", `5: providers[0].media_hosts[0]: an empty pattern`},
+		{"not a list", head + "    media_hosts: cdn.example.com\n", `5: providers[0].media_hosts: must be a list`},
+		{"not a bool", head + "    media_allow_insecure: sometimes\n", `5: providers[0].media_allow_insecure: must be true or false`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			name := writeConfig(t, tt.yaml)
+			_, err := ReadConfigFile(name, env(nil))
+			checkConfigError(t, err, name+":"+tt.want)
+		})
+	}
+	// Validate checks the patterns of a Config built in code too.
+	cfg := DefaultConfig()
+	cfg.Providers[0].MediaHosts = []string{"cdn.example.com/x"}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "provider aimlapi: media hosts") {
+		t.Fatalf("Validate: %v", err)
+	}
+	cfg = DefaultConfig()
+	cfg.MediaMaxBytes = -1
+	if err := cfg.Validate(); err == nil {
+		t.Fatal("Validate accepted a negative media cap")
+	}
+}
+
+// TestMediaURLParsing: the URL a token carries is fetched as the server parsed it when minting.
+func TestMediaURLParsing(t *testing.T) {
+	s := mediaServer(t, Provider{Name: "aimlapi", BaseURL: "https://api.aimlapi.com/v1"})
+	for _, raw := range []string{
+		"https://cdn.aimlapi.com\\@evil.example/a.png",
+		"https://cdn.aimlapi.com%2eevil.example/a.png",
+		"https://evil.example#@cdn.aimlapi.com/a.png",
+		"https://evil.example?@cdn.aimlapi.com/a.png",
+		"https://[::ffff:a9fe:a9fe]/a.png",
+	} {
+		if p, ok := s.mintMedia("aimlapi", raw); ok {
+			u, _ := url.Parse(raw)
+			t.Errorf("minted %s for %s (host %q)", p, raw, u.Hostname())
+		}
+	}
+}
