@@ -82,7 +82,7 @@ func TestReadUsage(t *testing.T) {
 }
 
 func TestParseImages(t *testing.T) {
-	r, err := ParseImages([]byte(`{"data":[{"url":"https://cdn.example.com/a/b.png","revised_prompt":"a cat"},{"b64_json":"/9j/AAAA"},{"url":""}],
+	r, err := ParseImages([]byte(`{"data":[{"url":"https://files.example.com/a/b.png","revised_prompt":"a cat"},{"b64_json":"/9j/AAAA"},{"url":""}],
 		"seed":42,"meta":{"usage":{"credits_used":7}}}`))
 	if err != nil {
 		t.Fatal(err)
@@ -91,14 +91,14 @@ func TestParseImages(t *testing.T) {
 		t.Fatalf("result = %+v", r)
 	}
 	a, b := r.Images[0], r.Images[1]
-	if a.Source() != "https://cdn.example.com/a/b.png" || a.FileName(1) != "b.png" || a.RevisedPrompt != "a cat" || a.Is3D() {
+	if a.Source() != "https://files.example.com/a/b.png" || a.FileName(1) != "b.png" || a.RevisedPrompt != "a cat" || a.Is3D() {
 		t.Errorf("first image = %+v", a)
 	}
 	if b.Source() != "data:image/jpeg;base64,/9j/AAAA" || b.FileName(2) != "image-2.jpg" {
 		t.Errorf("second image: %s %s", b.Source(), b.FileName(2))
 	}
-	r, err = ParseImages([]byte(`{"data":[{"url":"https://cdn.example.com/a.png"},{"url":"https://evil.example/b.png"}],
-		"playground_media":{"https://cdn.example.com/a.png":"/api/media/tok","https://evil.example/b.png":"https://evil.example/b.png"}}`))
+	r, err = ParseImages([]byte(`{"data":[{"url":"https://files.example.com/a.png"},{"url":"https://evil.example/b.png"}],
+		"playground_media":{"https://files.example.com/a.png":"/api/media/tok","https://evil.example/b.png":"https://evil.example/b.png"}}`))
 	if err != nil || r.Images[0].Display() != "/api/media/tok" || r.Images[1].Display() != "" || r.Images[1].Source() != "https://evil.example/b.png" {
 		t.Fatalf("relayed media: %+v, %v", r, err)
 	}
