@@ -21,14 +21,6 @@ const (
 	maxBufferBytes  = 2 << 20
 )
 
-// aside is what one union alternative held when the user switched to another: its value and the
-// drafts and parse errors typed into it, restored when the user switches back.
-type aside struct {
-	v      json.RawMessage
-	drafts map[string]string
-	errs   map[string]string
-}
-
 // multiSelect reports whether a Tags field is a set of allowed values, drawn as checkboxes.
 func multiSelect(f schema.Field) bool {
 	return f.Control == schema.Tags && f.Items != nil && f.Items.Control == schema.Select && len(f.Items.Enum) > 0
@@ -46,12 +38,7 @@ func (p *playground) objectBody(n node) app.UI {
 
 // altOf is the alternative a choice node shows: the one the user picked, else the one its value
 // belongs to.
-func (p *playground) altOf(n node, v json.RawMessage) int {
-	if j, ok := p.choiceSel[n.key]; ok && j >= 0 && j < len(n.f.Choices) {
-		return j
-	}
-	return form.WhichChoice(n.f, v)
-}
+func (p *playground) altOf(n node, v json.RawMessage) int { return p.st.Alt(n.t(), v) }
 
 // choice draws a union: a select of the alternatives, then the chosen alternative's control.
 func (p *playground) choice(n node) app.UI {
@@ -100,50 +87,17 @@ func (p *playground) choice(n node) app.UI {
 	)
 }
 
-// pickChoice switches a choice to alternative val ("" for not sent), keeping the value (and the
-// drafts) of the alternative it leaves aside, and restoring those of the one it returns to.
+// pickChoice switches a choice to alternative val ("" for not sent), keeping what the alternative
+// it leaves held, and restoring what the one it returns to held (see form.State.PickChoice).
 func (p *playground) pickChoice(n node, val string) {
-	cur := p.valueAt(n)
-	if cur != nil && !form.IsNull(cur) {
-		from := n.f.Choices[p.altOf(n, cur)]
-		a := aside{v: cur, drafts: map[string]string{}, errs: map[string]string{}}
-		for k, d := range p.drafts {
-			if form.Under(k, n.key) {
-				a.drafts[k] = d
-			}
-		}
-		for k, e := range p.inputErrs {
-			if form.Under(k, n.key) {
-				a.errs[k] = e
-			}
-		}
-		if p.choiceAside[n.key] == nil {
-			p.choiceAside[n.key] = map[string]aside{}
-		}
-		p.choiceAside[n.key][from.Label] = a
-	}
-	if val == "" {
-		p.removeAt(n)
-		return
-	}
-	j, err := strconv.Atoi(val)
-	if err != nil || j < 0 || j >= len(n.f.Choices) {
-		return
-	}
-	alt := n.f.Choices[j]
-	p.forget(n.key)
-	v := form.Sample(alt)
-	if a, ok := p.choiceAside[n.key][alt.Label]; ok {
-		v = a.v
-		for k, d := range a.drafts {
-			p.drafts[k] = d
-		}
-		for k, e := range a.errs {
-			p.inputErrs[k] = e
+	j := -1
+	if val != "" {
+		var err error
+		if j, err = strconv.Atoi(val); err != nil {
+			return
 		}
 	}
-	p.put(n, v)
-	p.choiceSel[n.key] = j
+	p.st.PickChoice(n.t(), j)
 }
 
 // list draws a list of structured items: one sub-form per item with move and remove buttons, and a
@@ -214,70 +168,9 @@ func capitalize(s string) string {
 	return string(r)
 }
 
-// addItem appends a fresh item (from Sample) to a list; a list not sent yet starts with its
-// minimum number of items, or one.
-func (p *playground) addItem(n node) {
-	cur := p.valueAt(n)
-	if form.Elements(cur) == nil { // not sent, null, or not a list
-		base := form.Sample(n.f)
-		if len(form.Elements(base)) == 0 && n.f.Items != nil {
-			base = json.RawMessage("[" + string(form.Sample(*n.f.Items)) + "]")
-		}
-		p.forget(n.key)
-		p.put(n, base)
-		return
-	}
-	next, err := form.Set(cur, []form.Step{form.I(len(form.Elements(cur)))}, form.Sample(*n.f.Items))
-	if err != nil {
-		return
-	}
-	p.put(n, next)
-}
-
-func (p *playground) removeItem(n node, i int) {
-	cur := p.valueAt(n)
-	if i >= len(form.Elements(cur)) {
-		return
-	}
-	p.put(n, form.Delete(cur, []form.Step{form.I(i)}))
-	p.reindex(n.key, func(k int) (int, bool) {
-		switch {
-		case k == i:
-			return 0, false
-		case k > i:
-			return k - 1, true
-		}
-		return k, true
-	})
-}
-
-func (p *playground) moveItem(n node, i, j int) {
-	next, err := form.Move(p.valueAt(n), i, j)
-	if err != nil {
-		return
-	}
-	p.put(n, next)
-	p.reindex(n.key, func(k int) (int, bool) {
-		switch {
-		case k == i:
-			return j, true
-		case i < j && k > i && k <= j:
-			return k - 1, true
-		case j < i && k >= j && k < i:
-			return k + 1, true
-		}
-		return k, true
-	})
-}
-
-// reindex moves the per-key state of a list's items after they were rearranged.
-func (p *playground) reindex(list string, move func(int) (int, bool)) {
-	form.Reindex(p.drafts, list, move)
-	form.Reindex(p.inputErrs, list, move)
-	form.Reindex(p.fileNames, list, move)
-	form.Reindex(p.choiceSel, list, move)
-	form.Reindex(p.choiceAside, list, move)
-}
+func (p *playground) addItem(n node)            { p.st.AddItem(n.t()) }
+func (p *playground) removeItem(n node, i int)  { p.st.RemoveItem(n.t(), i) }
+func (p *playground) moveItem(n node, i, j int) { p.st.MoveItem(n.t(), i, j) }
 
 // checkboxes draws a multi-select: one checkbox per allowed value. Unchecking all of them makes the
 // field not sent.
@@ -330,7 +223,7 @@ func (p *playground) jsonEditor(n node) app.UI {
 }
 
 func (p *playground) formatJSON(n node) {
-	text, typing := p.drafts[n.key]
+	text, typing := p.st.Drafts[n.key]
 	if !typing {
 		text = form.Display(n.f, p.valueAt(n))
 	}
@@ -338,8 +231,8 @@ func (p *playground) formatJSON(n node) {
 	if msg != "" || v == nil {
 		return
 	}
-	delete(p.inputErrs, n.key)
-	p.drafts[n.key] = form.Indent(v)
+	delete(p.st.Errs, n.key)
+	p.st.Drafts[n.key] = form.Indent(v)
 	p.put(n, v)
 }
 
@@ -350,7 +243,7 @@ func (p *playground) fileBox(n node) app.UI {
 		p.filePicker(n, "Choose file…", true, func(ctx app.Context, name, mime string, data []byte) {
 			if n.f.Type == "string" {
 				p.setValue(n, jsonString(form.DataURL(mime, data)))
-				p.fileNames[n.key] = name
+				p.st.Files[n.key] = name
 				return
 			}
 			p.setValue(n, form.FileObject(n.f, name, mime, data))
@@ -375,10 +268,10 @@ func (p *playground) filePicker(n node, label string, main bool, onFile func(ctx
 					limit = maxBufferBytes
 				}
 				if err := p.readPicked(ctx, limit, onFile); err != nil {
-					p.inputErrs[n.key] = err.Error()
+					p.st.Errs[n.key] = err.Error()
 					return
 				}
-				delete(p.inputErrs, n.key)
+				delete(p.st.Errs, n.key)
 			}, p.scope(n, "file", label)),
 		app.Label().For(id).Class("btn btn-small").Aria("hidden", "true").Text(label),
 	)
@@ -435,7 +328,7 @@ func (p *playground) fileInfo(n node) app.UI {
 	}
 	name, size := fi.name, fi.size
 	if name == "" {
-		name = p.fileNames[n.key]
+		name = p.st.Files[n.key]
 	}
 	if name == "" {
 		name = "file"

@@ -74,7 +74,7 @@ func placeholder(f schema.Field) string {
 
 // text is what a typed control shows: the draft being typed, else the value.
 func (p *playground) text(n node) string {
-	if d, typing := p.drafts[n.key]; typing {
+	if d, typing := p.st.Drafts[n.key]; typing {
 		return d
 	}
 	if n.hasValue() {
@@ -223,7 +223,7 @@ func (p *playground) urlBox(n node) app.UI {
 	}
 	put := func(ctx app.Context, name, mime string, data []byte) {
 		p.setValue(n, jsonString(form.DataURL(mime, data)))
-		p.fileNames[n.key] = name
+		p.st.Files[n.key] = name
 	}
 	// A file dropped on the box, or pasted into it, is taken like a picked one.
 	take := func(ctx app.Context, files app.Value) bool {
@@ -231,9 +231,9 @@ func (p *playground) urlBox(n node) app.UI {
 			return false
 		}
 		if err := p.readFile(ctx, files.Index(0), maxDataURLBytes, put); err != nil {
-			p.inputErrs[n.key] = err.Error()
+			p.st.Errs[n.key] = err.Error()
 		} else {
-			delete(p.inputErrs, n.key)
+			delete(p.st.Errs, n.key)
 		}
 		return true
 	}

@@ -11,10 +11,10 @@ import (
 	"playground/app/schema"
 )
 
-// The parameter form. Top-level values live in p.values; a compound field's value is one JSON value
+// The parameter form. Top-level values live in p.st.Values; a compound field's value is one JSON value
 // edited through its sub-controls, each addressed by a path (form.Step) and a key (the path joined by
 // dots, e.g. "tools.0.function.name"). Text typed into a control that is not a valid value yet is kept
-// in p.drafts under its key, with the broken rule in p.inputErrs, so nothing typed is lost.
+// in p.st.Drafts under its key, with the broken rule in p.st.Errs, so nothing typed is lost.
 //
 // go-app keeps an element's event handler as long as the handler's code is the same, whatever the
 // closure captured, so every handler here carries an EventScope naming the model, the key and the
@@ -70,17 +70,10 @@ type issue struct {
 // rowStateOf collects the problems of a top-level field.
 func (p *playground) rowStateOf(f schema.Field) *rowState {
 	rs := &rowState{}
-	var keys []string
-	for k := range p.inputErrs {
-		if form.Under(k, f.Name) {
-			keys = append(keys, k)
-		}
+	for _, k := range p.st.ErrsUnder(f.Name) {
+		rs.issues = append(rs.issues, issue{key: k, rule: p.st.Errs[k]})
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		rs.issues = append(rs.issues, issue{key: k, rule: p.inputErrs[k]})
-	}
-	if v, ok := p.values[f.Name]; ok {
+	if v, ok := p.st.Values[f.Name]; ok {
 		for _, vi := range p.violations(f, v) {
 			rs.issues = append(rs.issues, issue{key: form.ViolationKey(vi.Path), rule: vi.Rule})
 		}
@@ -140,15 +133,7 @@ func (p *playground) renderParams() app.UI {
 			app.H2().Text("Parameters"),
 			app.Button().Class("btn btn-small").Text("Reset all").Title("Set every parameter back to not sent").
 				OnClick(func(ctx app.Context, e app.Event) {
-					stream, streaming := p.values["stream"]
-					p.values = schema.Values{}
-					if streaming {
-						p.values["stream"] = stream // the run mode, not a parameter of the form
-					}
-					p.drafts = map[string]string{}
-					p.inputErrs = map[string]string{}
-					p.choiceSel = map[string]int{}
-					p.fileNames = map[string]string{}
+					p.st.Replace(nil, "stream") // the run mode, not a parameter of the form
 					p.memos = nil
 				}),
 		),
@@ -170,7 +155,7 @@ func ownedByRunArea(f schema.Field) bool {
 
 // renderField draws one top-level parameter.
 func (p *playground) renderField(f schema.Field) app.UI {
-	v, set := p.values[f.Name]
+	v, set := p.st.Values[f.Name]
 	n := node{top: f, f: f, path: []form.Step{form.K(f.Name)}, key: f.Name, v: v, set: set, rs: p.rowStateOf(f)}
 	return p.row(n)
 }
@@ -212,7 +197,7 @@ func (p *playground) row(n node) app.UI {
 	case n.set:
 		state = "set"
 	}
-	_, typing := p.drafts[n.key]
+	_, typing := p.st.Drafts[n.key]
 	control := p.control(n) // first: it shows the problems that belong to its sub-controls
 	problems := issuesUnder(n.rs, n.key)
 	class := "param"
@@ -282,130 +267,35 @@ func (p *playground) scope(n node, extra ...any) app.EventOption {
 	return app.EventScope(append([]any{model, n.key, n.suffix, n.variant, string(n.f.Control), n.f.Name, n.f.Label}, extra...)...)
 }
 
-// valueAt reads the current value of a node from the page state (nil when absent).
-func (p *playground) valueAt(n node) json.RawMessage {
-	root, ok := p.values[n.top.Name]
-	if !ok {
-		return nil
-	}
-	if len(n.path) == 1 {
-		return root
-	}
-	return form.Get(root, n.path[1:])
+// t is the node's address in the form state.
+func (n node) t() form.Target {
+	return form.Target{Top: n.top, Field: n.f, Path: n.path, InList: n.inList}
 }
 
-// put stores a node's new value: a top-level value as it is, a nested one inside its top-level
-// value (created from its sample when not sent yet), in the schema's key order.
-func (p *playground) put(n node, v json.RawMessage) {
-	if len(n.path) == 1 {
-		p.values[n.top.Name] = v
-		return
-	}
-	root, err := form.Put(n.top, p.values[n.top.Name], n.path[1:], v)
-	if err != nil {
-		p.inputErrs[n.key] = err.Error()
-		return
-	}
-	p.values[n.top.Name] = root
-}
+// The edits of the form, on the page's form state (see form.State).
+func (p *playground) valueAt(n node) json.RawMessage     { return p.st.At(n.t()) }
+func (p *playground) put(n node, v json.RawMessage)      { p.st.Put(n.t(), v) }
+func (p *playground) setValue(n node, v json.RawMessage) { p.st.Set(n.t(), v) }
+func (p *playground) setInput(n node, text string)       { p.st.Input(n.t(), text) }
+func (p *playground) removeAt(n node)                    { p.st.Remove(n.t()) }
+func (p *playground) forget(key string)                  { p.st.Forget(key) }
+func (p *playground) unset(name string)                  { p.st.Unset(name) }
 
-// setValue sets a node's value from a control that is not typed into (a toggle, a select, a button):
-// drafts and parse errors at the node and inside it are dropped.
-func (p *playground) setValue(n node, v json.RawMessage) {
-	p.forget(n.key)
-	p.put(n, v)
-}
-
-// setInput takes what was typed into a control: a valid value is set; anything else is kept as a
-// draft with the broken rule shown, so nothing typed is lost.
-func (p *playground) setInput(n node, text string) {
-	val, rule, ok := form.Parse(n.f, text)
-	if ok && val == nil && n.inList {
-		switch n.f.Control {
-		case schema.Text, schema.Textarea, schema.URL:
-			val = json.RawMessage(`""`) // an item cannot be left out: it is the empty string
-		default:
-			ok, rule = false, "enter a value, or remove the item"
-		}
-	}
-	if !ok {
-		p.drafts[n.key] = text
-		p.inputErrs[n.key] = rule
-		return
-	}
-	delete(p.inputErrs, n.key)
-	if val == nil {
-		p.removeAt(n)
-		return
-	}
-	p.drafts[n.key] = text
-	p.put(n, val)
-}
-
-// removeAt makes a node not sent: a top-level field leaves the request, a sub-field leaves its
-// object, a list item leaves its list.
-func (p *playground) removeAt(n node) {
-	p.forget(n.key)
-	if len(n.path) == 1 {
-		delete(p.values, n.top.Name)
-		return
-	}
-	root, ok := p.values[n.top.Name]
-	if !ok {
-		return
-	}
-	p.values[n.top.Name] = form.Normalize(n.top, form.Delete(root, n.path[1:]))
-}
-
-// forget drops the drafts, parse errors, picked alternatives and file names at key and inside it.
-func (p *playground) forget(key string) {
-	for _, m := range []map[string]string{p.drafts, p.inputErrs, p.fileNames} {
-		for k := range m {
-			if form.Under(k, key) {
-				delete(m, k)
-			}
-		}
-	}
-	for k := range p.choiceSel {
-		if form.Under(k, key) {
-			delete(p.choiceSel, k)
-		}
-	}
+// forgetMemos drops what was derived from the value at key (a removed file's bytes go).
+func (p *playground) forgetMemos(key string) {
 	for k := range p.memos {
 		if strings.Contains(k, "|"+key) {
-			delete(p.memos, k) // let a removed file's bytes go
+			delete(p.memos, k)
 		}
 	}
-}
-
-func (p *playground) unset(name string) {
-	p.forget(name)
-	delete(p.values, name)
 }
 
 // formErrors lists the parameters whose input is not valid, for the run guard.
 func (p *playground) formErrors() []string {
-	var out []string
 	if p.form == nil {
 		return nil
 	}
-	for _, f := range p.form.Fields {
-		var keys []string
-		for k := range p.inputErrs {
-			if form.Under(k, f.Name) {
-				keys = append(keys, k)
-			}
-		}
-		sort.Strings(keys)
-		if len(keys) > 0 {
-			out = append(out, keys[0]+": "+p.inputErrs[keys[0]])
-		} else if v, ok := p.values[f.Name]; ok {
-			if vs := p.violations(f, v); len(vs) > 0 {
-				out = append(out, form.ViolationKey(vs[0].Path)+": "+vs[0].Rule)
-			}
-		}
-	}
-	return out
+	return p.st.Problems(p.form.Fields, p.violations)
 }
 
 // violations validates a top-level value, once per value (see memo.go), a picked file's bytes

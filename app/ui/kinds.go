@@ -65,7 +65,7 @@ func (p *playground) buildBody(page schema.Values) ([]byte, error) {
 		all[k] = v
 	}
 	all["model"], _ = json.Marshal(p.form.Model.ID)
-	body, vs := schema.Body(p.form.Fields, all, p.values)
+	body, vs := schema.Body(p.form.Fields, all, p.st.Values)
 	if len(vs) > 0 {
 		return nil, fmt.Errorf("the request is not valid: %w", vs)
 	}

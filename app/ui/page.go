@@ -38,17 +38,12 @@ type playground struct {
 
 	form        *catalog.Form
 	formErr     string
-	values      schema.Values
-	drafts      map[string]string           // typed text that is not a valid value yet
-	inputErrs   map[string]string           // per-field broken rule
-	aside       schema.Values               // values the current model has no parameter for
-	choiceSel   map[string]int              // the alternative picked for a choice, by key
-	choiceAside map[string]map[string]aside // by key, then alternative label: what it held when left
-	fileNames   map[string]string           // the name of the file picked into a data-URL field, by key
-	memos       map[string]memoEntry        // what is derived from large values, see memo.go
-	helps       map[string]string           // rendered help, by markdown source
-	typed       typedInputs                 // the text box being typed into, see typed.go
-	boxes       map[string]string           // what each box of the form drawn should show, by element id (syncBoxes)
+	st          *form.State          // the form's values and what is typed into its controls
+	aside       schema.Values        // values the current model has no parameter for
+	memos       map[string]memoEntry // what is derived from large values, see memo.go
+	helps       map[string]string    // rendered help, by markdown source
+	typed       typedInputs          // the text box being typed into, see typed.go
+	boxes       map[string]string    // what each box of the form drawn should show, by element id (syncBoxes)
 	showRequest bool
 	lastBody    builtBody // the last request body built, see requestBody
 
@@ -86,8 +81,9 @@ type playground struct {
 }
 
 func newPlayground(d Deps) *playground {
-	return &playground{deps: d, values: schema.Values{}, drafts: map[string]string{}, inputErrs: map[string]string{}, aside: schema.Values{},
-		choiceSel: map[string]int{}, choiceAside: map[string]map[string]aside{}, fileNames: map[string]string{}}
+	p := &playground{deps: d, st: form.NewState(), aside: schema.Values{}}
+	p.st.Forgot = p.forgetMemos
+	return p
 }
 
 // OnMount keeps the page's own context for dispatches that outlive the element that started them.
@@ -232,8 +228,8 @@ func (p *playground) loadOperation(ctx app.Context, id, provider, op string, fro
 			}
 			if p.form == nil {
 				for k, v := range initialValues(form.Fields) {
-					if _, set := p.values[k]; !set {
-						p.values[k] = v
+					if _, set := p.st.Values[k]; !set {
+						p.st.Values[k] = v
 					}
 				}
 			}
@@ -268,28 +264,7 @@ func initialValues(fields []schema.Field) schema.Values {
 // carryValues keeps the values the new model accepts and puts the others aside, so switching
 // models never loses what the user set.
 func (p *playground) carryValues() {
-	all := schema.Values{}
-	for k, v := range p.aside {
-		all[k] = v
-	}
-	for k, v := range p.values {
-		all[k] = v
-	}
-	kept, aside := schema.Carry(p.form.Fields, all)
-	p.values = kept
-	p.aside = schema.Values{}
-	for _, name := range aside {
-		p.aside[name] = all[name]
-	}
-	// Parse errors of fields the new model lacks are dropped (their drafts stay, for a switch back);
-	// the alternatives picked are chosen again from the values, since the new model's unions may list
-	// other alternatives.
-	for key := range p.inputErrs {
-		if p.topField(key) == nil {
-			delete(p.inputErrs, key)
-		}
-	}
-	p.choiceSel = map[string]int{}
+	p.aside = p.st.Carry(p.form.Fields, p.aside)
 	p.typed.forget()
 }
 

@@ -147,14 +147,14 @@ func (p *playground) streamToggle() app.UI {
 	if p.field("stream") == nil {
 		return nil
 	}
-	on := string(p.values["stream"]) == "true"
+	on := string(p.st.Values["stream"]) == "true"
 	return app.Label().Class("toggle composer-stream").Title("Stream the answer as it is generated (the stream parameter)").Body(
 		app.Input().Type("checkbox").DataSet("testid", "stream").Checked(on).
 			OnChange(func(ctx app.Context, e app.Event) {
 				if ctx.JSSrc().Get("checked").Bool() {
-					p.values["stream"] = json.RawMessage("true")
+					p.st.Values["stream"] = json.RawMessage("true")
 				} else {
-					delete(p.values, "stream") // not sent: the API's default, no streaming
+					delete(p.st.Values, "stream") // not sent: the API's default, no streaming
 				}
 			}),
 		app.Text("Stream"),
@@ -327,16 +327,16 @@ func (p *playground) requestBody(next *convo.Message) ([]byte, error) {
 		return nil, fmt.Errorf("fix the parameters first: %s", strings.Join(errs, "; "))
 	}
 	page, key := p.conversationValues(next)
-	if c := &p.lastBody; c.body != nil && c.model == p.form.Model.ID && bytes.Equal(c.msgs, key) && sameValues(c.values, p.values) {
+	if c := &p.lastBody; c.body != nil && c.model == p.form.Model.ID && bytes.Equal(c.msgs, key) && sameValues(c.values, p.st.Values) {
 		return c.body, nil // the preview is drawn on every update: a large file is not validated each time
 	}
 	page["model"], _ = json.Marshal(p.form.Model.ID)
-	body, vs := schema.Body(p.form.Fields, page, p.values)
+	body, vs := schema.Body(p.form.Fields, page, p.st.Values)
 	if len(vs) > 0 {
 		return nil, fmt.Errorf("the request is not valid: %w", vs)
 	}
-	values := make(schema.Values, len(p.values))
-	for k, v := range p.values {
+	values := make(schema.Values, len(p.st.Values))
+	for k, v := range p.st.Values {
 		values[k] = v
 	}
 	p.lastBody = builtBody{model: p.form.Model.ID, msgs: key, values: values, body: body}
@@ -425,7 +425,7 @@ func (p *playground) renderRequest() app.UI {
 			"The code sends the same body to the provider directly.",
 			p.form.Method, p.form.Path, url.QueryEscape(p.form.Model.Provider), p.form.Model.Provider)),
 		&codeView{Ibackend: p.deps.Backend, Iprovider: p.form.Model.Provider, Ipath: p.form.Path, Ibody: body,
-			Ipreview: text, Ierr: errText, Istream: string(p.values["stream"]) == "true", Isdk: sdkOf(p.form.Path)},
+			Ipreview: text, Ierr: errText, Istream: string(p.st.Values["stream"]) == "true", Isdk: sdkOf(p.form.Path)},
 	)
 }
 

@@ -31,7 +31,7 @@ type setup struct {
 // params are the form values that are set, the run area's stream toggle excepted.
 func (p *playground) params() map[string]json.RawMessage {
 	out := map[string]json.RawMessage{}
-	for k, v := range p.values {
+	for k, v := range p.st.Values {
 		if k != "stream" {
 			out[k] = v
 		}
@@ -149,15 +149,8 @@ func (p *playground) restore(ctx app.Context, s setup) {
 			el.Set("value", p.prompt)
 		}
 	}
-	values := schema.Values{}
-	if stream, ok := p.values["stream"]; ok {
-		values["stream"] = stream
-	}
-	for k, v := range s.params {
-		values[k] = v
-	}
-	p.values = values
-	p.drafts, p.inputErrs, p.choiceSel, p.fileNames, p.memos = map[string]string{}, map[string]string{}, map[string]int{}, map[string]string{}, nil
+	p.st.Replace(s.params, "stream")
+	p.memos = nil
 	p.aside = schema.Values{}
 	if s.model != "" && (p.form == nil || p.form.Model.ID != s.model || s.provider != "" && s.provider != p.form.Model.Provider) {
 		p.loadForm(ctx, s.model, s.provider, true)
@@ -279,15 +272,8 @@ func (p *playground) applyPreset(ctx app.Context, name string) {
 	if !ok {
 		return
 	}
-	values := schema.Values{}
-	if stream, ok := p.values["stream"]; ok {
-		values["stream"] = stream
-	}
-	for k, v := range pr.Params {
-		values[k] = v
-	}
-	p.values = values
-	p.drafts, p.inputErrs, p.choiceSel, p.fileNames, p.memos = map[string]string{}, map[string]string{}, map[string]int{}, map[string]string{}, nil
+	p.st.Replace(pr.Params, "stream")
+	p.memos = nil
 	p.carryValues()
 }
 

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"encoding/json"
-	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -39,10 +38,10 @@ func renderStats(facts []chat.Fact) app.UI {
 // clear it there. A user who clears it gets it back on the next streamed run, since an unset value
 // is all the form records.
 func (p *playground) askForUsage() {
-	if string(p.values["stream"]) != "true" {
+	if string(p.st.Values["stream"]) != "true" {
 		return
 	}
-	if _, set := p.values["stream_options"]; set {
+	if _, set := p.st.Values["stream_options"]; set {
 		return
 	}
 	f := p.field("stream_options")
@@ -51,12 +50,10 @@ func (p *playground) askForUsage() {
 	}
 	for _, sub := range f.Fields {
 		if sub.Name == "include_usage" {
-			for k := range p.drafts {
-				if k == f.Name || strings.HasPrefix(k, f.Name+".") || strings.HasPrefix(k, f.Name+"[") {
-					return // something typed there that is not a value yet: the user's, left alone
-				}
+			if p.st.Typing(f.Name) {
+				return // something typed there that is not a value yet: the user's, left alone
 			}
-			p.values["stream_options"] = json.RawMessage(`{"include_usage":true}`)
+			p.st.Values["stream_options"] = json.RawMessage(`{"include_usage":true}`)
 			return
 		}
 	}
