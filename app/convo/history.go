@@ -52,6 +52,64 @@ type Saved struct {
 	Params map[string]json.RawMessage `json:"params,omitempty"`
 	// Conversation is the system prompt and messages.
 	Conversation Conversation `json:"conversation"`
+	// Kind names the model's endpoint kind when it is not a conversation (images,
+	// embeddings); its runs are then in Runs.
+	Kind string `json:"kind,omitempty"`
+	// Op is the operation's path when it is not the model's main one (see ?op=).
+	Op string `json:"op,omitempty"`
+	// Runs are the runs of a kind that is not a conversation, oldest first.
+	Runs []Run `json:"runs,omitempty"`
+}
+
+// MaxRuns is the number of runs a saved entry keeps (the newest).
+const MaxRuns = 20
+
+// Run is one run of a kind that is not a conversation, as the history keeps it: what the run
+// area sent and what came back, in the kind's kept form (files by URL, never their bytes).
+type Run struct {
+	// At is when the run ended.
+	At time.Time `json:"at"`
+	// Prompt is the text prompt, for kinds that take one (images).
+	Prompt string `json:"prompt,omitempty"`
+	// Inputs are the texts sent, for kinds that take several (embeddings).
+	Inputs []string `json:"inputs,omitempty"`
+	// TookMS is how long the call took, in milliseconds.
+	TookMS int64 `json:"took_ms,omitempty"`
+	// Result is the answer in the kind's kept form; absent when the run failed.
+	Result json.RawMessage `json:"result,omitempty"`
+	// Error is what went wrong, as shown.
+	Error string `json:"error,omitempty"`
+}
+
+// RunsTitle is a title for an entry of runs: the first run's prompt or first input, like [Title].
+func RunsTitle(runs []Run) string {
+	for _, r := range runs {
+		for _, t := range append([]string{r.Prompt}, r.Inputs...) {
+			if t = strings.Join(strings.Fields(t), " "); t != "" {
+				return shorten(t, TitleLength)
+			}
+		}
+	}
+	return NewConversationTitle
+}
+
+// checkRuns checks the runs of an entry: a kind that is a name, results that are JSON.
+func checkRuns(s Saved, path string) error {
+	if err := checkName(s.Kind, maxShareName); err != nil {
+		return &FieldError{Path: joinPath(path, "kind"), Err: err}
+	}
+	if len(s.Op) > 512 || (s.Op != "" && !strings.HasPrefix(s.Op, "/")) {
+		return fieldErrorf(joinPath(path, "op"), "is not an operation path")
+	}
+	if len(s.Runs) > 0 && s.Kind == "" {
+		return fieldErrorf(joinPath(path, "kind"), "is required with runs")
+	}
+	for i, r := range s.Runs {
+		if len(r.Result) > 0 && !json.Valid(r.Result) {
+			return fieldErrorf(joinPath(path, fmt.Sprintf("runs[%d].result", i)), "is not JSON")
+		}
+	}
+	return nil
 }
 
 // NewID returns a new random conversation ID (26 characters of base32).
@@ -131,6 +189,12 @@ func checkSaved(s Saved, path string) (Saved, error) {
 	if err := validateMessages(s.Conversation.Messages, joinPath(path, "conversation.messages"), true); err != nil {
 		return s, err
 	}
+	if err := checkRuns(s, path); err != nil {
+		return s, err
+	}
+	if len(s.Runs) > MaxRuns {
+		s.Runs = s.Runs[len(s.Runs)-MaxRuns:]
+	}
 	return s, nil
 }
 
@@ -147,6 +211,9 @@ func (h History) Upsert(s Saved) (History, error) {
 	}
 	if strings.TrimSpace(s.Title) == "" {
 		s.Title = Title(s.Conversation)
+		if len(s.Runs) > 0 {
+			s.Title = RunsTitle(s.Runs)
+		}
 	}
 	items := make([]Saved, 0, len(h.Items)+1)
 	for _, it := range h.Items {
@@ -302,6 +369,9 @@ type savedWire struct {
 	Provider     string                     `json:"provider"`
 	Params       map[string]json.RawMessage `json:"params"`
 	Conversation json.RawMessage            `json:"conversation"`
+	Kind         string                     `json:"kind"`
+	Op           string                     `json:"op"`
+	Runs         []Run                      `json:"runs"`
 }
 
 // UnmarshalHistory decodes a history written by [MarshalHistory]. Blank
@@ -369,7 +439,7 @@ func decodeSaved(raw json.RawMessage, path string) (Saved, error) {
 	if err := decodeJSON(raw, path, &w, false); err != nil {
 		return Saved{}, err
 	}
-	s := Saved{ID: w.ID, Title: w.Title, Model: w.Model, Provider: w.Provider, Params: w.Params}
+	s := Saved{ID: w.ID, Title: w.Title, Model: w.Model, Provider: w.Provider, Params: w.Params, Kind: w.Kind, Op: w.Op, Runs: w.Runs}
 	if len(w.Updated) > 0 && !bytes.Equal(w.Updated, []byte("null")) {
 		if err := decodeJSON(w.Updated, joinPath(path, "updated"), &s.Updated, false); err != nil {
 			return Saved{}, err

@@ -26,6 +26,7 @@ type embeddingRun struct {
 	Iclient  *chat.Client
 	Ibuild   requestBuilder
 	Ifirst   string // the page's prompt (?prompt= of a link): the first text, when the area opens
+	Ilog     runLog // the page's history of runs
 
 	inputs   []string
 	running  bool
@@ -33,14 +34,46 @@ type embeddingRun struct {
 	err      string
 	done     int
 	showCode bool
-	res      *kind.EmbeddingResult
-	sent     []string // the inputs of res
+	res      *kind.EmbeddingResult  // the last answer; nil when read back from the history
+	sum      *kind.EmbeddingSummary // what is shown of it
+	sent     []string               // the inputs of sum
 	rec      runRecord
 	copied   bool
+	seq      int // the Ilog.seq the result was last read from
 }
 
-// OnInit starts with two texts to compare, the first one the page's prompt.
-func (c *embeddingRun) OnInit() { c.inputs = []string{c.Ifirst, ""} }
+// OnInit starts with two texts to compare, the first one the page's prompt, or with the last run
+// of the history entry the page opened.
+func (c *embeddingRun) OnInit() {
+	c.inputs = []string{c.Ifirst, ""}
+	c.fromLog()
+}
+
+// OnUpdate shows the last run of a history entry the page opened.
+func (c *embeddingRun) OnUpdate(ctx app.Context) { c.fromLog() }
+
+func (c *embeddingRun) fromLog() {
+	if c.seq == c.Ilog.seq {
+		return
+	}
+	c.seq, c.res, c.sum, c.sent, c.rec, c.copied = c.Ilog.seq, nil, nil, nil, runRecord{}, false
+	if len(c.Ilog.runs) == 0 {
+		return
+	}
+	last := c.Ilog.runs[len(c.Ilog.runs)-1]
+	c.rec, c.sent = keptRecord(last), last.Inputs
+	if len(last.Inputs) > 0 {
+		c.inputs = append([]string(nil), last.Inputs...)
+	}
+	if len(last.Result) > 0 {
+		sum, err := kind.ReadSummary(last.Result)
+		if err != nil {
+			c.rec.err = "This run could not be read back from the history: " + err.Error()
+			return
+		}
+		c.sum = &sum
+	}
+}
 
 // texts are the inputs that hold something.
 func (c *embeddingRun) texts() []string {
@@ -106,7 +139,7 @@ func (c *embeddingRun) Render() app.UI {
 			app.If(c.rec.err != "", func() app.UI {
 				return app.Div().Class("pg-error").DataSet("testid", "run-error").Text(c.rec.err)
 			}),
-			app.If(c.res != nil, c.renderResult),
+			app.If(c.sum != nil, c.renderResult),
 		),
 	)
 }
@@ -150,31 +183,37 @@ func (c *embeddingRun) run(ctx app.Context) {
 	c.cancel = post(ctx, c.Iclient, c.Iform, body, func(ctx app.Context, answer []byte, rec runRecord) {
 		c.running, c.cancel = false, nil
 		c.done++
-		c.rec, c.res, c.sent, c.copied = rec, nil, texts, false
-		if rec.err != "" {
-			return
+		c.rec, c.res, c.sum, c.sent, c.copied = rec, nil, nil, texts, false
+		var kept []byte
+		if rec.err == "" {
+			res, err := kind.ParseEmbeddings(answer)
+			if err != nil {
+				c.rec.err = err.Error()
+			} else {
+				sum := kind.Summarize(res)
+				c.res, c.sum = &res, &sum
+				kept, _ = json.Marshal(sum)
+			}
 		}
-		res, err := kind.ParseEmbeddings(answer)
-		if err != nil {
-			c.rec.err = err.Error()
-			return
+		if c.Ilog.save != nil {
+			c.Ilog.save(keptRun(c.rec, "", texts, kept))
 		}
-		c.res = &res
 	})
 }
 
-// renderResult draws the vectors and the similarity matrix.
+// renderResult draws the vectors and the similarity matrix, from the summary (an answer read back
+// from the history has no vectors to copy).
 func (c *embeddingRun) renderResult() app.UI {
-	vs := c.res.Vectors
+	vs := c.sum.Vectors
 	label := func(i int) string {
 		if i < len(c.sent) {
 			return shorten(c.sent[i], 40)
 		}
 		return "input " + strconv.Itoa(i)
 	}
-	sim := kind.Similarity(vs)
+	sim := c.sum.Similarity
 	return app.Div().Body(
-		runStats(c.rec, c.res.Usage, plural(len(vs), "vector", "vectors")),
+		runStats(c.rec, c.sum.Usage, plural(len(vs), "vector", "vectors")),
 		app.Table().Class("vectors").DataSet("testid", "vectors").Body(
 			app.THead().Body(app.Tr().Body(app.Th().Text("Input"), app.Th().Text("Dimension"), app.Th().Text("Norm"),
 				app.Th().Text("First values"), app.Th().Text("Shape"))),
@@ -182,14 +221,14 @@ func (c *embeddingRun) renderResult() app.UI {
 				v := vs[i]
 				return app.Tr().DataSet("testid", "vector").Body(
 					app.Td().Text(label(v.Index)),
-					app.Td().DataSet("testid", "vector-dim").Text(strconv.Itoa(len(v.Values))),
-					app.Td().Text(strconv.FormatFloat(v.Norm(), 'f', 4, 64)),
-					app.Td().Class("mono").Text(firstValues(v.Values, 4)),
-					app.Td().Body(app.Raw(sparkline(v.Values, 120, 24))),
+					app.Td().DataSet("testid", "vector-dim").Text(strconv.Itoa(v.Dimension)),
+					app.Td().Text(strconv.FormatFloat(v.Norm, 'f', 4, 64)),
+					app.Td().Class("mono").Text(firstValues(v.First, v.Dimension)),
+					app.Td().Body(app.Raw(sparkline(v.Shape, 120, 24))),
 				)
 			})),
 		),
-		app.If(len(vs) > 1, func() app.UI {
+		app.If(len(sim) > 1, func() app.UI {
 			return app.Table().Class("similarity").DataSet("testid", "similarity").Body(
 				app.Caption().Text("Cosine similarity"),
 				app.THead().Body(app.Tr().Body(app.Th(), app.Range(vs).Slice(func(j int) app.UI { return app.Th().Text(strconv.Itoa(j + 1)) }))),
@@ -203,11 +242,15 @@ func (c *embeddingRun) renderResult() app.UI {
 				})),
 			)
 		}),
-		app.Button().Class("btn btn-small").DataSet("testid", "embed-copy").Text(map[bool]string{false: "Copy as JSON", true: "Copied"}[c.copied]).
-			OnClick(func(ctx app.Context, e app.Event) {
-				b, _ := json.Marshal(vectorsJSON(vs))
-				c.copied = copyText(string(b))
-			}),
+		app.If(c.res != nil, func() app.UI {
+			return app.Button().Class("btn btn-small").DataSet("testid", "embed-copy").Text(map[bool]string{false: "Copy as JSON", true: "Copied"}[c.copied]).
+				OnClick(func(ctx app.Context, e app.Event) {
+					b, _ := json.Marshal(vectorsJSON(c.res.Vectors))
+					c.copied = copyText(string(b))
+				})
+		}).Else(func() app.UI {
+			return app.P().Class("muted").DataSet("testid", "embed-not-kept").Text("From the history: the vectors are not kept (only what is shown); Run again to copy them.")
+		}),
 	)
 }
 
@@ -220,15 +263,14 @@ func vectorsJSON(vs []kind.Vector) [][]float64 {
 	return out
 }
 
-// firstValues writes the first n values of a vector.
-func firstValues(v []float64, n int) string {
-	parts := make([]string, 0, n+1)
-	for i, x := range v {
-		if i == n {
-			parts = append(parts, "…")
-			break
-		}
+// firstValues writes a vector's first values, with an ellipsis when it has more (dim).
+func firstValues(first []float64, dim int) string {
+	parts := make([]string, 0, len(first)+1)
+	for _, x := range first {
 		parts = append(parts, strconv.FormatFloat(x, 'f', 4, 64))
+	}
+	if dim > len(first) {
+		parts = append(parts, "…")
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
 }

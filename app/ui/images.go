@@ -25,6 +25,7 @@ type imageRun struct {
 	Iprompt  *string // the page's prompt: share links, presets and ?prompt= reach it
 	Ishare   func()  // puts the model, the parameters and the prompt in a link (the page's Share)
 	Inote    string  // what sharing said
+	Ilog     runLog  // the page's history of runs
 
 	running  bool
 	cancel   context.CancelFunc
@@ -33,6 +34,7 @@ type imageRun struct {
 	done     int              // runs finished (data-runs, for tests)
 	showCode bool
 	full     string // the image shown full size, by its display source
+	seq      int    // the Ilog.seq the gallery was last filled from
 }
 
 // imageRunResult is one finished images call.
@@ -40,6 +42,18 @@ type imageRunResult struct {
 	prompt string
 	res    kind.ImageResult
 	rec    runRecord
+	kept   bool // read back from the history
+	inline int  // images that came inline (base64) and were not kept in the history
+}
+
+// OnInit and OnUpdate fill the gallery from the history entry the page opened.
+func (c *imageRun) OnInit()                  { c.fromLog() }
+func (c *imageRun) OnUpdate(ctx app.Context) { c.fromLog() }
+
+func (c *imageRun) fromLog() {
+	if c.seq != c.Ilog.seq {
+		c.seq, c.runs, c.full = c.Ilog.seq, restoreImageRuns(c.Ilog.runs), ""
+	}
 }
 
 // page is what the run area fills: the prompt.
@@ -73,7 +87,7 @@ func (c *imageRun) Render() app.UI {
 				app.Button().Class("btn").DataSet("testid", "view-request").Text(viewRequestLabel(c.showCode)).Aria("expanded", c.showCode).
 					OnClick(func(ctx app.Context, e app.Event) { c.showCode = !c.showCode }),
 				app.Button().Class("btn").DataSet("testid", "clear").Text("Clear").Title("Remove the images shown").
-					Disabled(c.running || len(c.runs) == 0).OnClick(func(ctx app.Context, e app.Event) { c.runs, c.full = nil, "" }),
+					Disabled(c.running || len(c.runs) == 0).OnClick(func(ctx app.Context, e app.Event) { c.clear() }),
 				shareButton(c.Ishare),
 			),
 		),
@@ -108,6 +122,14 @@ func (c *imageRun) stopOrClose() {
 		return
 	}
 	c.stop()
+}
+
+// clear removes the images shown; the next run starts a new history entry.
+func (c *imageRun) clear() {
+	c.runs, c.full = nil, ""
+	if c.Ilog.fresh != nil {
+		c.Ilog.fresh()
+	}
 }
 
 func (c *imageRun) stop() {
@@ -150,6 +172,9 @@ func (c *imageRun) run(ctx app.Context) {
 			r.res = res
 		}
 		c.runs = append([]imageRunResult{r}, c.runs...)
+		if c.Ilog.save != nil {
+			c.Ilog.save(keptRun(r.rec, prompt, nil, kind.KeepImages(r.res)))
+		}
 	})
 }
 
@@ -168,6 +193,14 @@ func (c *imageRun) renderRun(r *imageRunResult) app.UI {
 		app.Div().Class("gallery").Body(
 			app.Range(r.res.Images).Slice(func(i int) app.UI { return c.renderImage(r.res.Images[i], i+1) }),
 		),
+		app.If(r.inline > 0, func() app.UI {
+			verb := map[bool]string{true: " is", false: " are"}[r.inline == 1]
+			return app.P().Class("muted").DataSet("testid", "image-not-kept").Text(plural(r.inline, "image", "images") +
+				" sent inline (base64)" + verb + " not kept in the history, to keep it small.")
+		}),
+		app.If(r.kept && len(r.res.Images) > 0, func() app.UI {
+			return app.P().Class("muted").Text("From the history: media links last an hour, then Run again (Copy URL gives the provider's own link).")
+		}),
 		app.If(r.rec.err == "", func() app.UI { return runStats(r.rec, r.res.Usage, extra...) }),
 	)
 }

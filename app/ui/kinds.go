@@ -35,9 +35,9 @@ func (p *playground) renderKindRunArea() app.UI {
 		return &notRunnable{Iform: p.form, Ibackend: p.deps.Backend, Ibuild: p.buildBody}
 	case p.form.Kind == kind.Images.Name():
 		return &imageRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Iprompt: &p.prompt,
-			Ishare: p.shareFromArea, Inote: p.shareNote}
+			Ishare: p.shareFromArea, Inote: p.shareNote, Ilog: p.runLog()}
 	case p.form.Kind == kind.Embeddings.Name():
-		return &embeddingRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Ifirst: p.prompt}
+		return &embeddingRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Ifirst: p.prompt, Ilog: p.runLog()}
 	}
 	return nil
 }

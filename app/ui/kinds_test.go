@@ -7,11 +7,13 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"playground/app/catalog"
 	"playground/app/catalog/embedded"
+	"playground/app/convo"
 	"playground/app/kind"
 	"playground/app/schema"
 )
@@ -119,8 +121,11 @@ func TestEmbeddingPage(t *testing.T) {
 	if s := sparkline([]float64{0, 1, 0.5}, 10, 4); !strings.HasPrefix(s, `<svg class="spark"`) || !strings.Contains(s, `points="0.0,4.0 5.0,0.0 10.0,2.0"`) {
 		t.Errorf("sparkline %s", s)
 	}
-	if firstValues([]float64{1, 2, 3}, 2) != "[1.0000, 2.0000, …]" {
-		t.Errorf("firstValues = %s", firstValues([]float64{1, 2, 3}, 2))
+	if got := firstValues([]float64{1, 2}, 3); got != "[1.0000, 2.0000, …]" {
+		t.Errorf("firstValues = %s", got)
+	}
+	if got := firstValues([]float64{1, 2}, 2); got != "[1.0000, 2.0000]" {
+		t.Errorf("firstValues of a whole vector = %s", got)
 	}
 	if sdkOf("/v1/embeddings") != "embeddings.create" || sdkOf("/v1/messages") != "-" || sdkOf("/v2/video/generations") != "-" {
 		t.Error("sdkOf")
@@ -128,4 +133,73 @@ func TestEmbeddingPage(t *testing.T) {
 	if !kindRuns("") || !kindRuns(kind.Images.Name()) || kindRuns("video") {
 		t.Error("kindRuns")
 	}
+}
+
+func TestRunAreasReopenHistory(t *testing.T) {
+	img := embeddedForm(t, "flux/schnell")
+	ir, err := kind.ParseImages([]byte(`{"data":[{"url":"https://cdn.example/a.png"},{"b64_json":"iVBORw0KGgo="}],
+		"playground_media":{"https://cdn.example/a.png":"/api/media/tok"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := []convo.Run{
+		{Prompt: "first fox", TookMS: 1500, Result: kind.KeepImages(ir)},
+		{Prompt: "second fox", Error: "HTTP 429: slow down"},
+	}
+	prompt := ""
+	c := &imageRun{Iform: img, Ibuild: builder(img), Iprompt: &prompt, Ilog: runLog{runs: runs, seq: 1}}
+	html := render(t, c)
+	for _, want := range []string{`src="/api/media/tok"`, "1 image sent inline (base64) is not kept", "HTTP 429: slow down", "1.5 s"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("reopened gallery lacks %q:\n%s", want, html)
+		}
+	}
+	if strings.Index(html, "second fox") > strings.Index(html, "first fox") {
+		t.Errorf("the newest run is not first")
+	}
+
+	emb := embeddedForm(t, "text-embedding-3-small")
+	sum, _ := json.Marshal(kind.Summarize(kind.EmbeddingResult{Vectors: []kind.Vector{{Index: 0, Values: []float64{3, 4}}, {Index: 1, Values: []float64{4, 3}}}}))
+	e := &embeddingRun{Iform: emb, Ibuild: builder(emb), Ilog: runLog{seq: 2, runs: []convo.Run{{Inputs: []string{"cat", "dog"}, Result: sum}}}}
+	html = render(t, e)
+	for _, want := range []string{`value="cat"`, `value="dog"`, `data-testid="sim-0-1">0.960`, `data-testid="embed-not-kept"`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("reopened embeddings lack %q:\n%s", want, html)
+		}
+	}
+	if strings.Contains(html, `data-testid="embed-copy"`) {
+		t.Errorf("vectors read back from the history cannot be copied: the button must be absent")
+	}
+}
+
+func TestImageRunKeepsEachRun(t *testing.T) {
+	var saved []convo.Run
+	freshed := false
+	img := embeddedForm(t, "flux/schnell")
+	prompt := "a fox"
+	c := &imageRun{Iform: img, Ibuild: builder(img), Iprompt: &prompt,
+		Ilog: runLog{save: func(r convo.Run) { saved = append(saved, r) }, fresh: func() { freshed = true }}}
+	render(t, c)
+	c.runs = []imageRunResult{{prompt: "a fox"}}
+	c.clear()
+	if len(c.runs) != 0 || !freshed {
+		t.Errorf("Clear: %d runs shown, new entry %v", len(c.runs), freshed)
+	}
+	r := keptRun(runRecord{took: 2500 * time.Millisecond}, "a fox", nil, kind.KeepImages(ir2(t)))
+	if r.TookMS != 2500 || r.Prompt != "a fox" || !strings.Contains(string(r.Result), "https://cdn.example/b.png") || strings.Contains(string(r.Result), "iVBOR") {
+		t.Errorf("kept run %+v", r)
+	}
+	if failed := keptRun(runRecord{err: "boom"}, "p", nil, []byte(`{}`)); failed.Result != nil || failed.Error != "boom" {
+		t.Errorf("a failed run keeps %+v", failed)
+	}
+	_ = saved
+}
+
+func ir2(t *testing.T) kind.ImageResult {
+	t.Helper()
+	r, err := kind.ParseImages([]byte(`{"data":[{"url":"https://cdn.example/b.png"},{"b64_json":"iVBORw0KGgo="}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

@@ -54,7 +54,11 @@ type playground struct {
 	attachFor                 string
 	attachImages, attachFiles bool
 
-	convID      string        // the id of the conversation in the history, "" before it is saved
+	convID string // the id of the conversation in the history, "" before it is saved
+	// The runs of the open history entry of a kind that is not a conversation, see kindhistory.go.
+	kindRuns    []convo.Run
+	kindSeq     int           // bumped when an entry is opened: the run area starts from kindRuns
+	kindModel   string        // the model, provider and operation kindRuns belong to
 	history     convo.History // the saved conversations, as last read or written
 	showHistory bool
 	showEmbed   bool   // the embed snippet panel

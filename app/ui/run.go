@@ -38,10 +38,17 @@ type turn struct {
 	exchange  *chat.Exchange
 }
 
+// renderRunArea draws the run area of the current model's kind, then the page's tools.
 func (p *playground) renderRunArea() app.UI {
-	if area := p.renderKindRunArea(); area != nil {
-		return area
+	area := p.renderKindRunArea()
+	if area == nil {
+		area = p.renderConversation()
 	}
+	return app.Div().Class("run-col").Body(area, p.renderPageTools())
+}
+
+// renderConversation is chat's run area: the system prompt, the conversation and the composer.
+func (p *playground) renderConversation() app.UI {
 	return app.Section().Class("run").Aria("label", "Conversation").Body(
 		p.renderSystem(),
 		p.renderTranscript(),
@@ -57,33 +64,42 @@ func (p *playground) renderRunArea() app.UI {
 				app.Button().Class("btn").DataSet("testid", "share").Text("Share").
 					Title("Put the model, the parameters that are set and the conversation in a link").
 					Disabled(p.form == nil).OnClick(func(ctx app.Context, e app.Event) { p.share() }),
-				app.Button().Class("btn").DataSet("testid", "history-toggle").Aria("expanded", p.showHistory).
-					Text(fmt.Sprintf("History (%d)", len(p.history.Items))).Title("Conversations kept in this browser").
-					OnClick(func(ctx app.Context, e app.Event) {
-						p.showHistory = !p.showHistory
-						if p.showHistory {
-							p.history = p.loadHistory()
-						}
-					}),
-				app.Button().Class("btn").DataSet("testid", "embed-toggle").Aria("expanded", p.showEmbed).Text("Embed").
-					Title("Put this model in a docs page: the HTML snippet").Disabled(p.form == nil).
-					OnClick(func(ctx app.Context, e app.Event) {
-						p.showEmbed = !p.showEmbed
-						if p.showEmbed {
-							p.loadPolicy(ctx)
-						}
-					}),
 			),
 		),
 		app.If(p.shareNote != "", func() app.UI {
 			return app.P().Class("msg-note").DataSet("testid", "share-note").Aria("live", "polite").Text(p.shareNote)
 		}),
+		app.If(p.showRequest, p.renderRequest),
+	)
+}
+
+// renderPageTools draws what every kind's run area shares: History and Embed, their panels, and
+// what happened to the saved state.
+func (p *playground) renderPageTools() app.UI {
+	return app.Div().Class("page-tools").Body(
+		app.Div().Class("composer-actions").Body(
+			app.Button().Class("btn").DataSet("testid", "history-toggle").Aria("expanded", p.showHistory).
+				Text(fmt.Sprintf("History (%d)", len(p.history.Items))).Title("Conversations and runs kept in this browser").
+				OnClick(func(ctx app.Context, e app.Event) {
+					p.showHistory = !p.showHistory
+					if p.showHistory {
+						p.history = p.loadHistory()
+					}
+				}),
+			app.Button().Class("btn").DataSet("testid", "embed-toggle").Aria("expanded", p.showEmbed).Text("Embed").
+				Title("Put this model in a docs page: the HTML snippet").Disabled(p.form == nil).
+				OnClick(func(ctx app.Context, e app.Event) {
+					p.showEmbed = !p.showEmbed
+					if p.showEmbed {
+						p.loadPolicy(ctx)
+					}
+				}),
+		),
 		app.If(p.stateNote != "", func() app.UI {
 			return app.P().Class("msg-note").DataSet("testid", "state-note").Aria("live", "polite").Text(p.stateNote)
 		}),
 		app.If(p.showEmbed, p.renderEmbedSnippets),
 		app.If(p.showHistory, p.renderHistory),
-		app.If(p.showRequest, p.renderRequest),
 	)
 }
 

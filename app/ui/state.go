@@ -10,6 +10,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"playground/app/convo"
+	"playground/app/kind"
 	"playground/app/markdown"
 	"playground/app/schema"
 )
@@ -23,6 +24,7 @@ const (
 // setup is the part of the page a share link, a saved conversation or a preset restores.
 type setup struct {
 	model, provider string
+	op              string // the operation's path, "" for the model's main one
 	params          map[string]json.RawMessage
 	conv            convo.Conversation
 	prompt          string
@@ -114,7 +116,8 @@ func (p *playground) openSaved(ctx app.Context, id string) {
 	}
 	p.saveConversation()
 	p.convID = id
-	p.restore(ctx, setup{model: s.Model, provider: s.Provider, params: s.Params, conv: s.Conversation})
+	p.openRuns(s)
+	p.restore(ctx, setup{model: s.Model, provider: s.Provider, op: s.Op, params: s.Params, conv: s.Conversation})
 	p.showHistory = false
 }
 
@@ -152,8 +155,9 @@ func (p *playground) restore(ctx app.Context, s setup) {
 	p.st.Replace(s.params, "stream")
 	p.memos = nil
 	p.aside = schema.Values{}
-	if s.model != "" && (p.form == nil || p.form.Model.ID != s.model || s.provider != "" && s.provider != p.form.Model.Provider) {
-		p.loadForm(ctx, s.model, s.provider, true)
+	if s.model != "" && (p.form == nil || p.form.Model.ID != s.model || s.provider != "" && s.provider != p.form.Model.Provider ||
+		s.op != "" && s.op != p.form.Path) {
+		p.loadOperation(ctx, s.model, s.provider, s.op, true)
 		return
 	}
 	if p.form != nil {
@@ -216,7 +220,7 @@ func (p *playground) renderHistory() app.UI {
 	items := p.history.Items
 	return app.Div().Class("history").DataSet("testid", "history").Body(
 		app.If(len(items) == 0, func() app.UI {
-			return app.P().Class("muted").Text("No saved conversations yet: each one is kept in this browser when a run ends.")
+			return app.P().Class("muted").Text("Nothing saved yet: each conversation, and the runs of image and embedding models, are kept in this browser when a run ends.")
 		}),
 		app.Ul().Class("history-list").Body(
 			app.Range(items).Slice(func(i int) app.UI {
@@ -225,7 +229,7 @@ func (p *playground) renderHistory() app.UI {
 					app.Button().Class("btn btn-small history-open").DataSet("testid", "history-open").
 						Text(s.Title).Title("Open this conversation").
 						OnClick(func(ctx app.Context, e app.Event) { p.openSaved(ctx, s.ID) }, app.EventScope(s.ID)),
-					app.Span().Class("muted history-meta").Text(s.Model+" · "+s.Updated.Local().Format("Jan 2 15:04")),
+					app.Span().Class("muted history-meta").Text(historyMeta(s)),
 					app.Button().Class("btn btn-tiny").DataSet("testid", "history-delete").Text("Delete").
 						Aria("label", "Delete "+s.Title).
 						OnClick(func(ctx app.Context, e app.Event) { p.deleteSaved(s.ID) }, app.EventScope(s.ID)),
@@ -338,4 +342,18 @@ func (p *playground) renderPresets() app.UI {
 			return app.Div().Class("param-error").DataSet("testid", "preset-error").Text(p.presetErr)
 		}),
 	)
+}
+
+// historyMeta is the line under a saved entry's title: the model, what kind of runs it holds, and
+// when it last changed.
+func historyMeta(s convo.Saved) string {
+	meta := s.Model
+	if len(s.Runs) > 0 {
+		what := s.Kind
+		if k := kind.ByName(s.Kind); k != nil {
+			what = strings.ToLower(k.Label())
+		}
+		meta += " · " + plural(len(s.Runs), what+" run", what+" runs")
+	}
+	return meta + " · " + s.Updated.Local().Format("Jan 2 15:04")
 }
