@@ -84,6 +84,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDialects$$' -fuzztime=$(FUZZTIME) ./app/chat
 	$(GO) test -run='^$$' -fuzz='^FuzzParseImages$$' -fuzztime=$(FUZZTIME) ./app/kind
 	$(GO) test -run='^$$' -fuzz='^FuzzParseEmbeddings$$' -fuzztime=$(FUZZTIME) ./app/kind
+	$(GO) test -run='^$$' -fuzz='^FuzzKept$$' -fuzztime=$(FUZZTIME) ./app/kind
 
 ## chromium: the browser tests need Chromium; install it with apt when we can, else say why not.
 chromium:

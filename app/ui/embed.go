@@ -87,16 +87,25 @@ func (p *playground) renderEmbed() app.UI {
 				return app.Div().Class("embed-panel").Body(p.renderSystem(), p.renderParams())
 			}),
 		),
-		app.Section().Class("run").Aria("label", "Conversation").Body(
-			p.renderTranscript(),
-			p.renderRunError(),
-			app.Div().Class("composer").Body(
-				p.renderPromptBox(),
-				app.Div().Class("composer-actions").Body(p.runButton(), p.streamToggle(), p.clearButton()),
-			),
-		),
+		p.renderEmbedRunArea(),
 		app.Div().Class("embed-request").Body(app.If(p.showRequest, p.renderRequest)),
 		app.P().Class("embed-notes muted").DataSet("testid", "embed-notes").Text(strings.Join(notes, " ")),
+	)
+}
+
+// renderEmbedRunArea is the widget's run area: the model's kind's (images, embeddings…), or the
+// conversation without the system prompt, attachments and the page's tools.
+func (p *playground) renderEmbedRunArea() app.UI {
+	if area := p.renderKindRunArea(); area != nil {
+		return area
+	}
+	return app.Section().Class("run").Aria("label", "Conversation").Body(
+		p.renderTranscript(),
+		p.renderRunError(),
+		app.Div().Class("composer").Body(
+			p.renderPromptBox(),
+			app.Div().Class("composer-actions").Body(p.runButton(), p.streamToggle(), p.clearButton()),
+		),
 	)
 }
 

@@ -30,12 +30,16 @@ func (p *playground) renderKindRunArea() app.UI {
 		return nil
 	}
 	client := p.deps.Chat
+	share := p.shareFromArea
+	if p.embed {
+		share = nil // the widget has Open in Playground instead
+	}
 	switch {
 	case p.form.Model.Unsupported || !kindRuns(p.form.Kind):
 		return &notRunnable{Iform: p.form, Ibackend: p.deps.Backend, Ibuild: p.buildBody}
 	case p.form.Kind == kind.Images.Name():
 		return &imageRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Iprompt: &p.prompt,
-			Ishare: p.shareFromArea, Inote: p.shareNote, Ilog: p.runLog()}
+			Ishare: share, Inote: p.shareNote, Ilog: p.runLog()}
 	case p.form.Kind == kind.Embeddings.Name():
 		return &embeddingRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Ifirst: p.prompt, Ilog: p.runLog()}
 	}
