@@ -20,6 +20,7 @@ import (
 	"playground/app/catalog/embedded"
 	"playground/app/embed"
 	"playground/app/schema"
+	"playground/server/httperr"
 )
 
 // Live list fetching bounds.
@@ -284,7 +285,7 @@ func (s *Server) handleForm(w http.ResponseWriter, r *http.Request) {
 	}
 	form, ok := e.FormOf(q.Get("op"))
 	if !ok {
-		s.writeError(w, r, Errorf(http.StatusNotFound, "invalid_request_error", "operation_not_found",
+		s.writeError(w, r, httperr.Errorf(httperr.EOperationNotFound,
 			"Model %s has no operation %s; it is called on %s.", e.Model.ID, q.Get("op"), strings.Join(operationPaths(e), " or ")))
 		return
 	}

@@ -14,6 +14,7 @@ import (
 	"playground/app/catalog"
 	"playground/app/embed"
 	"playground/app/schema"
+	"playground/server/httperr"
 )
 
 // embedGate enforces the embed's policy (Config.Embed) on the /api/embed/ routes: the models it
@@ -44,8 +45,8 @@ func (g *embedGate) allows(m catalog.Model) bool {
 }
 
 // lockedError is the refusal of a model the embed may not run.
-func (g *embedGate) lockedError(id string) *Error {
-	return Errorf(http.StatusForbidden, "permission_error", "embed_model_locked",
+func (g *embedGate) lockedError(id string) *httperr.Error {
+	return httperr.Errorf(httperr.EEmbedModelLocked,
 		"This widget may not run model %s: the playground's operator allows only %v in embeds. Open the full playground to try it.", id, g.cfg.Models)
 }
 
@@ -64,7 +65,7 @@ func (g *embedGate) capTokens(op *schema.Operation, body []byte) ([]byte, int64,
 	}
 	var head map[string]json.RawMessage
 	if err := json.Unmarshal(body, &head); err != nil {
-		return nil, 0, false, Errorf(http.StatusBadRequest, "invalid_request_error", "invalid_json", "The request body must be a JSON object: %v", err)
+		return nil, 0, false, httperr.Errorf(httperr.EInvalidJSON, "The request body must be a JSON object: %v", err)
 	}
 	longest, set := int64(0), false
 	for _, name := range maxTokenFields {
@@ -74,10 +75,10 @@ func (g *embedGate) capTokens(op *schema.Operation, body []byte) ([]byte, int64,
 		}
 		var n float64
 		if err := json.Unmarshal(raw, &n); err != nil {
-			return nil, 0, false, Errorf(http.StatusBadRequest, "invalid_request_error", "invalid_parameters", "%s: must be a number.", name)
+			return nil, 0, false, httperr.Errorf(httperr.EInvalidParameters, "%s: must be a number.", name)
 		}
 		if n > float64(limit) {
-			return nil, 0, false, Errorf(http.StatusBadRequest, "invalid_request_error", "embed_max_tokens",
+			return nil, 0, false, httperr.Errorf(httperr.EEmbedMaxTokens,
 				"%s: this widget allows at most %s tokens per answer (a limit for public use); lower it and run again, or open the full playground.", name, embed.Count(limit))
 		}
 		set, longest = true, max(longest, int64(n))
@@ -151,7 +152,7 @@ func (b *budget) left() int64 {
 
 // reserve sets n tokens aside for a run, or returns the refusal to answer with. settle must be
 // called with the tokens the run used once it ends.
-func (b *budget) reserve(n int64) (settle func(used int64), _ *Error) {
+func (b *budget) reserve(n int64) (settle func(used int64), _ *httperr.Error) {
 	if b.limit <= 0 {
 		return func(int64) {}, nil
 	}
@@ -169,7 +170,7 @@ func (b *budget) reserve(n int64) (settle func(used int64), _ *Error) {
 			msg = fmt.Sprintf("This run could use up to %s tokens, and %s are left of this widget's shared daily budget. Lower max_tokens or shorten the conversation, or come back after 00:00 UTC (in %s).",
 				embed.Count(n), embed.Count(left), wait.Round(time.Minute))
 		}
-		return nil, &Error{Status: http.StatusTooManyRequests, Type: "rate_limit_error", Code: "embed_budget_spent",
+		return nil, &httperr.Error{Code: httperr.EEmbedBudgetSpent,
 			RetryAfter: int(wait.Seconds()) + 1, Message: msg}
 	}
 	b.reserved += n
@@ -416,7 +417,7 @@ func (s *Server) handleEmbedChat(w http.ResponseWriter, r *http.Request) {
 		if mustCut {
 			m.cutRunes = 4 * longest
 			m.cut = func() {
-				sw.end("embed_max_tokens", fmt.Sprintf("This widget stops answers at about %s tokens (a limit for public use). Open the full playground for longer answers.", embed.Count(longest)))
+				sw.end(httperr.Errorf(httperr.EEmbedMaxTokens, "This widget stops answers at about %s tokens (a limit for public use). Open the full playground for longer answers.", embed.Count(longest)))
 				cancel()
 			}
 		}

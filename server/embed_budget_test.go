@@ -89,8 +89,8 @@ func TestBudgetRefusal(t *testing.T) {
 			if err == nil || settle != nil {
 				t.Fatalf("reserve(%d) with %d used of 1000 was not refused", tt.reserve, tt.used)
 			}
-			if err.Status != 429 || err.Code != "embed_budget_spent" || err.Type != "rate_limit_error" || err.RetryAfter != tt.retryAfter {
-				t.Fatalf("got %d %s %s Retry-After %d, want 429 embed_budget_spent %d", err.Status, err.Type, err.Code, err.RetryAfter, tt.retryAfter)
+			if err.Status() != 429 || err.Code != "embed_budget_spent" || err.Type() != "rate_limit_error" || err.RetryAfter != tt.retryAfter {
+				t.Fatalf("got %d %s %s Retry-After %d, want 429 embed_budget_spent %d", err.Status(), err.Type(), err.Code, err.RetryAfter, tt.retryAfter)
 			}
 			for _, m := range tt.msg {
 				if !strings.Contains(err.Message, m) {

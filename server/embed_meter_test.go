@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"playground/server/httperr"
 )
 
 // newTestMeter returns a meter in front of a recorder, its response started with contentType.
@@ -198,7 +200,7 @@ func TestMeterCut(t *testing.T) {
 		m, rec := newTestMeter("text/event-stream")
 		m.cutRunes = 3
 		cancelled := 0
-		m.cut = func() { m.sw.end("embed_max_tokens", "stopped"); cancelled++ }
+		m.cut = func() { m.sw.end(httperr.Errorf(httperr.EEmbedMaxTokens, "stopped")); cancelled++ }
 		if _, err := m.Write([]byte(deltaEvent("content", "abcdef"))); err != nil {
 			t.Fatalf("the write that crossed the limit failed: %v", err)
 		}

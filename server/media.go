@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"playground/app/kind"
+	"playground/server/httperr"
 )
 
 // The media route: files (images, videos, sounds, meshes) that a provider's answer names by URL on
@@ -370,15 +371,6 @@ var mediaRequestHeaders = []string{"Range", "If-None-Match", "If-Modified-Since"
 // Content-Length are set by the handler itself).
 var mediaResponseHeaders = []string{"ETag", "Last-Modified", "Accept-Ranges", "Content-Range"}
 
-// mediaError is an error of the media route.
-func mediaError(status int, code, format string, args ...any) *Error {
-	typ := "upstream_error"
-	if status < 500 {
-		typ = "invalid_request_error"
-	}
-	return Errorf(status, typ, code, format, args...)
-}
-
 // handleMedia serves GET (and HEAD) /api/media/{token}: it checks the token (403
 // media_token_invalid, 410 media_token_expired), fetches the file from the provider's host —
 // without the provider's key or the browser's headers other than Range and the conditional ones,
@@ -389,7 +381,7 @@ func mediaError(status int, code, format string, args ...any) *Error {
 func (s *Server) handleMedia(w http.ResponseWriter, r *http.Request) {
 	provider, rawURL, err := s.media.open(r.PathValue("token"))
 	if errors.Is(err, errMediaTokenExpired) {
-		s.writeError(w, r, mediaError(http.StatusGone, "media_token_expired",
+		s.writeError(w, r, httperr.Errorf(httperr.EMediaTokenExpired,
 			"This media link has expired (links last an hour). Run the model again to get a fresh one."))
 		return
 	}
@@ -399,7 +391,7 @@ func (s *Server) handleMedia(w http.ResponseWriter, r *http.Request) {
 		u, err = url.Parse(rawURL)
 	}
 	if err != nil || src == nil || !src.allows(u) {
-		s.writeError(w, r, mediaError(http.StatusForbidden, "media_token_invalid",
+		s.writeError(w, r, httperr.Errorf(httperr.EMediaTokenInvalid,
 			"This media link is not one the playground made. Media is only served for files a model's answer pointed to."))
 		return
 	}
@@ -431,13 +423,13 @@ func (s *Server) handleMedia(w http.ResponseWriter, r *http.Request) {
 		case r.Context().Err() != nil:
 			return // the browser went away
 		case errors.Is(err, errMediaAddress):
-			s.writeError(w, r, &Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "media_address_refused",
+			s.writeError(w, r, &httperr.Error{Code: httperr.EMediaAddressRefused,
 				Message: fmt.Sprintf("The file's host (%s) resolves to an address the playground does not connect to.", u.Hostname()), Err: err})
 		case errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded):
-			s.writeError(w, r, &Error{Status: http.StatusGatewayTimeout, Type: "upstream_error", Code: "media_timeout",
+			s.writeError(w, r, &httperr.Error{Code: httperr.EMediaTimeout,
 				Message: fmt.Sprintf("The file's host (%s) did not answer in time. Try again.", u.Hostname()), Err: err})
 		default:
-			s.writeError(w, r, &Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "media_unreachable",
+			s.writeError(w, r, &httperr.Error{Code: httperr.EMediaUnreachable,
 				Message: fmt.Sprintf("Could not fetch the file from %s. Try again.", u.Hostname()), Err: err})
 		}
 		return
@@ -455,15 +447,15 @@ func (s *Server) handleMedia(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(st)
 		return
 	case st >= 300 && st < 400:
-		s.writeError(w, r, mediaError(http.StatusBadGateway, "media_redirect",
+		s.writeError(w, r, httperr.Errorf(httperr.EMediaRedirect,
 			"The file's host answered with a redirect (%d), which the playground does not follow.", st))
 		return
 	case st == http.StatusNotFound || st == http.StatusGone:
-		s.writeError(w, r, mediaError(http.StatusNotFound, "media_not_found",
+		s.writeError(w, r, httperr.Errorf(httperr.EMediaNotFound,
 			"The provider no longer serves this file (%d). Run the model again.", st))
 		return
 	default:
-		s.writeError(w, r, mediaError(http.StatusBadGateway, "media_upstream_error",
+		s.writeError(w, r, httperr.Errorf(httperr.EMediaUpstreamError,
 			"The file's host answered %d.", st))
 		return
 	}
@@ -477,12 +469,12 @@ func (s *Server) handleMedia(w http.ResponseWriter, r *http.Request) {
 	}
 	attachment, ok := mediaTypes[ct]
 	if !ok {
-		s.writeError(w, r, mediaError(http.StatusBadGateway, "media_type_refused",
+		s.writeError(w, r, httperr.Errorf(httperr.EMediaTypeRefused,
 			"The file's host sent content of type %q, which the playground does not serve.", truncate(ct, 80)))
 		return
 	}
 	if resp.ContentLength > s.mediaMax {
-		s.writeError(w, r, mediaError(http.StatusBadGateway, "media_too_large",
+		s.writeError(w, r, httperr.Errorf(httperr.EMediaTooLarge,
 			"The file is %d bytes, more than the playground's limit of %d bytes.", resp.ContentLength, s.mediaMax))
 		return
 	}

@@ -17,6 +17,7 @@ import (
 	"playground/app/embed"
 	"playground/app/schema"
 	"playground/app/ui"
+	"playground/server/httperr"
 )
 
 // Server serves the playground. Create it with New; it is an http.Handler. Close stops its
@@ -125,7 +126,7 @@ func (s *Server) routes(page http.Handler) http.Handler {
 	mux.Handle("POST /api/embed/v1/chat/completions", s.crossOrigin(http.HandlerFunc(s.handleEmbedChat)))
 	mux.HandleFunc("GET "+embed.ScriptPath, s.assets.serveEmbedScript)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, Errorf(http.StatusNotFound, "invalid_request_error", "not_found", "No API route %s %s.", r.Method, r.URL.Path))
+		s.writeError(w, r, httperr.Errorf(httperr.ENotFound, "No API route %s %s.", r.Method, r.URL.Path))
 	})
 	mux.Handle("GET /web/", s.assets)
 	// go-app would fetch these from http://<request Host>/web/… and cache the answer for everyone;
@@ -143,7 +144,7 @@ func (s *Server) routes(page http.Handler) http.Handler {
 func (s *Server) crossOrigin(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, Errorf(http.StatusForbidden, "invalid_request_error", "cross_origin",
+		s.writeError(w, r, httperr.Errorf(httperr.ECrossOrigin,
 			"Cross-origin requests to the playground's API are not allowed."))
 	}))
 	return cop.Handler(next)
@@ -177,7 +178,7 @@ func onlyGet(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
-			writeErrorBody(w, Errorf(http.StatusMethodNotAllowed, "invalid_request_error", "method_not_allowed", "Method %s is not allowed here.", r.Method))
+			httperr.Write(w, httperr.Errorf(httperr.EMethodNotAllowed, "Method %s is not allowed here.", r.Method))
 			return
 		}
 		next.ServeHTTP(w, r)
