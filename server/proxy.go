@@ -265,8 +265,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, c *call, wrap f
 	entry := c.entry
 	up := s.upstreams[entry.Model.Provider]
 	if up == nil {
-		s.writeError(w, r, httperr.Errorf(httperr.EUnknownProvider,
-			"No provider %q is configured for model %s.", entry.Model.Provider, entry.Model.ID))
+		s.writeError(w, r, unknownProvider(entry.Model.Provider, s.Catalog().Providers()))
 		return
 	}
 	if up.key == "" {
@@ -326,7 +325,7 @@ func (s *Server) readModelRequest(w http.ResponseWriter, r *http.Request, path s
 	if raw, ok := head["model"]; !ok || json.Unmarshal(raw, &model) != nil || model == "" {
 		return nil, httperr.Errorf(httperr.EModelRequired, "model: is required and must be a model id string.")
 	}
-	entry, err := s.route(model, r.URL.Query().Get("provider"))
+	entry, err := lookup(s.Catalog(), model, r.URL.Query().Get("provider"))
 	if err != nil {
 		return nil, err
 	}
@@ -370,13 +369,13 @@ func operationPaths(e *catalog.Entry) []string {
 	return out
 }
 
-// route picks the catalogue entry that serves a request for model: at the named provider, or at the
-// first provider (in configuration order) that offers it or an alias of it.
-func (s *Server) route(model, provider string) (*catalog.Entry, error) {
-	cat := s.Catalog()
+// lookup is the one model lookup of every route (model calls, forms, the embed's routes and the
+// prerendered pages): the catalogue entry that serves model at the named provider, or at the first
+// provider (in configuration order) that offers it or an alias of it. An unknown provider is 404
+// unknown_provider naming it, wherever it is asked for.
+func lookup(cat *catalog.Catalog, model, provider string) (*catalog.Entry, error) {
 	if provider != "" && !cat.HasProvider(provider) {
-		return nil, httperr.Errorf(httperr.EUnknownProvider,
-			"No provider named %q is configured; the providers are %s.", provider, strings.Join(cat.Providers(), ", "))
+		return nil, unknownProvider(provider, cat.Providers())
 	}
 	entry, ok := cat.Lookup(model, provider)
 	switch {
@@ -389,4 +388,10 @@ func (s *Server) route(model, provider string) (*catalog.Entry, error) {
 		return nil, httperr.Errorf(httperr.EModelNotFound,
 			"Model %q is not offered by any configured provider.", model)
 	}
+}
+
+// unknownProvider is the refusal of a provider name no provider has.
+func unknownProvider(name string, providers []string) *httperr.Error {
+	return httperr.Errorf(httperr.EUnknownProvider,
+		"Unknown provider %q: no provider of that name is configured; the providers are %s.", name, strings.Join(providers, ", "))
 }
