@@ -289,8 +289,8 @@ func (s *Server) handleForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if forEmbed {
-		if !s.embed.allows(e.Model) {
-			s.writeError(w, r, s.embed.lockedError(e.Model.ID))
+		if !s.embed.allows(form.Model) {
+			s.writeError(w, r, s.embed.refusal(form.Model))
 			return
 		}
 		s.embed.capForm(&form)
@@ -393,8 +393,8 @@ func (b localBackend) Form(_ context.Context, id, provider, op string) (catalog.
 		return catalog.Form{}, noOperation(e, op)
 	}
 	if b.embed != nil {
-		if !b.embed.allows(e.Model) {
-			return catalog.Form{}, b.embed.lockedError(id)
+		if !b.embed.allows(f.Model) {
+			return catalog.Form{}, b.embed.refusal(f.Model)
 		}
 		b.embed.capForm(&f)
 	}

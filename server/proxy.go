@@ -19,7 +19,6 @@ import (
 	"playground/app/catalog"
 	"playground/app/chat"
 	"playground/app/kind"
-	"playground/app/schema"
 	"playground/server/httperr"
 )
 
@@ -214,87 +213,6 @@ func (u *upstream) upstreamError(status int, body []byte) *httperr.Error {
 	}
 }
 
-// call is one model call on its way through the server: the entry and operation it reaches, the
-// path it is called on and its checked body.
-type call struct {
-	entry *catalog.Entry
-	op    *schema.Operation
-	path  string // the operation's canonical path, e.g. "/v1/images/generations"
-	body  []byte
-}
-
-// handleCall serves POST /api/{operation path}[?provider=NAME] for every model operation in the
-// catalogue (/api/v1/chat/completions, /api/v1/images/generations, /api/v1/embeddings…): it admits
-// the call under the client's limits, checks the request against the model's schema for that
-// operation and forwards it to the provider named, or else to the first provider (in
-// configuration order) that offers the model. Paths of no endpoint kind are 404.
-func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
-	release, c, ok := s.admit(w, r, s.limits, strings.TrimPrefix(r.URL.Path, "/api"))
-	if !ok {
-		return
-	}
-	defer release()
-	s.forward(w, r, c, nil)
-}
-
-// admit admits a call of the operation on path under lim and reads its checked body, or answers
-// the refusal and reports false. On success, release must be called when the call ends.
-func (s *Server) admit(w http.ResponseWriter, r *http.Request, lim *limiter, path string) (release func(), c *call, ok bool) {
-	if kind.For(path) == nil {
-		s.writeError(w, r, httperr.Errorf(httperr.ENotFound, "No API route %s %s.", r.Method, r.URL.Path))
-		return nil, nil, false
-	}
-	release, lerr := lim.acquire(lim.clientKey(r))
-	if lerr != nil {
-		s.writeError(w, r, lerr)
-		return nil, nil, false
-	}
-	c, err := s.readModelRequest(w, r, path)
-	if err != nil {
-		release()
-		s.writeError(w, r, err)
-		return nil, nil, false
-	}
-	return release, c, true
-}
-
-// forward sends a checked call to the provider that serves its model and streams the answer
-// back. wrap, when not nil, puts a writer between the proxy and the stream (see meter); it gets the
-// stream writer and the function that cancels the upstream call.
-func (s *Server) forward(w http.ResponseWriter, r *http.Request, c *call, wrap func(sw *streamWriter, cancel func()) http.ResponseWriter) {
-	entry := c.entry
-	up := s.upstreams[entry.Model.Provider]
-	if up == nil {
-		s.writeError(w, r, unknownProvider(entry.Model.Provider, s.Catalog().Providers()))
-		return
-	}
-	if up.key == "" {
-		s.writeError(w, r, httperr.Errorf(httperr.ENoAPIKey,
-			"The server has no API key for provider %s, so it cannot run %s. Set %s (or %s_FILE) in the server's environment and restart it.",
-			up.name, entry.Model.ID, up.keyEnv, up.keyEnv))
-		return
-	}
-	// A stream lasts as long as the model writes: lift the server's write deadline for it.
-	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
-	sw := newStreamWriter(w, s.cfg.KeepAlive)
-	defer sw.done()
-	ctx, cancel := context.WithCancel(context.WithValue(r.Context(), proxyContextKey{}, c.path))
-	defer cancel()
-	stop := context.AfterFunc(s.shutdown, func() {
-		sw.end(httperr.Errorf(httperr.EServerShutdown, "The playground server is shutting down, so this answer was cut short. Run it again in a moment."))
-		cancel()
-	})
-	defer stop()
-	r2 := r.Clone(ctx)
-	r2.Body = io.NopCloser(bytes.NewReader(c.body))
-	r2.ContentLength = int64(len(c.body))
-	var out http.ResponseWriter = sw
-	if wrap != nil {
-		out = wrap(sw, cancel)
-	}
-	up.proxy.ServeHTTP(out, r2)
-}
-
 // readModelRequest reads a bounded JSON body, refuses fields that could redirect the key, finds the
 // model in the catalogue and its operation on path, and validates the body against its schema.
 func (s *Server) readModelRequest(w http.ResponseWriter, r *http.Request, path string) (*call, error) {
@@ -354,7 +272,7 @@ func (s *Server) readModelRequest(w http.ResponseWriter, r *http.Request, path s
 			return nil, fmt.Errorf("re-encoding the request for %s: %w", entry.Model.ID, err)
 		}
 	}
-	return &call{entry: entry, op: op, path: path, body: body}, nil
+	return &call{entry: entry, op: op, kind: kind.For(path), path: path, body: body}, nil
 }
 
 // operationPaths lists the paths the entry's model is called on.
