@@ -2,11 +2,11 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
@@ -75,7 +75,9 @@ func TestUsageRecordPerKind(t *testing.T) {
 		{"images", "/v1/images/generations", `{"model":"flux/schnell","prompt":"a cat"}`, 200,
 			"flux/schnell", "images", func(t *testing.T, r meter.Record, answer []byte) {
 				var a struct {
-					Meta struct{ Usage struct{ CreditsUsed, UsdSpent float64 } } `json:"meta"`
+					Meta struct {
+						Usage struct{ CreditsUsed, UsdSpent float64 }
+					} `json:"meta"`
 				}
 				_ = json.Unmarshal([]byte(strings.NewReplacer("credits_used", "CreditsUsed", "usd_spent", "UsdSpent").Replace(string(answer))), &a)
 				if r.Credits <= 0 || r.Credits != a.Meta.Usage.CreditsUsed || r.USD != a.Meta.Usage.UsdSpent || r.Tokens != 0 || r.Estimated {
