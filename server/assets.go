@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"playground/server/httperr"
 )
 
 // assets serves the static files under /web/ from a directory. The web app's wasm is served from
@@ -105,7 +107,7 @@ func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (a *assets) serveWasm(w http.ResponseWriter, r *http.Request) {
 	if a.wasm == nil {
-		writeErrorBody(w, Errorf(http.StatusNotFound, "not_found", "wasm_not_built", "app.wasm is not built: run `make build` and restart the server."))
+		httperr.Write(w, httperr.Errorf(httperr.EWasmNotBuilt, "app.wasm is not built: run `make build` and restart the server."))
 		return
 	}
 	h := w.Header()

@@ -20,6 +20,7 @@ import (
 	"playground/app/catalog/embedded"
 	"playground/app/embed"
 	"playground/app/schema"
+	"playground/server/httperr"
 )
 
 // Live list fetching bounds.
@@ -273,24 +274,23 @@ func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
 // handleForm serves GET /api/models/{id}[?provider=NAME][&op=PATH] and, for the embed, GET
 // /api/embed/models/{id}: a model's form, of its main operation or of the one on PATH (the embed's
 // refuses models it may not run and caps the length parameters). The model is found as for a
-// call (see route).
+// call (see lookup).
 func (s *Server) handleForm(w http.ResponseWriter, r *http.Request) {
 	id, q := r.PathValue("id"), r.URL.Query()
 	forEmbed := strings.HasPrefix(r.URL.Path, embed.APIBase+"/")
-	e, err := s.route(id, q.Get("provider"))
+	e, err := lookup(s.Catalog(), id, q.Get("provider"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	form, ok := e.FormOf(q.Get("op"))
 	if !ok {
-		s.writeError(w, r, Errorf(http.StatusNotFound, "invalid_request_error", "operation_not_found",
-			"Model %s has no operation %s; it is called on %s.", e.Model.ID, q.Get("op"), strings.Join(operationPaths(e), " or ")))
+		s.writeError(w, r, noOperation(e, q.Get("op")))
 		return
 	}
 	if forEmbed {
-		if !s.embed.allows(e.Model) {
-			s.writeError(w, r, s.embed.lockedError(e.Model.ID))
+		if !s.embed.allows(form.Model) {
+			s.writeError(w, r, s.embed.refusal(form.Model))
 			return
 		}
 		s.embed.capForm(&form)
@@ -384,17 +384,17 @@ func (b localBackend) Models(context.Context) ([]catalog.Model, error) {
 }
 
 func (b localBackend) Form(_ context.Context, id, provider, op string) (catalog.Form, error) {
-	e, ok := b.cat().Lookup(id, provider)
-	if !ok {
-		return catalog.Form{}, fmt.Errorf("model %q is not in the catalogue", id)
+	e, err := lookup(b.cat(), id, provider)
+	if err != nil {
+		return catalog.Form{}, err
 	}
 	f, ok := e.FormOf(op)
 	if !ok {
-		return catalog.Form{}, fmt.Errorf("model %q has no operation %s", id, op)
+		return catalog.Form{}, noOperation(e, op)
 	}
 	if b.embed != nil {
-		if !b.embed.allows(e.Model) {
-			return catalog.Form{}, b.embed.lockedError(id)
+		if !b.embed.allows(f.Model) {
+			return catalog.Form{}, b.embed.refusal(f.Model)
 		}
 		b.embed.capForm(&f)
 	}
@@ -415,4 +415,10 @@ func (s *Server) Close() error {
 	s.stopRefresh()
 	s.refreshers.Wait()
 	return nil
+}
+
+// noOperation is the refusal of an operation the model has not.
+func noOperation(e *catalog.Entry, op string) *httperr.Error {
+	return httperr.Errorf(httperr.EOperationNotFound,
+		"Model %s has no operation %s; it is called on %s.", e.Model.ID, op, strings.Join(operationPaths(e), " or "))
 }

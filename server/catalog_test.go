@@ -186,7 +186,7 @@ func TestRouting(t *testing.T) {
 		{"an alias is sent as the listed id", "", "gpt-4o", 200, "", e.fake, "openai/gpt-4o"},
 		{"a live alias", "?provider=aimlapi", "live-only", 200, "", e.fake, "acme/live-only-8b"},
 		{"chosen provider does not serve it", "?provider=aimlapi", "meta-llama/Llama-3-8b", 400, "model_not_at_provider", nil, ""},
-		{"unknown provider", "?provider=nope", "gryphe/mythomax-l2-13b", 400, "unknown_provider", nil, ""},
+		{"unknown provider", "?provider=nope", "gryphe/mythomax-l2-13b", 404, "unknown_provider", nil, ""},
 		{"no provider offers it", "", "nope/nope", 404, "model_not_found", nil, ""},
 		{"image model through the chat route", "", "flux/schnell", 400, "wrong_endpoint", nil, ""},
 	}

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"playground/app/embed"
+	"playground/app/kind"
+	"playground/server/meter"
 )
 
 // Config is everything the server needs to run. Build one with DefaultConfig and adjust it, or read
@@ -54,6 +56,9 @@ type Config struct {
 	KeepAlive time.Duration
 	// Embed configures the embeddable widget (/embed, /embed.js and the /api/embed/ routes).
 	Embed Embed
+	// Recorder receives the usage record of every model call; nil logs each as a "model call"
+	// line (meter.Slog) on the server's logger.
+	Recorder meter.Recorder
 	// MediaMaxBytes caps one file served by the media route (/api/media/…); 0 means
 	// DefaultMediaMaxBytes (64 MiB).
 	MediaMaxBytes int64
@@ -80,6 +85,15 @@ type Embed struct {
 	// DailyTokens is how many tokens (prompt and answer) all embeds together may use per UTC
 	// day; 0 means no budget.
 	DailyTokens int64
+	// DailyUSD is how many US dollars all embeds together may spend per UTC day, as the provider
+	// reports it (usage.cost, meta.usage.usd_spent); 0 means no budget.
+	DailyUSD float64
+	// DailyCredits is how many AI/ML API credits (meta.usage.credits_used) all embeds together
+	// may spend per UTC day; 0 means no budget.
+	DailyCredits float64
+	// Kinds are the endpoint kinds (app/kind names: chat, responses, messages, images,
+	// embeddings) an embed may run; empty means every kind the playground runs.
+	Kinds []string
 }
 
 // DefaultEmbed suits a public docs site: framed by nobody until origins are set, every model, 6
@@ -184,8 +198,8 @@ func DefaultConfig() Config {
 //	-schemas   OpenAPI schema directory  (env PLAYGROUND_SCHEMAS)
 //	-config    providers file (YAML)     (env PLAYGROUND_CONFIG)
 //	-refresh   live list refresh period  (env PLAYGROUND_REFRESH, default 10m)
-//	-embed-origins, -embed-models, -embed-rate, -embed-burst, -embed-max-tokens,
-//	-embed-daily-tokens: the embeddable widget (env PLAYGROUND_EMBED_ORIGINS and so on; see Embed)
+//	-embed-origins, -embed-models, -embed-kinds, -embed-rate, -embed-burst, -embed-max-tokens,
+//	-embed-daily-tokens, -embed-daily-usd, -embed-daily-credits: the embeddable widget (env PLAYGROUND_EMBED_ORIGINS and so on; see Embed)
 //
 // With -config, the providers are read from the file (ReadFileConfig), and so are the embed
 // settings that no -embed-… flag or PLAYGROUND_EMBED_… variable sets. Without it, the one
@@ -217,6 +231,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	ancestors := fs.String("frame-ancestors", envOr("PLAYGROUND_FRAME_ANCESTORS", strings.Join(cfg.FrameAncestors, " ")), "origins that may show the playground in a frame, CSP syntax (env PLAYGROUND_FRAME_ANCESTORS)")
 	embedOrigins := fs.String("embed-origins", envOr("PLAYGROUND_EMBED_ORIGINS", ""), "origins whose pages may embed the widget, space-separated CSP sources (env PLAYGROUND_EMBED_ORIGINS)")
 	embedModels := fs.String("embed-models", envOr("PLAYGROUND_EMBED_MODELS", ""), "models the embed may run: comma- or space-separated patterns, empty for all (env PLAYGROUND_EMBED_MODELS)")
+	embedKinds := fs.String("embed-kinds", envOr("PLAYGROUND_EMBED_KINDS", ""), "endpoint kinds the embed may run (chat, responses, messages, images, embeddings): comma- or space-separated, empty for all (env PLAYGROUND_EMBED_KINDS)")
+	embedUSD := fs.String("embed-daily-usd", envOr("PLAYGROUND_EMBED_DAILY_USD", strconv.FormatFloat(cfg.Embed.DailyUSD, 'g', -1, 64)), "US dollars all embeds may spend per UTC day as providers report it, 0 for no budget (env PLAYGROUND_EMBED_DAILY_USD)")
+	embedCredits := fs.String("embed-daily-credits", envOr("PLAYGROUND_EMBED_DAILY_CREDITS", strconv.FormatFloat(cfg.Embed.DailyCredits, 'g', -1, 64)), "AI/ML API credits all embeds may spend per UTC day, 0 for no budget (env PLAYGROUND_EMBED_DAILY_CREDITS)")
 	embedRate := fs.String("embed-rate", envOr("PLAYGROUND_EMBED_RATE", strconv.FormatFloat(cfg.Embed.Limits.RatePerMinute, 'g', -1, 64)), "embed runs per minute per visitor, 0 for no limit (env PLAYGROUND_EMBED_RATE)")
 	embedBurst := fs.String("embed-burst", envOr("PLAYGROUND_EMBED_BURST", strconv.Itoa(cfg.Embed.Limits.Burst)), "embed runs a visitor may start at once (env PLAYGROUND_EMBED_BURST)")
 	embedMax := fs.String("embed-max-tokens", envOr("PLAYGROUND_EMBED_MAX_TOKENS", strconv.Itoa(cfg.Embed.MaxTokens)), "longest embed answer in tokens, 0 for no cap (env PLAYGROUND_EMBED_MAX_TOKENS)")
@@ -226,6 +243,19 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	}
 	cfg.Embed.Origins = strings.Fields(*embedOrigins)
 	cfg.Embed.Models = strings.FieldsFunc(*embedModels, func(r rune) bool { return r == ',' || r == ' ' })
+	if kinds := strings.FieldsFunc(*embedKinds, func(r rune) bool { return r == ',' || r == ' ' }); len(kinds) > 0 {
+		cfg.Embed.Kinds = kinds
+	}
+	for _, m := range []struct {
+		name, value string
+		dst         *float64
+	}{{"embed-daily-usd", *embedUSD, &cfg.Embed.DailyUSD}, {"embed-daily-credits", *embedCredits, &cfg.Embed.DailyCredits}} {
+		v, err := strconv.ParseFloat(m.value, 64)
+		if err != nil || !(v >= 0) || math.IsInf(v, 1) {
+			return cfg, fmt.Errorf("%s: %q is not an amount ≥ 0", m.name, m.value)
+		}
+		*m.dst = v
+	}
 	// !(rate >= 0) also refuses NaN; ParseFloat accepts "NaN" and "Inf", which are no rates.
 	embedRatePerMinute, perr := strconv.ParseFloat(*embedRate, 64)
 	if perr != nil || !(embedRatePerMinute >= 0) || math.IsInf(embedRatePerMinute, 1) {
@@ -415,11 +445,20 @@ func (e Embed) validate() error {
 			return fmt.Errorf("embed-models: %w", err)
 		}
 	}
+	for _, k := range e.Kinds {
+		if err := checkEmbedKind(k); err != nil {
+			return fmt.Errorf("embed-kinds: %w", err)
+		}
+	}
 	switch {
 	case e.MaxTokens < 0:
 		return errors.New("embed-max-tokens: must not be negative")
 	case e.DailyTokens < 0:
 		return errors.New("embed-daily-tokens: must not be negative")
+	case !(e.DailyUSD >= 0) || math.IsInf(e.DailyUSD, 0):
+		return errors.New("embed-daily-usd: must be an amount ≥ 0 (0 for no budget)")
+	case !(e.DailyCredits >= 0) || math.IsInf(e.DailyCredits, 0):
+		return errors.New("embed-daily-credits: must be an amount ≥ 0 (0 for no budget)")
 	case e.Limits.RatePerMinute < 0:
 		return errors.New("embed-rate: must not be negative")
 	case math.IsNaN(e.Limits.RatePerMinute) || math.IsInf(e.Limits.RatePerMinute, 0):
@@ -428,6 +467,25 @@ func (e Embed) validate() error {
 		return errors.New("embed-burst: must be at least 1 when embed runs are rate-limited")
 	}
 	return nil
+}
+
+// checkEmbedKind accepts the name of a kind the playground runs.
+func checkEmbedKind(name string) error {
+	if k := kind.ByName(name); k != nil && k.Runs() {
+		return nil
+	}
+	return fmt.Errorf("%q is not a kind the playground runs; the kinds are %s", name, strings.Join(runnableKinds(), ", "))
+}
+
+// runnableKinds are the names of the kinds the playground runs, in the registry's order.
+func runnableKinds() []string {
+	var out []string
+	for _, k := range kind.All() {
+		if k.Runs() {
+			out = append(out, k.Name())
+		}
+	}
+	return out
 }
 
 // parseBaseURL accepts only absolute http(s) URLs without query, fragment or user info.

@@ -444,7 +444,7 @@ func (r *configReader) embed(n *yaml.Node, field string) (Embed, error) {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return e, nil
 	}
-	m, err := r.mapping(n, field, "origins", "models", "rate_per_minute", "burst", "streams_per_visitor", "streams", "max_tokens", "daily_tokens")
+	m, err := r.mapping(n, field, "origins", "models", "rate_per_minute", "burst", "streams_per_visitor", "streams", "max_tokens", "daily_tokens", "daily_usd", "daily_credits", "kinds")
 	if err != nil {
 		return e, err
 	}
@@ -467,6 +467,30 @@ func (r *configReader) embed(n *yaml.Node, field string) (Embed, error) {
 				return e, r.errf(v.Content[i], fmt.Sprintf("%s.models[%d]", field, i), "%v", err)
 			}
 		}
+	}
+	if v := m["kinds"]; v != nil {
+		if e.Kinds, err = r.strList(v, field+".kinds", "[chat]"); err != nil {
+			return e, err
+		}
+		for i, k := range e.Kinds {
+			if err := checkEmbedKind(k); err != nil {
+				return e, r.errf(v.Content[i], fmt.Sprintf("%s.kinds[%d]", field, i), "%v", err)
+			}
+		}
+	}
+	for _, w := range []struct {
+		key string
+		dst *float64
+	}{{"daily_usd", &e.DailyUSD}, {"daily_credits", &e.DailyCredits}} {
+		v := m[w.key]
+		if v == nil {
+			continue
+		}
+		var x float64
+		if v.Kind != yaml.ScalarNode || (v.Tag != "!!int" && v.Tag != "!!float") || v.Decode(&x) != nil || !(x >= 0) || math.IsInf(x, 1) {
+			return e, r.errf(v, field+"."+w.key, "must be an amount ≥ 0 (0 for no budget), not %s", shown(v))
+		}
+		*w.dst = x
 	}
 	if v := m["rate_per_minute"]; v != nil {
 		var rate float64
@@ -542,6 +566,9 @@ var embedSettings = []struct {
 	{"embed-burst", "PLAYGROUND_EMBED_BURST", func(d *Embed, s Embed) { d.Limits.Burst = s.Limits.Burst }},
 	{"embed-max-tokens", "PLAYGROUND_EMBED_MAX_TOKENS", func(d *Embed, s Embed) { d.MaxTokens = s.MaxTokens }},
 	{"embed-daily-tokens", "PLAYGROUND_EMBED_DAILY_TOKENS", func(d *Embed, s Embed) { d.DailyTokens = s.DailyTokens }},
+	{"embed-daily-usd", "PLAYGROUND_EMBED_DAILY_USD", func(d *Embed, s Embed) { d.DailyUSD = s.DailyUSD }},
+	{"embed-daily-credits", "PLAYGROUND_EMBED_DAILY_CREDITS", func(d *Embed, s Embed) { d.DailyCredits = s.DailyCredits }},
+	{"embed-kinds", "PLAYGROUND_EMBED_KINDS", func(d *Embed, s Embed) { d.Kinds = s.Kinds }},
 }
 
 // mergeEmbed gives the embed settings precedence: a flag given on the command line, then a

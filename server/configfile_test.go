@@ -416,12 +416,13 @@ func TestEmbedSettingsCoverFlags(t *testing.T) {
 	for _, m := range regexp.MustCompile(`(?m)^\s+-(embed-\S+)`).FindAllStringSubmatch(usage.String(), -1) {
 		flags = append(flags, m[1])
 	}
-	src := Embed{Origins: []string{"o"}, Models: []string{"m"}, Limits: Limits{RatePerMinute: 1.5, Burst: 7, StreamsPerClient: 8, Streams: 9}, MaxTokens: 10, DailyTokens: 11}
+	src := Embed{Origins: []string{"o"}, Models: []string{"m"}, Limits: Limits{RatePerMinute: 1.5, Burst: 7, StreamsPerClient: 8, Streams: 9}, MaxTokens: 10, DailyTokens: 11, DailyUSD: 12, DailyCredits: 13, Kinds: []string{"chat"}}
 	leaves := func(e Embed) []string {
 		var out []string
 		for name, set := range map[string]bool{"Origins": e.Origins != nil, "Models": e.Models != nil, "RatePerMinute": e.Limits.RatePerMinute != 0,
 			"Burst": e.Limits.Burst != 0, "StreamsPerClient": e.Limits.StreamsPerClient != 0, "Streams": e.Limits.Streams != 0,
-			"TrustedProxies": e.Limits.TrustedProxies != nil, "MaxTokens": e.MaxTokens != 0, "DailyTokens": e.DailyTokens != 0} {
+			"TrustedProxies": e.Limits.TrustedProxies != nil, "MaxTokens": e.MaxTokens != 0, "DailyTokens": e.DailyTokens != 0,
+			"DailyUSD": e.DailyUSD != 0, "DailyCredits": e.DailyCredits != 0, "Kinds": e.Kinds != nil} {
 			if set {
 				out = append(out, name)
 			}
@@ -444,7 +445,7 @@ func TestEmbedSettingsCoverFlags(t *testing.T) {
 	}
 	slices.Sort(flags)
 	slices.Sort(known)
-	if !slices.Equal(flags, known) || len(flags) != 6 {
+	if !slices.Equal(flags, known) || len(flags) != 9 {
 		t.Errorf("embed flags %v, mergeEmbed knows %v", flags, known)
 	}
 }

@@ -24,7 +24,7 @@ func mustReserve(t *testing.T, b *budget, n int64) func(int64) {
 	if err != nil {
 		t.Fatalf("reserve(%d) refused: %v", n, err)
 	}
-	return settle
+	return func(used int64) { settle(Spend{Tokens: used}) }
 }
 
 func TestBudgetArithmetic(t *testing.T) {
@@ -89,8 +89,8 @@ func TestBudgetRefusal(t *testing.T) {
 			if err == nil || settle != nil {
 				t.Fatalf("reserve(%d) with %d used of 1000 was not refused", tt.reserve, tt.used)
 			}
-			if err.Status != 429 || err.Code != "embed_budget_spent" || err.Type != "rate_limit_error" || err.RetryAfter != tt.retryAfter {
-				t.Fatalf("got %d %s %s Retry-After %d, want 429 embed_budget_spent %d", err.Status, err.Type, err.Code, err.RetryAfter, tt.retryAfter)
+			if err.Status() != 429 || err.Code != "embed_budget_spent" || err.Type() != "rate_limit_error" || err.RetryAfter != tt.retryAfter {
+				t.Fatalf("got %d %s %s Retry-After %d, want 429 embed_budget_spent %d", err.Status(), err.Type(), err.Code, err.RetryAfter, tt.retryAfter)
 			}
 			for _, m := range tt.msg {
 				if !strings.Contains(err.Message, m) {
@@ -157,7 +157,7 @@ func TestBudgetNoLimit(t *testing.T) {
 		if err != nil || settle == nil {
 			t.Fatalf("limit %d: refused: %v", limit, err)
 		}
-		settle(1 << 40)
+		settle(Spend{Tokens: 1 << 40})
 		if b.left() != 0 || b.used != 0 || b.reserved != 0 {
 			t.Fatalf("limit %d: left %d used %d reserved %d", limit, b.left(), b.used, b.reserved)
 		}
@@ -173,7 +173,7 @@ func TestBudgetConcurrentReserves(t *testing.T) {
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	var settles []func(int64)
+	var settles []func(Spend)
 	for range workers {
 		wg.Add(1)
 		go func() {
@@ -197,7 +197,7 @@ func TestBudgetConcurrentReserves(t *testing.T) {
 	}
 	for _, s := range settles {
 		wg.Add(1)
-		go func() { defer wg.Done(); s(5); s(5) }()
+		go func() { defer wg.Done(); s(Spend{Tokens: 5}); s(Spend{Tokens: 5}) }()
 	}
 	wg.Wait()
 	if left, want := b.left(), 1000-int64(len(settles))*5; left != want {
@@ -216,7 +216,7 @@ func TestBudgetConcurrentReserves(t *testing.T) {
 						bad.Do(func() { t.Errorf("used %d + reserved %d > %d", b.used, b.reserved, b.limit) })
 					}
 					b.mu.Unlock()
-					s(13)
+					s(Spend{Tokens: 13})
 				}
 			}
 		}()

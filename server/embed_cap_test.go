@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"playground/app/schema"
+	"playground/server/httperr"
 )
 
 // Models of the embedded catalogue the embed tests use. Qwen 7B's schema lists max_tokens before
@@ -121,12 +122,12 @@ func TestCapTokens(t *testing.T) {
 				t.Fatalf("the input body was modified: %s", in)
 			}
 			if tt.wantStatus != 0 {
-				e, ok := err.(*Error)
+				e, ok := err.(*httperr.Error)
 				if !ok {
-					t.Fatalf("err = %v (%T), want an *Error %d %s", err, err, tt.wantStatus, tt.wantCode)
+					t.Fatalf("err = %v (%T), want an *httperr.Error %d %s", err, err, tt.wantStatus, tt.wantCode)
 				}
-				if e.Status != tt.wantStatus || e.Code != tt.wantCode || e.Type != "invalid_request_error" {
-					t.Fatalf("got %d %s %s, want %d %s", e.Status, e.Type, e.Code, tt.wantStatus, tt.wantCode)
+				if e.Status() != tt.wantStatus || e.Code != tt.wantCode || e.Type() != "invalid_request_error" {
+					t.Fatalf("got %d %s %s, want %d %s", e.Status(), e.Type(), e.Code, tt.wantStatus, tt.wantCode)
 				}
 				for _, m := range tt.wantMsg {
 					if !strings.Contains(e.Message, m) {

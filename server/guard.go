@@ -3,6 +3,8 @@ package server
 import (
 	"net/http"
 	"strings"
+
+	"playground/server/httperr"
 )
 
 // allowedMethods are the methods any route of the server answers; the rest are refused before
@@ -17,12 +19,12 @@ func (s *Server) guardRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !allowedMethods[r.Method] {
 			w.Header().Set("Allow", "GET, HEAD, POST, OPTIONS")
-			s.writeError(w, r, Errorf(http.StatusMethodNotAllowed, "invalid_request_error", "method_not_allowed",
+			s.writeError(w, r, httperr.Errorf(httperr.EMethodNotAllowed,
 				"Method %s is not allowed.", r.Method))
 			return
 		}
 		if reason := badTarget(r); reason != "" {
-			s.writeError(w, r, Errorf(http.StatusBadRequest, "invalid_request_error", "bad_request_target",
+			s.writeError(w, r, httperr.Errorf(httperr.EBadRequestTarget,
 				"The request target is refused: %s.", reason))
 			return
 		}

@@ -54,6 +54,12 @@ func (w *answerTap) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // directory.
 func runKinds(t *testing.T, schemas string) *kindsEnv {
 	t.Helper()
+	return runKindsWith(t, schemas, nil)
+}
+
+// runKindsWith is runKinds with the configuration changed by adjust.
+func runKindsWith(t *testing.T, schemas string, adjust func(*Config, *fakeupstream.Server)) *kindsEnv {
+	t.Helper()
 	fake := fakeupstream.New()
 	fake.Key = canary
 	fake.ChunkDelay = 0
@@ -73,6 +79,9 @@ func runKinds(t *testing.T, schemas string) *kindsEnv {
 	cfg.Limits.StreamsPerClient = 0
 	cfg.Providers[0].BaseURL = up.URL + "/v1"
 	cfg.Providers[0].Key = canary
+	if adjust != nil {
+		adjust(&cfg, fake)
+	}
 	logs := &syncbuf.Buffer{}
 	s, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"playground/server/httperr"
+
 	"golang.org/x/time/rate"
 )
 
@@ -58,7 +60,7 @@ func newLimiter(cfg Limits) *limiter {
 
 // acquire admits a model call from client, or returns the 429 to answer with. On success the
 // returned release must be called when the call ends.
-func (l *limiter) acquire(client string) (release func(), _ *Error) {
+func (l *limiter) acquire(client string) (release func(), _ *httperr.Error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -72,11 +74,11 @@ func (l *limiter) acquire(client string) (release func(), _ *Error) {
 	}
 	c.lastSeen = now
 	if l.cfg.Streams > 0 && l.streams >= l.cfg.Streams {
-		return nil, &Error{Status: http.StatusTooManyRequests, Type: "rate_limit_error", Code: "server_busy", RetryAfter: 5,
+		return nil, &httperr.Error{Code: httperr.EServerBusy, RetryAfter: 5,
 			Message: "The playground server is running as many model calls as it allows at once. Try again in a few seconds."}
 	}
 	if l.cfg.StreamsPerClient > 0 && c.streams >= l.cfg.StreamsPerClient {
-		return nil, &Error{Status: http.StatusTooManyRequests, Type: "rate_limit_error", Code: "too_many_streams", RetryAfter: 2,
+		return nil, &httperr.Error{Code: httperr.ETooManyStreams, RetryAfter: 2,
 			Message: "You already have the most model calls running at once that this server allows. Stop one or wait for it to finish."}
 	}
 	if l.cfg.RatePerMinute > 0 {
@@ -87,7 +89,7 @@ func (l *limiter) acquire(client string) (release func(), _ *Error) {
 			if l.rateMessage != "" {
 				msg = l.rateMessage
 			}
-			return nil, &Error{Status: http.StatusTooManyRequests, Type: "rate_limit_error", Code: "rate_limited",
+			return nil, &httperr.Error{Code: httperr.ERateLimited,
 				RetryAfter: int(math.Ceil(d.Seconds())), Message: msg}
 		}
 	}

@@ -3,11 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,15 +10,13 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
-	"path"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"playground/app/kind"
+	"playground/server/httperr"
 )
 
 // The media route: files (images, videos, sounds, meshes) that a provider's answer names by URL on
@@ -52,263 +45,6 @@ const (
 	// larger answer is passed on unchanged.
 	mediaRelayMax = 96 << 20
 )
-
-// aimlapiMediaHosts are the media hosts of a provider whose base URL is on api.aimlapi.com and
-// whose configuration names none: AI/ML API's CDN and the storage its models' files land on.
-var aimlapiMediaHosts = []string{"cdn.aimlapi.com", "*.aimlapi.com", "storage.googleapis.com", "*.fal.media", "fal.media", "*.amazonaws.com", "*.cloudfront.net"}
-
-// mediaHostsFor returns the media host patterns of a provider: the configured ones, else the
-// default for its base URL's host (AI/ML API's hosts for api.aimlapi.com, none for others).
-func mediaHostsFor(p Provider) []string {
-	if p.MediaHosts != nil {
-		return p.MediaHosts
-	}
-	if u, err := url.Parse(p.BaseURL); err == nil && strings.EqualFold(u.Hostname(), "api.aimlapi.com") {
-		return aimlapiMediaHosts
-	}
-	return nil
-}
-
-// checkMediaHost accepts a media_hosts pattern: a host ("cdn.example.com") or host:port pair
-// ("127.0.0.1:*") in path.Match syntax, without scheme, path, user info or spaces.
-func checkMediaHost(p string) error {
-	switch {
-	case p == "":
-		return errors.New("an empty pattern matches no host")
-	case strings.ContainsAny(p, "/@ \t\r\n\\"):
-		return fmt.Errorf("%q is not a host pattern: write a host (cdn.example.com, *.example.com) or host:port (127.0.0.1:*), without scheme or path", p)
-	}
-	if _, err := path.Match(p, ""); err != nil {
-		return fmt.Errorf("%q is not a valid pattern (path.Match syntax: * ? [a-z]): %w", p, err)
-	}
-	return nil
-}
-
-// matchMediaHost reports whether u's host matches one of patterns. A host pattern matches the
-// URL's host name when the URL has no port or its scheme's default port; a host:port pattern
-// matches the host with its port (the default port filled in). Matching ignores case.
-func matchMediaHost(patterns []string, u *url.URL) bool {
-	host := strings.ToLower(u.Hostname())
-	if host == "" {
-		return false
-	}
-	def := "443"
-	if u.Scheme == "http" {
-		def = "80"
-	}
-	port := u.Port()
-	hostPort := host + ":" + def
-	if port != "" {
-		hostPort = host + ":" + port
-	}
-	for _, p := range patterns {
-		p = strings.ToLower(p)
-		if strings.Contains(p, ":") {
-			if ok, _ := path.Match(p, hostPort); ok {
-				return true
-			}
-			continue
-		}
-		if port != "" && port != def {
-			continue
-		}
-		if ok, _ := path.Match(p, host); ok {
-			return true
-		}
-	}
-	return false
-}
-
-// Media token errors.
-var (
-	// errMediaTokenInvalid: the token is malformed, or its signature is not this server's.
-	errMediaTokenInvalid = errors.New("media token invalid")
-	// errMediaTokenExpired: the token is this server's but its lifetime is over.
-	errMediaTokenExpired = errors.New("media token expired")
-)
-
-// mediaSigner mints and checks media tokens. A token is the base64url (unpadded) encoding of
-// the payload — expiry (unix seconds, 8 bytes big-endian) | provider name length (1 byte) |
-// provider name | file URL — followed by its HMAC-SHA256 under a random key made at start, so
-// tokens die with the process.
-type mediaSigner struct {
-	key      []byte
-	lifetime time.Duration
-	now      func() time.Time
-}
-
-// newMediaSigner returns a signer with a fresh random 32-byte key and mediaTokenLifetime.
-func newMediaSigner() (*mediaSigner, error) {
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, fmt.Errorf("media signing key: %w", err)
-	}
-	return &mediaSigner{key: key, lifetime: mediaTokenLifetime, now: time.Now}, nil
-}
-
-// mac returns the HMAC-SHA256 of payload.
-func (m *mediaSigner) mac(payload []byte) []byte {
-	h := hmac.New(sha256.New, m.key)
-	h.Write(payload)
-	return h.Sum(nil)
-}
-
-// mint returns a token for provider's file at rawURL, valid for the signer's lifetime; false when
-// the provider's name is too long to encode.
-func (m *mediaSigner) mint(provider, rawURL string) (string, bool) {
-	if provider == "" || len(provider) > 255 {
-		return "", false
-	}
-	b := make([]byte, 0, 9+len(provider)+len(rawURL)+sha256.Size)
-	b = binary.BigEndian.AppendUint64(b, uint64(m.now().Add(m.lifetime).Unix()))
-	b = append(b, byte(len(provider)))
-	b = append(b, provider...)
-	b = append(b, rawURL...)
-	b = append(b, m.mac(b)...)
-	return base64.RawURLEncoding.EncodeToString(b), true
-}
-
-// open checks a token's signature, then its expiry, and returns the provider and URL it was
-// minted for; errMediaTokenInvalid or errMediaTokenExpired otherwise.
-func (m *mediaSigner) open(token string) (provider, rawURL string, err error) {
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(b) < 9+1+sha256.Size {
-		return "", "", errMediaTokenInvalid
-	}
-	payload, sum := b[:len(b)-sha256.Size], b[len(b)-sha256.Size:]
-	if !hmac.Equal(sum, m.mac(payload)) {
-		return "", "", errMediaTokenInvalid
-	}
-	n := int(payload[8])
-	if n == 0 || 9+n > len(payload) {
-		return "", "", errMediaTokenInvalid
-	}
-	exp := int64(binary.BigEndian.Uint64(payload[:8]))
-	if m.now().Unix() > exp {
-		return "", "", errMediaTokenExpired
-	}
-	return string(payload[9 : 9+n]), string(payload[9+n:]), nil
-}
-
-// mediaSource is one provider's media policy and the client that fetches its files.
-type mediaSource struct {
-	// name is the provider's name.
-	name string
-	// hosts are the host patterns (see matchMediaHost).
-	hosts []string
-	// insecure lets plain http and loopback addresses through (tests only).
-	insecure bool
-	// client fetches files: no redirects, no proxy, dial guard (see mediaDialControl).
-	client *http.Client
-}
-
-// newMediaSource builds the media policy and fetching client of provider p.
-func newMediaSource(p Provider) *mediaSource {
-	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: mediaDialControl(p.MediaAllowInsecure)}
-	transport := &http.Transport{
-		// Never an environment proxy: the dial guard must see the file host's own address.
-		Proxy:                 nil,
-		DialContext:           dialer.DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          32,
-		MaxIdleConnsPerHost:   8,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: mediaHeaderTimeout,
-		// Bytes pass through as the host sends them, so Content-Length and ranges stay true.
-		DisableCompression: true,
-	}
-	return &mediaSource{
-		name:     p.Name,
-		hosts:    mediaHostsFor(p),
-		insecure: p.MediaAllowInsecure,
-		client: &http.Client{
-			Transport:     transport,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-	}
-}
-
-// allows reports whether the source's files may be fetched from u: https (or http when
-// insecure), a host, no user info, and a host on the allow-list.
-func (m *mediaSource) allows(u *url.URL) bool {
-	switch {
-	case u.Scheme != "https" && !(u.Scheme == "http" && m.insecure):
-		return false
-	case u.Host == "" || u.Opaque != "" || u.User != nil:
-		return false
-	}
-	return matchMediaHost(m.hosts, u)
-}
-
-// errMediaAddress is the dial guard's refusal.
-var errMediaAddress = errors.New("address refused for media")
-
-// Address ranges the media client never dials, beyond what netip.Addr's predicates name: shared
-// address space, IETF protocol assignments, benchmarking, reserved, and the IPv6 forms that embed
-// an IPv4 address or are deprecated (IPv4-compatible, NAT64, 6to4, Teredo, site-local).
-var mediaDeniedPrefixes = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),
-	netip.MustParsePrefix("100.64.0.0/10"),
-	netip.MustParsePrefix("192.0.0.0/24"),
-	netip.MustParsePrefix("198.18.0.0/15"),
-	netip.MustParsePrefix("240.0.0.0/4"),
-	netip.MustParsePrefix("::/96"),
-	netip.MustParsePrefix("64:ff9b::/96"),
-	netip.MustParsePrefix("64:ff9b:1::/48"),
-	netip.MustParsePrefix("2001::/32"),
-	netip.MustParsePrefix("2002::/16"),
-	netip.MustParsePrefix("fec0::/10"),
-}
-
-// checkMediaAddr refuses an address the media client must not connect to: loopback (unless
-// allowLoopback), private (RFC 1918, ULA fc00::/7), link-local (169.254.0.0/16 with the cloud
-// metadata address, fe80::/10), unspecified, multicast, broadcast and the ranges of
-// mediaDeniedPrefixes. IPv4-mapped IPv6 addresses are checked as the IPv4 address they map.
-func checkMediaAddr(ip netip.Addr, allowLoopback bool) error {
-	ip = ip.Unmap().WithZone("")
-	switch {
-	case !ip.IsValid():
-		return fmt.Errorf("%w: not an IP address", errMediaAddress)
-	case ip.IsLoopback():
-		if allowLoopback {
-			return nil
-		}
-		return fmt.Errorf("%w: %s is a loopback address", errMediaAddress, ip)
-	case ip.IsPrivate():
-		return fmt.Errorf("%w: %s is a private address", errMediaAddress, ip)
-	case ip.IsLinkLocalUnicast(), ip.IsLinkLocalMulticast():
-		return fmt.Errorf("%w: %s is a link-local address", errMediaAddress, ip)
-	case ip.IsUnspecified():
-		return fmt.Errorf("%w: %s is the unspecified address", errMediaAddress, ip)
-	case ip.IsMulticast(), ip.IsInterfaceLocalMulticast():
-		return fmt.Errorf("%w: %s is a multicast address", errMediaAddress, ip)
-	case ip == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
-		return fmt.Errorf("%w: %s is the broadcast address", errMediaAddress, ip)
-	}
-	for _, p := range mediaDeniedPrefixes {
-		if p.Contains(ip) {
-			return fmt.Errorf("%w: %s is in the special-purpose range %s", errMediaAddress, ip, p)
-		}
-	}
-	return nil
-}
-
-// mediaDialControl returns the net.Dialer Control function of the media client: it checks the
-// address actually being dialled (after DNS resolution, so a name that resolves, or rebinds, to an
-// internal address is refused too) with checkMediaAddr.
-func mediaDialControl(allowLoopback bool) func(network, address string, _ syscall.RawConn) error {
-	return func(network, address string, _ syscall.RawConn) error {
-		if network != "tcp4" && network != "tcp6" && network != "tcp" {
-			return fmt.Errorf("%w: network %s", errMediaAddress, network)
-		}
-		ap, err := netip.ParseAddrPort(address)
-		if err != nil {
-			return fmt.Errorf("%w: %q is not an IP address and port", errMediaAddress, address)
-		}
-		return checkMediaAddr(ap.Addr(), allowLoopback)
-	}
-}
 
 // initMedia makes the media signing key and each provider's media policy, and warns loudly about
 // providers whose media may come over plain http and from loopback.
@@ -370,15 +106,6 @@ var mediaRequestHeaders = []string{"Range", "If-None-Match", "If-Modified-Since"
 // Content-Length are set by the handler itself).
 var mediaResponseHeaders = []string{"ETag", "Last-Modified", "Accept-Ranges", "Content-Range"}
 
-// mediaError is an error of the media route.
-func mediaError(status int, code, format string, args ...any) *Error {
-	typ := "upstream_error"
-	if status < 500 {
-		typ = "invalid_request_error"
-	}
-	return Errorf(status, typ, code, format, args...)
-}
-
 // handleMedia serves GET (and HEAD) /api/media/{token}: it checks the token (403
 // media_token_invalid, 410 media_token_expired), fetches the file from the provider's host —
 // without the provider's key or the browser's headers other than Range and the conditional ones,
@@ -389,7 +116,7 @@ func mediaError(status int, code, format string, args ...any) *Error {
 func (s *Server) handleMedia(w http.ResponseWriter, r *http.Request) {
 	provider, rawURL, err := s.media.open(r.PathValue("token"))
 	if errors.Is(err, errMediaTokenExpired) {
-		s.writeError(w, r, mediaError(http.StatusGone, "media_token_expired",
+		s.writeError(w, r, httperr.Errorf(httperr.EMediaTokenExpired,
 			"This media link has expired (links last an hour). Run the model again to get a fresh one."))
 		return
 	}
@@ -399,7 +126,7 @@ func (s *Server) handleMedia(w http.ResponseWriter, r *http.Request) {
 		u, err = url.Parse(rawURL)
 	}
 	if err != nil || src == nil || !src.allows(u) {
-		s.writeError(w, r, mediaError(http.StatusForbidden, "media_token_invalid",
+		s.writeError(w, r, httperr.Errorf(httperr.EMediaTokenInvalid,
 			"This media link is not one the playground made. Media is only served for files a model's answer pointed to."))
 		return
 	}
@@ -431,13 +158,13 @@ func (s *Server) handleMedia(w http.ResponseWriter, r *http.Request) {
 		case r.Context().Err() != nil:
 			return // the browser went away
 		case errors.Is(err, errMediaAddress):
-			s.writeError(w, r, &Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "media_address_refused",
+			s.writeError(w, r, &httperr.Error{Code: httperr.EMediaAddressRefused,
 				Message: fmt.Sprintf("The file's host (%s) resolves to an address the playground does not connect to.", u.Hostname()), Err: err})
 		case errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded):
-			s.writeError(w, r, &Error{Status: http.StatusGatewayTimeout, Type: "upstream_error", Code: "media_timeout",
+			s.writeError(w, r, &httperr.Error{Code: httperr.EMediaTimeout,
 				Message: fmt.Sprintf("The file's host (%s) did not answer in time. Try again.", u.Hostname()), Err: err})
 		default:
-			s.writeError(w, r, &Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "media_unreachable",
+			s.writeError(w, r, &httperr.Error{Code: httperr.EMediaUnreachable,
 				Message: fmt.Sprintf("Could not fetch the file from %s. Try again.", u.Hostname()), Err: err})
 		}
 		return
@@ -455,15 +182,15 @@ func (s *Server) handleMedia(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(st)
 		return
 	case st >= 300 && st < 400:
-		s.writeError(w, r, mediaError(http.StatusBadGateway, "media_redirect",
+		s.writeError(w, r, httperr.Errorf(httperr.EMediaRedirect,
 			"The file's host answered with a redirect (%d), which the playground does not follow.", st))
 		return
 	case st == http.StatusNotFound || st == http.StatusGone:
-		s.writeError(w, r, mediaError(http.StatusNotFound, "media_not_found",
+		s.writeError(w, r, httperr.Errorf(httperr.EMediaNotFound,
 			"The provider no longer serves this file (%d). Run the model again.", st))
 		return
 	default:
-		s.writeError(w, r, mediaError(http.StatusBadGateway, "media_upstream_error",
+		s.writeError(w, r, httperr.Errorf(httperr.EMediaUpstreamError,
 			"The file's host answered %d.", st))
 		return
 	}
@@ -477,12 +204,12 @@ func (s *Server) handleMedia(w http.ResponseWriter, r *http.Request) {
 	}
 	attachment, ok := mediaTypes[ct]
 	if !ok {
-		s.writeError(w, r, mediaError(http.StatusBadGateway, "media_type_refused",
+		s.writeError(w, r, httperr.Errorf(httperr.EMediaTypeRefused,
 			"The file's host sent content of type %q, which the playground does not serve.", truncate(ct, 80)))
 		return
 	}
 	if resp.ContentLength > s.mediaMax {
-		s.writeError(w, r, mediaError(http.StatusBadGateway, "media_too_large",
+		s.writeError(w, r, httperr.Errorf(httperr.EMediaTooLarge,
 			"The file is %d bytes, more than the playground's limit of %d bytes.", resp.ContentLength, s.mediaMax))
 		return
 	}

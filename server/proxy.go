@@ -19,7 +19,7 @@ import (
 	"playground/app/catalog"
 	"playground/app/chat"
 	"playground/app/kind"
-	"playground/app/schema"
+	"playground/server/httperr"
 )
 
 // upstream is a configured provider ready to forward requests.
@@ -91,12 +91,12 @@ func newUpstream(p Provider, s *Server) (*upstream, error) {
 			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
-				s.writeError(w, r, &Error{Status: http.StatusGatewayTimeout, Type: "upstream_error", Code: "upstream_timeout",
+				s.writeError(w, r, &httperr.Error{Code: httperr.EUpstreamTimeout,
 					Message: fmt.Sprintf("Provider %s did not start answering in time. The model may be overloaded or still loading: try again in a moment, or pick another model.", u.name),
 					Err:     err})
 				return
 			}
-			s.writeError(w, r, &Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_unreachable",
+			s.writeError(w, r, &httperr.Error{Code: httperr.EUpstreamUnreachable,
 				Message: fmt.Sprintf("Could not reach provider %s (%s). Check the server's network and the provider's base URL, then try again.", u.name, u.base.Redacted()),
 				Err:     err})
 		},
@@ -155,7 +155,7 @@ func (u *upstream) modifyResponse(resp *http.Response) error {
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		// Never follow, nor pass on, a redirect: it could send the browser, or the key, elsewhere.
 		resp.Body.Close()
-		return u.replaceWithError(resp, &Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_redirect",
+		return u.replaceWithError(resp, &httperr.Error{Code: httperr.EUpstreamRedirect,
 			Message: fmt.Sprintf("Provider %s answered with a redirect (%d), which the playground does not follow. The operator should check the provider's base URL.", u.name, resp.StatusCode)})
 	}
 	if resp.StatusCode < 400 {
@@ -176,158 +176,74 @@ func (u *upstream) modifyResponse(resp *http.Response) error {
 }
 
 // replaceWithError turns an upstream response into one of our JSON errors.
-func (u *upstream) replaceWithError(resp *http.Response, e *Error) error {
+func (u *upstream) replaceWithError(resp *http.Response, e *httperr.Error) error {
 	resp.Header.Del("Retry-After")
 	if e.RetryAfter > 0 {
 		resp.Header.Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
-	var env envelope
-	env.Error.Message, env.Error.Type, env.Error.Code = e.Message, e.Type, e.Code
-	b, _ := json.Marshal(env)
+	b := httperr.Body(e)
 	resp.Body = io.NopCloser(bytes.NewReader(b))
 	resp.ContentLength = int64(len(b))
 	resp.Header.Set("Content-Type", "application/json")
 	resp.Header.Set("Content-Length", strconv.Itoa(len(b)))
-	resp.StatusCode = e.Status
+	resp.StatusCode = e.Status()
 	return nil
 }
 
 // upstreamError maps an upstream failure to the status and message the browser gets. Bodies of
 // authentication failures are never echoed: they may carry hints about the key.
-func (u *upstream) upstreamError(status int, body []byte) *Error {
+func (u *upstream) upstreamError(status int, body []byte) *httperr.Error {
 	detail := chat.ParseError(status, body).Message
 	switch {
 	case status == http.StatusUnauthorized:
-		return &Error{Status: http.StatusBadGateway, Type: "upstream_auth_error", Code: "upstream_unauthorized",
+		return &httperr.Error{Code: httperr.EUpstreamUnauthorized,
 			Message: fmt.Sprintf("Provider %s rejected the server's API key (401). The operator should check %s.", u.name, u.keySource)}
 	case status == http.StatusForbidden:
-		return &Error{Status: http.StatusBadGateway, Type: "upstream_auth_error", Code: "upstream_forbidden",
+		return &httperr.Error{Code: httperr.EUpstreamForbidden,
 			Message: fmt.Sprintf("Provider %s refused the request (403): the account behind the server's key may be out of credits or not allowed to use this model.", u.name)}
 	case status == http.StatusTooManyRequests:
-		return &Error{Status: http.StatusTooManyRequests, Type: "rate_limit_error", Code: "upstream_rate_limited",
+		return &httperr.Error{Code: httperr.EUpstreamRateLimited,
 			Message: fmt.Sprintf("Provider %s is rate-limiting requests (429): wait a little and run again. Provider said: %s", u.name, detail)}
 	case status >= 500:
-		return &Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_" + strconv.Itoa(status),
+		return &httperr.Error{Code: httperr.UpstreamCode(status),
 			Message: fmt.Sprintf("Provider %s failed (%d): %s. Try again, or pick another model.", u.name, status, detail)}
 	default:
-		return &Error{Status: status, Type: "invalid_request_error", Code: "upstream_" + strconv.Itoa(status),
+		return &httperr.Error{Code: httperr.UpstreamCode(status),
 			Message: fmt.Sprintf("Provider %s refused the request (%d): %s", u.name, status, detail)}
 	}
-}
-
-// call is one model call on its way through the server: the entry and operation it reaches, the
-// path it is called on and its checked body.
-type call struct {
-	entry *catalog.Entry
-	op    *schema.Operation
-	path  string // the operation's canonical path, e.g. "/v1/images/generations"
-	body  []byte
-}
-
-// handleCall serves POST /api/{operation path}[?provider=NAME] for every model operation in the
-// catalogue (/api/v1/chat/completions, /api/v1/images/generations, /api/v1/embeddings…): it admits
-// the call under the client's limits, checks the request against the model's schema for that
-// operation and forwards it to the provider named, or else to the first provider (in
-// configuration order) that offers the model. Paths of no endpoint kind are 404.
-func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
-	release, c, ok := s.admit(w, r, s.limits, strings.TrimPrefix(r.URL.Path, "/api"))
-	if !ok {
-		return
-	}
-	defer release()
-	s.forward(w, r, c, nil)
-}
-
-// admit admits a call of the operation on path under lim and reads its checked body, or answers
-// the refusal and reports false. On success, release must be called when the call ends.
-func (s *Server) admit(w http.ResponseWriter, r *http.Request, lim *limiter, path string) (release func(), c *call, ok bool) {
-	if kind.For(path) == nil {
-		s.writeError(w, r, Errorf(http.StatusNotFound, "invalid_request_error", "not_found", "No API route %s %s.", r.Method, r.URL.Path))
-		return nil, nil, false
-	}
-	release, lerr := lim.acquire(lim.clientKey(r))
-	if lerr != nil {
-		s.writeError(w, r, lerr)
-		return nil, nil, false
-	}
-	c, err := s.readModelRequest(w, r, path)
-	if err != nil {
-		release()
-		s.writeError(w, r, err)
-		return nil, nil, false
-	}
-	return release, c, true
-}
-
-// forward sends a checked call to the provider that serves its model and streams the answer
-// back. wrap, when not nil, puts a writer between the proxy and the stream (see meter); it gets the
-// stream writer and the function that cancels the upstream call.
-func (s *Server) forward(w http.ResponseWriter, r *http.Request, c *call, wrap func(sw *streamWriter, cancel func()) http.ResponseWriter) {
-	entry := c.entry
-	up := s.upstreams[entry.Model.Provider]
-	if up == nil {
-		s.writeError(w, r, Errorf(http.StatusNotFound, "invalid_request_error", "unknown_provider",
-			"No provider %q is configured for model %s.", entry.Model.Provider, entry.Model.ID))
-		return
-	}
-	if up.key == "" {
-		s.writeError(w, r, Errorf(http.StatusServiceUnavailable, "configuration_error", "no_api_key",
-			"The server has no API key for provider %s, so it cannot run %s. Set %s (or %s_FILE) in the server's environment and restart it.",
-			up.name, entry.Model.ID, up.keyEnv, up.keyEnv))
-		return
-	}
-	// A stream lasts as long as the model writes: lift the server's write deadline for it.
-	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
-	sw := newStreamWriter(w, s.cfg.KeepAlive)
-	defer sw.done()
-	ctx, cancel := context.WithCancel(context.WithValue(r.Context(), proxyContextKey{}, c.path))
-	defer cancel()
-	stop := context.AfterFunc(s.shutdown, func() {
-		sw.end("server_shutdown", "The playground server is shutting down, so this answer was cut short. Run it again in a moment.")
-		cancel()
-	})
-	defer stop()
-	r2 := r.Clone(ctx)
-	r2.Body = io.NopCloser(bytes.NewReader(c.body))
-	r2.ContentLength = int64(len(c.body))
-	var out http.ResponseWriter = sw
-	if wrap != nil {
-		out = wrap(sw, cancel)
-	}
-	up.proxy.ServeHTTP(out, r2)
 }
 
 // readModelRequest reads a bounded JSON body, refuses fields that could redirect the key, finds the
 // model in the catalogue and its operation on path, and validates the body against its schema.
 func (s *Server) readModelRequest(w http.ResponseWriter, r *http.Request, path string) (*call, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return nil, Errorf(http.StatusUnsupportedMediaType, "invalid_request_error", "content_type",
+		return nil, httperr.Errorf(httperr.EContentType,
 			"Content-Type must be application/json, not %q.", ct)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, Errorf(http.StatusRequestEntityTooLarge, "invalid_request_error", "body_too_large",
+			return nil, httperr.Errorf(httperr.EBodyTooLarge,
 				"The request body is larger than the server's limit of %d bytes.", tooBig.Limit)
 		}
-		return nil, Errorf(http.StatusBadRequest, "invalid_request_error", "body_unreadable", "Reading the request body failed: %v", err)
+		return nil, httperr.Errorf(httperr.EBodyUnreadable, "Reading the request body failed: %v", err)
 	}
 	var head map[string]json.RawMessage
 	if err := json.Unmarshal(body, &head); err != nil {
-		return nil, Errorf(http.StatusBadRequest, "invalid_request_error", "invalid_json", "The request body must be a JSON object: %v", err)
+		return nil, httperr.Errorf(httperr.EInvalidJSON, "The request body must be a JSON object: %v", err)
 	}
 	for _, f := range forbiddenFields {
 		if _, ok := head[f]; ok {
-			return nil, Errorf(http.StatusBadRequest, "invalid_request_error", "forbidden_field",
+			return nil, httperr.Errorf(httperr.EForbiddenField,
 				"%s: not allowed; the server chooses the provider and its credentials.", f)
 		}
 	}
 	var model string
 	if raw, ok := head["model"]; !ok || json.Unmarshal(raw, &model) != nil || model == "" {
-		return nil, Errorf(http.StatusBadRequest, "invalid_request_error", "model_required", "model: is required and must be a model id string.")
+		return nil, httperr.Errorf(httperr.EModelRequired, "model: is required and must be a model id string.")
 	}
-	entry, err := s.route(model, r.URL.Query().Get("provider"))
+	entry, err := lookup(s.Catalog(), model, r.URL.Query().Get("provider"))
 	if err != nil {
 		return nil, err
 	}
@@ -339,14 +255,14 @@ func (s *Server) readModelRequest(w http.ResponseWriter, r *http.Request, path s
 		if k := kind.For(what); k != nil {
 			what = k.Label() + " (" + what + ")"
 		}
-		return nil, Errorf(http.StatusBadRequest, "invalid_request_error", "model_not_runnable",
+		return nil, httperr.Errorf(httperr.EModelNotRunnable,
 			"Model %s is served as %s, which the playground cannot run yet.", model, what)
 	case op == nil:
-		return nil, Errorf(http.StatusBadRequest, "invalid_request_error", "wrong_endpoint",
+		return nil, httperr.Errorf(httperr.EWrongEndpoint,
 			"Model %s is called on %s, not on %s.", model, strings.Join(operationPaths(entry), " or "), path)
 	}
 	if vs := checkBody(op, body); len(vs) > 0 {
-		return nil, &Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "invalid_parameters",
+		return nil, &httperr.Error{Code: httperr.EInvalidParameters,
 			Message: "The request does not match the model's schema: " + vs.Error(), Violations: vs}
 	}
 	if model != entry.Model.ID {
@@ -356,7 +272,7 @@ func (s *Server) readModelRequest(w http.ResponseWriter, r *http.Request, path s
 			return nil, fmt.Errorf("re-encoding the request for %s: %w", entry.Model.ID, err)
 		}
 	}
-	return &call{entry: entry, op: op, path: path, body: body}, nil
+	return &call{entry: entry, op: op, kind: kind.For(path), path: path, body: body}, nil
 }
 
 // operationPaths lists the paths the entry's model is called on.
@@ -371,23 +287,29 @@ func operationPaths(e *catalog.Entry) []string {
 	return out
 }
 
-// route picks the catalogue entry that serves a request for model: at the named provider, or at the
-// first provider (in configuration order) that offers it or an alias of it.
-func (s *Server) route(model, provider string) (*catalog.Entry, error) {
-	cat := s.Catalog()
+// lookup is the one model lookup of every route (model calls, forms, the embed's routes and the
+// prerendered pages): the catalogue entry that serves model at the named provider, or at the first
+// provider (in configuration order) that offers it or an alias of it. An unknown provider is 404
+// unknown_provider naming it, wherever it is asked for.
+func lookup(cat *catalog.Catalog, model, provider string) (*catalog.Entry, error) {
 	if provider != "" && !cat.HasProvider(provider) {
-		return nil, Errorf(http.StatusBadRequest, "invalid_request_error", "unknown_provider",
-			"No provider named %q is configured; the providers are %s.", provider, strings.Join(cat.Providers(), ", "))
+		return nil, unknownProvider(provider, cat.Providers())
 	}
 	entry, ok := cat.Lookup(model, provider)
 	switch {
 	case ok:
 		return entry, nil
 	case provider != "":
-		return nil, Errorf(http.StatusBadRequest, "invalid_request_error", "model_not_at_provider",
+		return nil, httperr.Errorf(httperr.EModelNotAtProvider,
 			"Provider %s does not offer model %q. Pick another provider for it, or leave the provider out to use the first one that offers it.", provider, model)
 	default:
-		return nil, Errorf(http.StatusNotFound, "invalid_request_error", "model_not_found",
+		return nil, httperr.Errorf(httperr.EModelNotFound,
 			"Model %q is not offered by any configured provider.", model)
 	}
+}
+
+// unknownProvider is the refusal of a provider name no provider has.
+func unknownProvider(name string, providers []string) *httperr.Error {
+	return httperr.Errorf(httperr.EUnknownProvider,
+		"Unknown provider %q: no provider of that name is configured; the providers are %s.", name, strings.Join(providers, ", "))
 }

@@ -17,6 +17,8 @@ import (
 	"playground/app/embed"
 	"playground/app/schema"
 	"playground/app/ui"
+	"playground/server/httperr"
+	"playground/server/meter"
 )
 
 // Server serves the playground. Create it with New; it is an http.Handler. Close stops its
@@ -33,6 +35,8 @@ type Server struct {
 	handler   http.Handler
 	limits    *limiter
 	embed     *embedGate
+	// recorder receives the usage record of every model call (cfg.Recorder, else a log line).
+	recorder meter.Recorder
 	// media signs the /api/media/ tokens; mediaSources holds each provider's media policy and
 	// client, by provider name; mediaMax caps one media file (see media.go).
 	media        *mediaSigner
@@ -60,6 +64,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, log: log, upstreams: map[string]*upstream{}, limits: newLimiter(cfg.Limits), embed: newEmbedGate(cfg.Embed, cfg.Limits)}
+	s.recorder = cfg.Recorder
+	if s.recorder == nil {
+		s.recorder = meter.Slog{Log: log}
+	}
 	s.shutdown, s.endStreams = context.WithCancel(context.Background())
 	s.refreshCtx, s.stopRefresh = context.WithCancel(context.Background())
 	var err error
@@ -122,10 +130,12 @@ func (s *Server) routes(page http.Handler) http.Handler {
 	mux.HandleFunc("GET /api/embed/config", s.handleEmbedConfig)
 	mux.HandleFunc("GET /api/embed/models", s.handleEmbedModels)
 	mux.HandleFunc("GET /api/embed/models/{id...}", s.handleForm)
-	mux.Handle("POST /api/embed/v1/chat/completions", s.crossOrigin(http.HandlerFunc(s.handleEmbedChat)))
+	// The widget's model calls, of every kind its policy allows, under the embed's limits.
+	mux.Handle("POST /api/embed/v1/", s.crossOrigin(http.HandlerFunc(s.handleEmbedCall)))
+	mux.Handle("POST /api/embed/v2/", s.crossOrigin(http.HandlerFunc(s.handleEmbedCall)))
 	mux.HandleFunc("GET "+embed.ScriptPath, s.assets.serveEmbedScript)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, Errorf(http.StatusNotFound, "invalid_request_error", "not_found", "No API route %s %s.", r.Method, r.URL.Path))
+		s.writeError(w, r, httperr.Errorf(httperr.ENotFound, "No API route %s %s.", r.Method, r.URL.Path))
 	})
 	mux.Handle("GET /web/", s.assets)
 	// go-app would fetch these from http://<request Host>/web/… and cache the answer for everyone;
@@ -143,7 +153,7 @@ func (s *Server) routes(page http.Handler) http.Handler {
 func (s *Server) crossOrigin(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, Errorf(http.StatusForbidden, "invalid_request_error", "cross_origin",
+		s.writeError(w, r, httperr.Errorf(httperr.ECrossOrigin,
 			"Cross-origin requests to the playground's API are not allowed."))
 	}))
 	return cop.Handler(next)
@@ -177,7 +187,7 @@ func onlyGet(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
-			writeErrorBody(w, Errorf(http.StatusMethodNotAllowed, "invalid_request_error", "method_not_allowed", "Method %s is not allowed here.", r.Method))
+			httperr.Write(w, httperr.Errorf(httperr.EMethodNotAllowed, "Method %s is not allowed here.", r.Method))
 			return
 		}
 		next.ServeHTTP(w, r)

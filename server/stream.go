@@ -1,13 +1,14 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"playground/server/httperr"
 )
 
 // errStreamClosed is returned to the proxy's writes after the server ended a stream.
@@ -92,18 +93,15 @@ func (w *streamWriter) ping() {
 }
 
 // end closes the stream from the server's side: an event stream gets a final error event with
-// code and message; nothing more is written after it.
-func (w *streamWriter) end(code, message string) {
+// e; nothing more is written after it.
+func (w *streamWriter) end(e *httperr.Error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
 		return
 	}
 	if w.sse {
-		var env envelope
-		env.Error.Message, env.Error.Type, env.Error.Code = message, "server_error", code
-		b, _ := json.Marshal(env)
-		_, _ = io.WriteString(w.ResponseWriter, "data: "+string(b)+"\n\n")
+		_, _ = w.ResponseWriter.Write(httperr.Event(e))
 		_ = http.NewResponseController(w.ResponseWriter).Flush()
 	}
 	w.closed = true

@@ -42,6 +42,30 @@ type Policy struct {
 	DailyTokens int64 `json:"daily_tokens,omitempty"`
 	// DailyLeft is what is left of DailyTokens today, when the policy was read.
 	DailyLeft int64 `json:"daily_left,omitempty"`
+	// DailyUSD is how many US dollars all embeds may spend per UTC day, as the providers report
+	// it; 0 means no budget. DailyUSDLeft is what is left of it today.
+	DailyUSD     float64 `json:"daily_usd,omitempty"`
+	DailyUSDLeft float64 `json:"daily_usd_left,omitempty"`
+	// DailyCredits is how many AI/ML API credits all embeds may spend per UTC day; 0 means no
+	// budget. DailyCreditsLeft is what is left of it today.
+	DailyCredits     float64 `json:"daily_credits,omitempty"`
+	DailyCreditsLeft float64 `json:"daily_credits_left,omitempty"`
+	// Kinds are the endpoint kinds (app/kind names: "chat", "responses", "messages", "images",
+	// "embeddings") an embed may run; empty allows every kind the playground runs.
+	Kinds []string `json:"kinds,omitempty"`
+}
+
+// AllowsKind reports whether an embed may run models of the kind with this name.
+func (p Policy) AllowsKind(name string) bool {
+	if len(p.Kinds) == 0 {
+		return true
+	}
+	for _, k := range p.Kinds {
+		if k == name {
+			return true
+		}
+	}
+	return false
 }
 
 // Allows reports whether an embed may run the model with this id (or one of these aliases).
@@ -82,6 +106,15 @@ func (p Policy) Notes() []string {
 	if p.DailyTokens > 0 {
 		out = append(out, fmt.Sprintf("Shared daily budget: %s of %s tokens left (resets at 00:00 UTC).", Count(p.DailyLeft), Count(p.DailyTokens)))
 	}
+	if p.DailyUSD > 0 {
+		out = append(out, fmt.Sprintf("Shared daily budget: %s of %s left (resets at 00:00 UTC).", USD(p.DailyUSDLeft), USD(p.DailyUSD)))
+	}
+	if p.DailyCredits > 0 {
+		out = append(out, fmt.Sprintf("Shared daily budget: %s of %s credits left (resets at 00:00 UTC).", Count(int64(p.DailyCreditsLeft)), Count(int64(p.DailyCredits))))
+	}
+	if len(p.Kinds) > 0 {
+		out = append(out, "This widget runs "+strings.Join(p.Kinds, ", ")+" models only.")
+	}
 	return out
 }
 
@@ -100,6 +133,14 @@ func Rate(perMinute float64) string {
 	default:
 		return "no limit on runs"
 	}
+}
+
+// USD writes an amount of US dollars: "$1.50", "$0.0021" (amounts under a cent in full).
+func USD(v float64) string {
+	if v >= 0.01 || v == 0 {
+		return "$" + strconv.FormatFloat(v, 'f', 2, 64)
+	}
+	return "$" + strconv.FormatFloat(v, 'f', -1, 64)
 }
 
 // Count writes n with thousands separators: 1,000,000.

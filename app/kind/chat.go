@@ -34,6 +34,12 @@ func (k *responsesKind) Prepare(op *schema.Operation) {
 
 func (k *responsesKind) Runs() bool { return true }
 
+// Delta reads the Responses API's events; a complete answer is read like a response.completed
+// event's response (its usage).
+func (k *responsesKind) Delta(name string, data []byte) (int64, Usage) {
+	return responsesDelta(name, data)
+}
+
 // Messages is Anthropic's Messages API (`/v1/messages`): `system` at the top level and its own
 // event stream.
 var Messages Kind = &messagesKind{base{name: "messages", label: "Messages", group: "chat",
@@ -50,3 +56,9 @@ func (k *messagesKind) Prepare(op *schema.Operation) {
 }
 
 func (k *messagesKind) Runs() bool { return true }
+
+// Delta reads the Messages API's events (message_start, content_block_delta, message_delta) and
+// complete answers.
+func (k *messagesKind) Delta(name string, data []byte) (int64, Usage) {
+	return messagesDelta(name, data)
+}

@@ -48,6 +48,10 @@ type Kind interface {
 	// Usage reads what a call used from its complete JSON answer; the zero Usage when it says
 	// nothing.
 	Usage(body []byte) Usage
+	// Delta reads one server-sent event of the kind's stream (its "event:" name, "" when it has
+	// none, and one "data:" payload) or, with name "", a complete JSON answer: the characters of
+	// answer text it carries and the usage it reports (zero when none). See [Meter].
+	Delta(name string, data []byte) (runes int64, u Usage)
 	// SDK returns the OpenAI SDK method that calls the operation, in Python and JavaScript
 	// ("images.generate"), or "" when the SDK has none.
 	SDK(path string) string
@@ -186,6 +190,10 @@ func (b *base) SDK(path string) string {
 
 // Usage reads the usage blocks most APIs answer with (see [ReadUsage]).
 func (b *base) Usage(body []byte) Usage { return ReadUsage(body) }
+
+// Delta reads chat completions events and answers (see [Kind.Delta]); it is every kind's but
+// the Responses and Messages APIs', which have their own events.
+func (b *base) Delta(_ string, data []byte) (int64, Usage) { return chatDelta(data) }
 
 // ownModel gives the model to the picker.
 func ownModel(op *schema.Operation) { op.Own("model", schema.Model) }

@@ -2,6 +2,7 @@ package kind
 
 import (
 	"encoding/json"
+	"math"
 	"strconv"
 )
 
@@ -70,7 +71,8 @@ func UsageBlock(raw json.RawMessage) Usage {
 	return u
 }
 
-// number is a JSON number that may also come as a string ("10.5"); anything else reads as 0.
+// number is a JSON number that may also come as a string ("10.5"); anything else (and "NaN",
+// "Inf") reads as 0.
 type number float64
 
 // UnmarshalJSON reads a number or a string holding one, and ignores other values.
@@ -82,7 +84,7 @@ func (n *number) UnmarshalJSON(b []byte) error {
 	}
 	var s string
 	if json.Unmarshal(b, &s) == nil {
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
+		if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
 			*n = number(f)
 		}
 	}

@@ -1,0 +1,258 @@
+package kind
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxMeterLine bounds what a [Meter] keeps to parse: an event-stream line, or a JSON answer.
+// Longer lines are counted as output only; a longer JSON answer is not read.
+const MaxMeterLine = 1 << 20
+
+// Meter reads one call's answer as it passes (the server writes every byte of it to Write) and
+// tells what it used: the usage the provider reports, read by the kind's own decoder, and the
+// length of the answer's text, for an estimate when the provider reports nothing and for cutting
+// an answer that runs too long. It holds at most one bounded line (or a bounded JSON answer),
+// whatever the chunk boundaries of the writes.
+//
+// Event streams are read line by line: "event:" names the event, each "data:" line is one JSON
+// payload given to the kind's [Kind.Delta]; comments, ids and other fields are skipped. Any other
+// answer is kept (up to MaxMeterLine) and read whole by [Kind.Usage] when Usage is called.
+//
+// A Meter is not safe for concurrent use.
+type Meter struct {
+	kind Kind
+	sse  bool
+
+	line     []byte // the event-stream line being read
+	overlong bool   // the line passed MaxMeterLine: it is skipped
+	event    string // the current event's name
+	body     []byte // a JSON answer (not a stream), bounded
+	tooBig   bool   // the JSON answer passed MaxMeterLine
+	read     bool   // body has been read
+
+	runes int64
+	usage Usage
+}
+
+// NewMeter returns a meter of an answer of kind k with the response's Content-Type; a
+// "text/event-stream" answer is read as events. A nil k reads answers as chat completions.
+func NewMeter(k Kind, contentType string) *Meter {
+	if k == nil {
+		k = Chat
+	}
+	return &Meter{kind: k, sse: strings.HasPrefix(strings.TrimSpace(strings.ToLower(contentType)), "text/event-stream")}
+}
+
+// Write reads p; it never fails and always reports len(p).
+func (m *Meter) Write(p []byte) (int, error) {
+	if m.sse {
+		m.scan(p)
+	} else if !m.tooBig {
+		if len(m.body)+len(p) > MaxMeterLine {
+			m.tooBig, m.body = true, nil
+		} else {
+			m.body = append(m.body, p...)
+		}
+	}
+	return len(p), nil
+}
+
+// Streamed reports whether the answer is an event stream.
+func (m *Meter) Streamed() bool { return m.sse }
+
+// OutputRunes is the number of characters of answer text (content, reasoning) read so far. An
+// answer that is not a stream is read when Usage or Tokens is first called, once it is complete.
+func (m *Meter) OutputRunes() int64 { return m.runes }
+
+// Usage is what the provider reported the call used, so far; zero when it reported nothing. For
+// an answer that is not a stream, call it once the answer is complete: it reads it then.
+// Counts reported by several events of a stream are merged: a later count replaces an earlier
+// one, a count an event leaves out is kept.
+func (m *Meter) Usage() Usage {
+	m.readBody()
+	return m.usage
+}
+
+// Tokens is the number of tokens the call used: the provider's count when it gave one, else an
+// estimate of four bytes of request (requestBytes) and four characters of answer per token.
+func (m *Meter) Tokens(requestBytes int) int64 {
+	if t := m.Usage().Tokens(); t > 0 {
+		return t
+	}
+	return int64(max(requestBytes, 0)+3)/4 + (m.OutputRunes()+3)/4
+}
+
+func (m *Meter) readBody() {
+	if m.sse || m.read || len(m.body) == 0 {
+		return
+	}
+	m.read = true
+	n, _ := m.kind.Delta("", m.body)
+	m.runes += n
+	m.usage = merge(m.usage, m.kind.Usage(m.body))
+	m.body = nil
+}
+
+func (m *Meter) scan(b []byte) {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		part := b
+		if i >= 0 {
+			part = b[:i]
+		}
+		switch {
+		case m.overlong:
+			m.runes += int64(utf8.RuneCount(part))
+		case len(m.line)+len(part) > MaxMeterLine:
+			// Count the whole over-long line as output (what was kept of it and what follows),
+			// so that a cut still sees it.
+			m.runes += int64(utf8.RuneCount(m.line) + utf8.RuneCount(part))
+			m.overlong, m.line = true, m.line[:0]
+		default:
+			m.line = append(m.line, part...)
+		}
+		if i < 0 {
+			return
+		}
+		if !m.overlong {
+			m.field(bytes.TrimSpace(m.line))
+		}
+		m.line, m.overlong = m.line[:0], false
+		b = b[i+1:]
+	}
+}
+
+// field reads one complete line of an event stream.
+func (m *Meter) field(line []byte) {
+	if len(line) == 0 {
+		m.event = "" // a blank line ends the event
+		return
+	}
+	if name, ok := bytes.CutPrefix(line, []byte("event:")); ok {
+		m.event = string(bytes.TrimSpace(name))
+		return
+	}
+	data, ok := bytes.CutPrefix(line, []byte("data:"))
+	if !ok {
+		return
+	}
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 || data[0] != '{' {
+		return
+	}
+	n, u := m.kind.Delta(m.event, data)
+	m.runes += n
+	m.usage = merge(m.usage, u)
+}
+
+// merge returns a with the counts b reports.
+func merge(a, b Usage) Usage {
+	if b.PromptTokens > 0 {
+		a.PromptTokens = b.PromptTokens
+	}
+	if b.CompletionTokens > 0 {
+		a.CompletionTokens = b.CompletionTokens
+	}
+	if b.TotalTokens > 0 {
+		a.TotalTokens = b.TotalTokens
+	}
+	if b.Credits > 0 {
+		a.Credits = b.Credits
+	}
+	if b.USD > 0 {
+		a.USD = b.USD
+	}
+	return a
+}
+
+// chatPayload is what a chat completions event (or answer) carries that a meter reads.
+type chatPayload struct {
+	Choices []struct {
+		Delta   chatText `json:"delta"`
+		Message chatText `json:"message"`
+	} `json:"choices"`
+}
+
+type chatText struct {
+	Content          text `json:"content"`
+	ReasoningContent text `json:"reasoning_content"`
+	Reasoning        text `json:"reasoning"`
+}
+
+func (t chatText) runes() int64 {
+	return int64(utf8.RuneCountInString(string(t.Content)) + utf8.RuneCountInString(string(t.ReasoningContent)) + utf8.RuneCountInString(string(t.Reasoning)))
+}
+
+// text is a string that reads as "" from anything that is not one (null, an array of parts).
+type text string
+
+// UnmarshalJSON reads a string and ignores other values.
+func (t *text) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		*t = text(s)
+	}
+	return nil
+}
+
+// chatDelta reads a chat completions event or answer: the text of its choices (delta or message)
+// and its usage (see [ReadUsage]).
+func chatDelta(data []byte) (int64, Usage) {
+	var p chatPayload
+	if json.Unmarshal(data, &p) != nil {
+		return 0, Usage{}
+	}
+	var n int64
+	for _, ch := range p.Choices {
+		n += ch.Delta.runes() + ch.Message.runes()
+	}
+	return n, ReadUsage(data)
+}
+
+// responsesDelta reads an event of the Responses API: the text of output and reasoning deltas,
+// and the usage of response.completed (or incomplete, failed) at response.usage.
+func responsesDelta(event string, data []byte) (int64, Usage) {
+	var p struct {
+		Type  string `json:"type"`
+		Delta text   `json:"delta"`
+	}
+	if json.Unmarshal(data, &p) != nil {
+		return 0, Usage{}
+	}
+	if event == "" {
+		event = p.Type
+	}
+	var n int64
+	if strings.HasSuffix(event, ".delta") && !strings.Contains(event, "arguments") {
+		n = int64(utf8.RuneCountInString(string(p.Delta)))
+	}
+	return n, ReadUsage(data)
+}
+
+// messagesDelta reads an event of Anthropic's Messages API: the text and thinking of
+// content_block_delta, the input tokens of message_start (message.usage) and the output tokens of
+// message_delta (usage).
+func messagesDelta(event string, data []byte) (int64, Usage) {
+	var p struct {
+		Type  string `json:"type"`
+		Delta struct {
+			Text     text `json:"text"`
+			Thinking text `json:"thinking"`
+		} `json:"delta"`
+		Message *struct {
+			Usage json.RawMessage `json:"usage"`
+		} `json:"message"`
+	}
+	if json.Unmarshal(data, &p) != nil {
+		return 0, Usage{}
+	}
+	n := int64(utf8.RuneCountInString(string(p.Delta.Text)) + utf8.RuneCountInString(string(p.Delta.Thinking)))
+	u := ReadUsage(data)
+	if p.Message != nil {
+		u = merge(u, UsageBlock(p.Message.Usage))
+	}
+	return n, u
+}

@@ -1,0 +1,210 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"playground/app/catalog"
+	"playground/app/embed"
+	"playground/app/kind"
+	"playground/app/schema"
+	"playground/server/httperr"
+	"playground/server/meter"
+)
+
+// call is one model call on its way through the server: the entry and operation it reaches, its
+// endpoint kind, the path it is called on and its checked body.
+type call struct {
+	entry *catalog.Entry
+	op    *schema.Operation
+	kind  kind.Kind
+	path  string // the operation's canonical path, e.g. "/v1/images/generations"
+	body  []byte
+}
+
+// handleCall serves POST /api/{operation path}[?provider=NAME] for every model operation in the
+// catalogue (/api/v1/chat/completions, /api/v1/images/generations, /api/v1/embeddings…) under
+// the server's limits (see serveCall).
+func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
+	s.serveCall(w, r, strings.TrimPrefix(r.URL.Path, "/api"), nil)
+}
+
+// handleEmbedCall serves POST /api/embed/{operation path}: a model call from the widget, under
+// the embed's policy (see serveCall).
+func (s *Server) handleEmbedCall(w http.ResponseWriter, r *http.Request) {
+	s.serveCall(w, r, strings.TrimPrefix(r.URL.Path, embed.APIBase), s.embed)
+}
+
+// serveCall is the one path of every model call, whatever its kind:
+//
+//  1. admit it under the client's limits (rate, calls in flight), then read and validate it:
+//     a bounded JSON body, no field that could redirect the key, the model found by the one
+//     lookup, the operation the model has, the body checked against its schema;
+//  2. for the embed (g not nil), apply its policy: the models and kinds it may run, the cap on
+//     answer length and the daily budget's reservation;
+//  3. forward it upstream (see forward) through a meter.Writer, which reads the answer with the
+//     kind's own decoder (app/kind) as it streams to the browser;
+//  4. settle the embed's budget with what the provider reported, and hand one usage record to
+//     the server's Recorder — also for calls refused on the way.
+//
+// The admission comes before the body is read, so that a client over its limits costs the server
+// nothing more.
+func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, path string, g *embedGate) {
+	start := time.Now()
+	lim := s.limits
+	if g != nil {
+		lim = g.limits
+	}
+	sw := &statusWriter{ResponseWriter: w}
+	rec := meter.Record{Time: start, Operation: kind.Canonical(path), Client: lim.clientKey(r), Embed: g != nil}
+	if k := kind.For(path); k != nil {
+		rec.Kind = k.Name()
+	}
+	var (
+		mw       *meter.Writer
+		reqBytes int
+		estimate func() int64
+	)
+	// The record is made in a defer: the proxy ends a run that breaks off mid-answer (the
+	// visitor stops it, the provider drops it, a cut cancels it) with panic(http.ErrAbortHandler).
+	defer func() {
+		rec.Duration, rec.Status = time.Since(start), sw.status
+		if mw != nil {
+			rec.SetUsage(mw.Usage(), estimate())
+		}
+		s.recorder.Record(r.Context(), rec)
+	}()
+	release, c, ok := s.admit(sw, r, lim, path)
+	if !ok {
+		return
+	}
+	defer release()
+	rec.Provider, rec.Model, rec.Operation, rec.Kind = c.entry.Model.Provider, c.entry.Model.ID, c.path, c.kind.Name()
+	reqBytes = len(c.body)
+	estimate = func() int64 { return estimateTokens(c.kind, mw, reqBytes) }
+	var cutRunes, longest int64
+	if g != nil {
+		if m := c.entry.Model; !g.allows(catalog.Model{ID: m.ID, Aliases: m.Aliases, Kind: c.kind.Name()}) {
+			s.writeError(sw, r, g.refusal(catalog.Model{ID: m.ID, Aliases: m.Aliases, Kind: c.kind.Name()}))
+			return
+		}
+		reserve := int64(len(c.body)+3) / 4
+		if c.kind.Mode() == kind.Stream {
+			body, max, mustCut, err := g.capTokens(c.op, c.body)
+			if err != nil {
+				s.writeError(sw, r, err)
+				return
+			}
+			c.body, longest, reqBytes = body, max, len(body)
+			reserve = int64(len(body)+3)/4 + longest
+			if mustCut {
+				cutRunes = 4 * longest
+			}
+		} else if c.kind != kind.Embeddings {
+			reserve = 0 // images: what they cost is only known from the answer (credits, USD)
+		}
+		settle, berr := g.budget.reserve(reserve)
+		if berr != nil {
+			s.writeError(sw, r, berr)
+			return
+		}
+		// Settle in a defer, for the same reason as the record.
+		defer func() {
+			u := kind.Usage{}
+			if mw != nil {
+				u = mw.Usage()
+			}
+			settle(Spend{Tokens: estimate(), USD: u.USD, Credits: u.Credits})
+		}()
+	}
+	s.forward(sw, r, c, func(stream *streamWriter, cancel func()) http.ResponseWriter {
+		mw = meter.NewWriter(stream, c.kind)
+		if cutRunes > 0 {
+			mw.CutRunes = cutRunes
+			mw.Cut = func() {
+				stream.end(httperr.Errorf(httperr.EEmbedMaxTokens, "This widget stops answers at about %s tokens (a limit for public use). Open the full playground for longer answers.", embed.Count(longest)))
+				cancel()
+			}
+		}
+		return mw
+	})
+}
+
+// estimateTokens is what a call used in tokens, as the budget counts it: the provider's count, or
+// an estimate from the request's size and the answer's length for the chat-like kinds and from
+// the request's size for embeddings; for the other kinds (images), only what the provider counts.
+func estimateTokens(k kind.Kind, mw *meter.Writer, requestBytes int) int64 {
+	switch {
+	case mw != nil && mw.Usage().Tokens() > 0:
+		return mw.Usage().Tokens()
+	case k.Mode() == kind.Stream && mw == nil:
+		return int64(requestBytes+3) / 4
+	case k.Mode() == kind.Stream:
+		return mw.Tokens(requestBytes)
+	case k == kind.Embeddings:
+		return int64(requestBytes+3) / 4
+	}
+	return 0
+}
+
+// admit admits a call of the operation on path under lim and reads its checked body, or answers
+// the refusal and reports false. On success, release must be called when the call ends.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, lim *limiter, path string) (release func(), c *call, ok bool) {
+	if kind.For(path) == nil {
+		s.writeError(w, r, httperr.Errorf(httperr.ENotFound, "No API route %s %s.", r.Method, r.URL.Path))
+		return nil, nil, false
+	}
+	release, lerr := lim.acquire(lim.clientKey(r))
+	if lerr != nil {
+		s.writeError(w, r, lerr)
+		return nil, nil, false
+	}
+	c, err := s.readModelRequest(w, r, path)
+	if err != nil {
+		release()
+		s.writeError(w, r, err)
+		return nil, nil, false
+	}
+	return release, c, true
+}
+
+// forward sends a checked call to the provider that serves its model and streams the answer
+// back. wrap, when not nil, puts a writer between the proxy and the stream (see meter.Writer);
+// it gets the stream writer and the function that cancels the upstream call.
+func (s *Server) forward(w http.ResponseWriter, r *http.Request, c *call, wrap func(sw *streamWriter, cancel func()) http.ResponseWriter) {
+	entry := c.entry
+	up := s.upstreams[entry.Model.Provider]
+	if up == nil {
+		s.writeError(w, r, unknownProvider(entry.Model.Provider, s.Catalog().Providers()))
+		return
+	}
+	if up.key == "" {
+		s.writeError(w, r, httperr.Errorf(httperr.ENoAPIKey,
+			"The server has no API key for provider %s, so it cannot run %s. Set %s (or %s_FILE) in the server's environment and restart it.",
+			up.name, entry.Model.ID, up.keyEnv, up.keyEnv))
+		return
+	}
+	// A stream lasts as long as the model writes: lift the server's write deadline for it.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	sw := newStreamWriter(w, s.cfg.KeepAlive)
+	defer sw.done()
+	ctx, cancel := context.WithCancel(context.WithValue(r.Context(), proxyContextKey{}, c.path))
+	defer cancel()
+	stop := context.AfterFunc(s.shutdown, func() {
+		sw.end(httperr.Errorf(httperr.EServerShutdown, "The playground server is shutting down, so this answer was cut short. Run it again in a moment."))
+		cancel()
+	})
+	defer stop()
+	r2 := r.Clone(ctx)
+	r2.Body = io.NopCloser(bytes.NewReader(c.body))
+	r2.ContentLength = int64(len(c.body))
+	var out http.ResponseWriter = sw
+	if wrap != nil {
+		out = wrap(sw, cancel)
+	}
+	up.proxy.ServeHTTP(out, r2)
+}
