@@ -29,7 +29,11 @@ func (p *playground) runLog() runLog {
 }
 
 // saveRun keeps a finished run in the history entry of this model (a new entry for the first).
+// In the widget, which keeps nothing, it reads the policy again: what is left of the budget.
 func (p *playground) saveRun(r convo.Run) {
+	if p.embed && p.hasPage {
+		p.loadPolicy(p.page)
+	}
 	if p.form == nil || !app.IsClient || p.embed {
 		return
 	}
