@@ -90,12 +90,7 @@ type reply struct {
 // serveChat answers POST /v1/chat/completions.
 func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, body []byte) {
 	var req chatRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "We could not parse the JSON body of your request: "+err.Error(), "invalid_request_error", "")
-		return
-	}
-	if req.Model == "" {
-		writeError(w, http.StatusBadRequest, "You must provide a model parameter.", "invalid_request_error", "")
+	if !readRequest(w, body, &req, func() string { return req.Model }) {
 		return
 	}
 	if len(req.Messages) == 0 {

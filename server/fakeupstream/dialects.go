@@ -82,12 +82,7 @@ func (d *dialectEvents) send(name string, v any) bool {
 func (s *Server) serveDialect(w http.ResponseWriter, r *http.Request, body []byte,
 	respond func(d *dialectEvents, req *dialectRequest, reasoning, content string, failAfter int)) {
 	var req dialectRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "We could not parse the JSON body of your request: "+err.Error(), "invalid_request_error", "")
-		return
-	}
-	if req.Model == "" {
-		writeError(w, http.StatusBadRequest, "You must provide a model parameter.", "invalid_request_error", "")
+	if !readRequest(w, body, &req, func() string { return req.Model }) {
 		return
 	}
 	reasoning, content, failAfter := "", DefaultReply, -1

@@ -74,12 +74,7 @@ func Embedding(text string, dims int) []float32 {
 // serveEmbeddings answers POST /v1/embeddings.
 func (s *Server) serveEmbeddings(w http.ResponseWriter, r *http.Request, body []byte) {
 	var req embeddingsRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "We could not parse the JSON body of your request: "+err.Error(), "invalid_request_error", "")
-		return
-	}
-	if req.Model == "" {
-		writeError(w, http.StatusBadRequest, "You must provide a model parameter.", "invalid_request_error", "")
+	if !readRequest(w, body, &req, func() string { return req.Model }) {
 		return
 	}
 	texts, err := req.texts()

@@ -372,6 +372,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(append(b, '\n'))
 }
 
+// readRequest decodes a JSON request body into req and checks that it names a model (model reads
+// it), answering the errors OpenAI answers when not; it reports whether to go on.
+func readRequest(w http.ResponseWriter, body []byte, req any, model func() string) bool {
+	if err := json.Unmarshal(body, req); err != nil {
+		writeError(w, http.StatusBadRequest, "We could not parse the JSON body of your request: "+err.Error(), "invalid_request_error", "")
+		return false
+	}
+	if model() == "" {
+		writeError(w, http.StatusBadRequest, "You must provide a model parameter.", "invalid_request_error", "")
+		return false
+	}
+	return true
+}
+
 // writeError writes an OpenAI-style error body. An empty code is sent as
 // null.
 func writeError(w http.ResponseWriter, status int, msg, typ, code string) {

@@ -2,7 +2,6 @@ package fakeupstream
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -42,12 +41,7 @@ type imageItem struct {
 // /v1/images/edits.
 func (s *Server) serveImages(w http.ResponseWriter, r *http.Request, body []byte) {
 	var req imagesRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "We could not parse the JSON body of your request: "+err.Error(), "invalid_request_error", "")
-		return
-	}
-	if req.Model == "" {
-		writeError(w, http.StatusBadRequest, "You must provide a model parameter.", "invalid_request_error", "")
+	if !readRequest(w, body, &req, func() string { return req.Model }) {
 		return
 	}
 	n := 1
