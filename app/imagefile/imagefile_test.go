@@ -81,7 +81,7 @@ func TestDecodeDataURL(t *testing.T) {
 	tests := []struct{ in, mime, data, err string }{
 		{"data:image/png;base64," + base64.StdEncoding.EncodeToString([]byte("\x89PNG")), "image/png", "\x89PNG", ""},
 		{"data:image/png;base64,iVBORw", "image/png", "\x89PNG", ""}, // no padding
-		{"data:image/png;base64,-_8", "image/png", "\xfb\xff", ""},  // URL alphabet
+		{"data:image/png;base64,-_8", "image/png", "\xfb\xff", ""},   // URL alphabet
 		{"data:;base64,aGk=", "text/plain", "hi", ""},
 		{"data:text/plain,a%20b", "text/plain", "a b", ""},
 		{"data:image/png;base64,@@", "", "", "base64"},
