@@ -8,6 +8,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"playground/app/form"
+	"playground/app/imagefile"
 	"playground/app/schema"
 )
 
@@ -84,6 +85,9 @@ func (p *playground) rowStateOf(f schema.Field) *rowState {
 		for _, vi := range p.violations(f, v) {
 			rs.issues = append(rs.issues, issue{key: form.ViolationKey(vi.Path), rule: vi.Rule})
 		}
+	}
+	if imagefile.Takes(f) {
+		rs.issues = append(rs.issues, imageIssuesUnder(p.imageIssues(), f.Name)...)
 	}
 	return rs
 }
@@ -389,6 +393,7 @@ func (p *playground) formErrors() []string {
 	if p.form == nil {
 		return nil
 	}
+	images := p.imageIssues()
 	for _, f := range p.form.Fields {
 		var keys []string
 		for k := range p.inputErrs {
@@ -402,6 +407,8 @@ func (p *playground) formErrors() []string {
 		} else if v, ok := p.values[f.Name]; ok {
 			if vs := p.violations(f, v); len(vs) > 0 {
 				out = append(out, form.ViolationKey(vs[0].Path)+": "+vs[0].Rule)
+			} else if is := imageIssuesUnder(images, f.Name); len(is) > 0 {
+				out = append(out, is[0].key+": "+is[0].rule)
 			}
 		}
 	}
