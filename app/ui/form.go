@@ -86,7 +86,7 @@ func (p *playground) rowStateOf(f schema.Field) *rowState {
 			rs.issues = append(rs.issues, issue{key: form.ViolationKey(vi.Path), rule: vi.Rule})
 		}
 	}
-	if imagefile.Takes(f) {
+	if p.imagesForm() && imagefile.Takes(f) {
 		rs.issues = append(rs.issues, imageIssuesUnder(p.imageIssues(), f.Name)...)
 	}
 	return rs

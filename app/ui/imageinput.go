@@ -48,7 +48,7 @@ func imageRules(f schema.Field) imagefile.Rules {
 // fileCheck is the check of a file picked, dropped or pasted into a node: its top-level field's
 // image rules for an image input (the limit no higher than limit), else the size limit alone.
 func (p *playground) fileCheck(n node, limit int) fileCheck {
-	if !imagefile.Takes(n.top) {
+	if !p.imagesForm() || !imagefile.Takes(n.top) {
 		return sizeLimit(limit)
 	}
 	return imageRules(n.top).Cap(int64(limit), "the most the playground sends here").CheckFile
@@ -70,7 +70,7 @@ func (p *playground) imageChecks(f schema.Field) []imagefile.Checked {
 // imageIssues lists the problems of the form's image inputs, by form key: a file of the wrong type
 // or too large, and a mask whose size is not its image's.
 func (p *playground) imageIssues() map[string]string {
-	if p.form == nil {
+	if !p.imagesForm() {
 		return nil
 	}
 	out := map[string]string{}
@@ -97,6 +97,12 @@ func (p *playground) imageIssues() map[string]string {
 		out["mask"] = err.Error()
 	}
 	return out
+}
+
+// imagesForm reports whether the form is of an images operation: the only one whose image inputs
+// are checked here (a chat model's image URL parameter is the provider's to judge).
+func (p *playground) imagesForm() bool {
+	return p.form != nil && p.form.Kind == kind.Images.Name()
 }
 
 // imageIssuesUnder lists the image problems inside a top-level field as issues, by key.

@@ -165,8 +165,9 @@ func (c *maskPainter) Render() app.UI {
 			Style("width", fmt.Sprintf("min(90vw, 640px, calc(70vh * %d / %d))", c.Iw, c.Ih)).
 			Style("aspect-ratio", fmt.Sprintf("%d / %d", c.Iw, c.Ih)).Body(
 			app.Img().Src(c.Isrc).Alt("The image to edit").Attr("draggable", "false"),
-			app.Canvas().ID(maskCanvasID).Class("mask-canvas").DataSet("testid", "mask-canvas").
-				Width(c.Iw).Height(c.Ih).Aria("label", "Mask: paint with the pointer"),
+			// A generic element: go-app's typed canvas brings ~200 methods into the web app.
+			app.Elem("canvas").ID(maskCanvasID).Class("mask-canvas").DataSet("testid", "mask-canvas").
+				Attr("width", c.Iw).Attr("height", c.Ih).Aria("label", "Mask: paint with the pointer"),
 		),
 		app.Div().Class("mask-tools").Body(
 			app.Label().For("mask-brush").Text("Brush "+strconv.Itoa(c.brush)+"%"),
