@@ -10,7 +10,7 @@ FUZZTIME  ?= 200000x
 FUZZTIME_STREAM ?= 20000x
 WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm
 # Pure packages: no go-app import, so they are tested under GOOS=js too.
-PURE      := ./app/kind/... ./app/schema/... ./app/catalog/... ./app/markdown/... ./app/chat/... ./app/form/... ./app/codegen/... ./app/convo/... ./app/embed/...
+PURE      := ./app/kind/... ./app/schema/... ./app/catalog/... ./app/markdown/... ./app/chat/... ./app/form/... ./app/codegen/... ./app/convo/... ./app/embed/... ./app/imagefile/...
 
 .PHONY: all build wasm server run example test vet test-host test-load test-js fuzz chromium clean
 
@@ -85,6 +85,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseImages$$' -fuzztime=$(FUZZTIME) ./app/kind
 	$(GO) test -run='^$$' -fuzz='^FuzzParseEmbeddings$$' -fuzztime=$(FUZZTIME) ./app/kind
 	$(GO) test -run='^$$' -fuzz='^FuzzKept$$' -fuzztime=$(FUZZTIME) ./app/kind
+	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./app/imagefile
 
 ## chromium: the browser tests need Chromium; install it with apt when we can, else say why not.
 chromium:

@@ -124,6 +124,7 @@ func fieldOf(name string, s *Schema, depth int) Field {
 		s = &Schema{}
 	}
 	s = flattenAllOf(s)
+	s = asFile(s, s.Description)
 	f := Field{Name: name, Label: label(name, s), Help: strings.TrimSpace(s.Description), Default: s.Default, Example: s.Example}
 	s, nullable := stripNull(s)
 	s = flattenAllOf(s)
@@ -160,7 +161,7 @@ func fieldOf(name string, s *Schema, depth int) Field {
 		}
 		f.Control, f.Type = Choice, ""
 		for i, alt := range alts {
-			c := fieldOf(name, alt, depth+1)
+			c := fieldOf(name, asFile(alt, s.Description), depth+1)
 			c.Label = choiceLabel(alt, c, i)
 			c.Help = strings.TrimSpace(alt.Description)
 			f.Choices = append(f.Choices, c)
@@ -248,6 +249,47 @@ func fieldOf(name string, s *Schema, depth int) Field {
 	return f
 }
 
+// asFile marks a bare object schema (no properties, no format), or a list of them, as a file
+// (format binary) when the description of the field that holds it says it is a local file ("a
+// local file (png, webp, or jpg)", "A local PNG file used as a mask"): the form then offers a file
+// picker and sends the file object it sends for binary objects, rather than a JSON editor.
+func asFile(s *Schema, desc string) *Schema {
+	if s == nil || !localFile(desc) {
+		return s
+	}
+	switch singleType(s) {
+	case "object":
+		if len(s.Properties) > 0 || s.Format != "" {
+			return s
+		}
+		c := *s
+		c.Format = "binary"
+		return &c
+	case "array":
+		if items := asFile(s.Items, desc); items != s.Items {
+			c := *s
+			c.Items = items
+			return &c
+		}
+	}
+	return s
+}
+
+// localFile reports whether a description says its field holds a local file: "local" followed,
+// one word later at most, by "file".
+func localFile(desc string) bool {
+	words := strings.FieldsFunc(strings.ToLower(desc), func(r rune) bool { return !unicode.IsLetter(r) })
+	for i, w := range words {
+		if w != "local" {
+			continue
+		}
+		if i+1 < len(words) && words[i+1] == "file" || i+2 < len(words) && words[i+2] == "file" {
+			return true
+		}
+	}
+	return false
+}
+
 // unionAlternatives returns the non-null alternatives of an anyOf/oneOf with two or more of them
 // (a single one has been merged into s by stripNull).
 func unionAlternatives(s *Schema) []*Schema {
@@ -291,7 +333,12 @@ func choiceLabel(s *Schema, f Field, i int) string {
 		return "text"
 	case URL:
 		return "URL"
+	case File:
+		return "one file"
 	case Tags, List:
+		if f.Items != nil && f.Items.Control == File {
+			return "several files"
+		}
 		return "list"
 	case Object:
 		var names []string

@@ -172,3 +172,38 @@ func TestOwn(t *testing.T) {
 		t.Error("an owned field is still validated by its schema")
 	}
 }
+
+// TestLocalFileObjects checks that a bare object described as a local file is a file picker (alone
+// or in a list, as gpt-image-2's edit `image` and `mask`), and that other bare objects stay JSON.
+func TestLocalFileObjects(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      Control
+		labels    string
+	}{
+		{"mask", `{"type":"object","description":"A local PNG file used as a mask."}`, File, ""},
+		{"image", `{"anyOf":[{"type":"object"},{"type":"array","items":{"type":"object"},"maxItems":16}],
+			"description":"Each must be a local file (png, webp, or jpg), up to 50MB."}`, Choice, "one file,several files"},
+		{"variables", `{"type":"object","description":"values like images or files: a local map"}`, JSON, ""},
+		{"metadata", `{"type":"object"}`, JSON, ""},
+		{"image_size", `{"type":"object","properties":{"width":{"type":"integer"}},"description":"a local file"}`, Object, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fieldOf(tt.name, mustSchema(t, tt.src), 0)
+			if f.Control != tt.want {
+				t.Fatalf("control %s, want %s", f.Control, tt.want)
+			}
+			var labels []string
+			for _, c := range f.Choices {
+				labels = append(labels, c.Label)
+			}
+			if got := strings.Join(labels, ","); got != tt.labels {
+				t.Errorf("choices %q, want %q", got, tt.labels)
+			}
+			if f.Control == Choice && (f.Choices[0].Control != File || f.Choices[1].Items.Control != File) {
+				t.Errorf("alternatives %+v", f.Choices)
+			}
+		})
+	}
+}

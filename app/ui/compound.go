@@ -249,6 +249,7 @@ func (p *playground) fileBox(n node) app.UI {
 			p.setValue(n, form.FileObject(n.f, name, mime, data))
 		}),
 		p.fileInfo(n),
+		p.maskTools(n),
 	)
 }
 
@@ -267,7 +268,7 @@ func (p *playground) filePicker(n node, label string, main bool, onFile func(ctx
 				if n.f.Control == schema.File && n.f.Type != "string" {
 					limit = maxBufferBytes
 				}
-				if err := p.readPicked(ctx, limit, onFile); err != nil {
+				if err := p.readPicked(ctx, p.fileCheck(n, limit), onFile); err != nil {
 					p.st.Errs[n.key] = err.Error()
 					return
 				}
@@ -278,23 +279,36 @@ func (p *playground) filePicker(n node, label string, main bool, onFile func(ctx
 }
 
 // readPicked reads the file picked in the file input that fired ctx's event, and hands its bytes
-// to done on the page's context (the input may be redrawn before the file is read). A file larger
-// than limit is refused with an error that names it. Nothing picked does nothing.
-func (p *playground) readPicked(ctx app.Context, limit int, done func(ctx app.Context, name, mime string, data []byte)) error {
+// to done on the page's context (the input may be redrawn before the file is read). A file check
+// refuses is refused with its error, unread. Nothing picked does nothing.
+func (p *playground) readPicked(ctx app.Context, check fileCheck, done func(ctx app.Context, name, mime string, data []byte)) error {
 	files := ctx.JSSrc().Get("files")
 	if files.IsUndefined() || files.IsNull() || files.Length() == 0 {
 		return nil
 	}
-	return p.readFile(ctx, files.Index(0), limit, done)
+	return p.readFile(ctx, files.Index(0), check, done)
+}
+
+// fileCheck refuses a file, by what the browser says of it, before it is read.
+type fileCheck func(name, mime string, size int64) error
+
+// sizeLimit refuses files larger than limit, with an error that names the file.
+func sizeLimit(limit int) fileCheck {
+	return func(name, mime string, size int64) error {
+		if size > int64(limit) {
+			return fmt.Errorf("%s is %s; the playground sends files of up to %s here", name,
+				form.FormatSize(size), form.FormatSize(int64(limit)))
+		}
+		return nil
+	}
 }
 
 // readFile reads a File (picked, dropped or pasted) and hands its bytes to done on the page's
-// context; a file larger than limit is refused with an error that names it.
-func (p *playground) readFile(ctx app.Context, file app.Value, limit int, done func(ctx app.Context, name, mime string, data []byte)) error {
+// context; a file check refuses is refused with its error.
+func (p *playground) readFile(ctx app.Context, file app.Value, check fileCheck, done func(ctx app.Context, name, mime string, data []byte)) error {
 	name, mime, size := file.Get("name").String(), file.Get("type").String(), file.Get("size").Int()
-	if size > limit {
-		return fmt.Errorf("%s is %s; the playground sends files of up to %s here", name,
-			form.FormatSize(int64(size)), form.FormatSize(int64(limit)))
+	if err := check(name, mime, int64(size)); err != nil {
+		return err
 	}
 	ctx = p.pageCtx(ctx)
 	file.Call("arrayBuffer").Then(func(buf app.Value) {

@@ -230,7 +230,7 @@ func (p *playground) urlBox(n node) app.UI {
 		if files.IsUndefined() || files.IsNull() || files.Length() == 0 {
 			return false
 		}
-		if err := p.readFile(ctx, files.Index(0), maxDataURLBytes, put); err != nil {
+		if err := p.readFile(ctx, files.Index(0), p.fileCheck(n, maxDataURLBytes), put); err != nil {
 			p.st.Errs[n.key] = err.Error()
 		} else {
 			delete(p.st.Errs, n.key)

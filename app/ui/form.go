@@ -8,6 +8,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"playground/app/form"
+	"playground/app/imagefile"
 	"playground/app/schema"
 )
 
@@ -77,6 +78,9 @@ func (p *playground) rowStateOf(f schema.Field) *rowState {
 		for _, vi := range p.violations(f, v) {
 			rs.issues = append(rs.issues, issue{key: form.ViolationKey(vi.Path), rule: vi.Rule})
 		}
+	}
+	if p.imagesForm() && imagefile.Takes(f) {
+		rs.issues = append(rs.issues, imageIssuesUnder(p.imageIssues(), f.Name)...)
 	}
 	return rs
 }
@@ -295,7 +299,16 @@ func (p *playground) formErrors() []string {
 	if p.form == nil {
 		return nil
 	}
-	return p.st.Problems(p.form.Fields, p.violations)
+	images := p.imageIssues()
+	return p.st.Problems(p.form.Fields, func(f schema.Field, v json.RawMessage) schema.Violations {
+		if vs := p.violations(f, v); len(vs) > 0 {
+			return vs
+		}
+		if is := imageIssuesUnder(images, f.Name); len(is) > 0 {
+			return schema.Violations{{Path: is[0].key, Rule: is[0].rule}}
+		}
+		return nil
+	})
 }
 
 // violations validates a top-level value, once per value (see memo.go), a picked file's bytes

@@ -26,6 +26,11 @@ type imageRun struct {
 	Ishare   func()  // puts the model, the parameters and the prompt in a link (the page's Share)
 	Inote    string  // what sharing said
 	Ilog     runLog  // the page's history of runs
+	// Ican reports whether an image can be used as the input of an edit; Iuse does it (the page's,
+	// see useinput.go); Iinput says what it did.
+	Ican   func(kind.Image) bool
+	Iuse   func(ctx app.Context, im kind.Image, n int)
+	Iinput string
 
 	running  bool
 	cancel   context.CancelFunc
@@ -35,6 +40,8 @@ type imageRun struct {
 	showCode bool
 	full     string // the image shown full size, by its display source
 	seq      int    // the Ilog.seq the gallery was last filled from
+	fullIm   kind.Image
+	fullN    int
 }
 
 // imageRunResult is one finished images call.
@@ -92,6 +99,9 @@ func (c *imageRun) Render() app.UI {
 			),
 		),
 		shareNote(c.Inote),
+		app.If(c.Iinput != "", func() app.UI {
+			return app.P().Class("msg-note").DataSet("testid", "input-note").Aria("live", "polite").Text(c.Iinput)
+		}),
 		app.If(c.showCode, func() app.UI {
 			body, err := c.Ibuild(c.page())
 			return kindCodeView(c.Iform, c.Ibackend, body, err)
@@ -100,7 +110,10 @@ func (c *imageRun) Render() app.UI {
 			return app.Div().Class("lightbox").DataSet("testid", "lightbox").Role("dialog").Aria("label", "Image, full size").
 				OnClick(func(ctx app.Context, e app.Event) { c.full = "" }).Body(
 				app.Img().Src(c.full).Alt("Generated image, full size"),
-				app.Button().Class("btn").DataSet("testid", "lightbox-close").Text("Close").OnClick(func(ctx app.Context, e app.Event) { c.full = "" }),
+				app.Div().Class("gallery-actions").Body(
+					c.useButton(c.fullIm, c.fullN, "lightbox-use"),
+					app.Button().Class("btn").DataSet("testid", "lightbox-close").Text("Close").OnClick(func(ctx app.Context, e app.Event) { c.full = "" }),
+				),
 			)
 		}),
 	)
@@ -219,7 +232,7 @@ func (c *imageRun) renderImage(im kind.Image, n int) app.UI {
 	case display != "":
 		media = app.Img().Src(display).Alt(firstNonEmpty(im.RevisedPrompt, "Generated image "+strconv.Itoa(n))).
 			DataSet("testid", "image").Attr("loading", "lazy").
-			OnClick(func(ctx app.Context, e app.Event) { c.full = display })
+			OnClick(func(ctx app.Context, e app.Event) { c.show(im, n) })
 	default:
 		media = app.P().Class("gallery-3d").Text("The image is on the provider's host; the page loads nothing from other hosts: open it from the link.")
 	}
@@ -232,8 +245,9 @@ func (c *imageRun) renderImage(im kind.Image, n int) app.UI {
 		app.If(im.RevisedPrompt != "", func() app.UI { return app.FigCaption().Class("msg-note").Text(im.RevisedPrompt) }),
 		app.Div().Class("gallery-actions").Body(
 			app.If(display != "" && !im.Is3D(), func() app.UI {
-				return app.Button().Class("btn btn-small").Text("Full size").OnClick(func(ctx app.Context, e app.Event) { c.full = display })
+				return app.Button().Class("btn btn-small").Text("Full size").OnClick(func(ctx app.Context, e app.Event) { c.show(im, n) })
 			}),
+			c.useButton(im, n, "image-use"),
 			app.A().Class("btn btn-small").DataSet("testid", "image-download").Href(href).Attr("download", name).
 				Attr("rel", "noopener noreferrer").Attr("target", "_blank").Text("Download"),
 			app.If(im.URL != "", func() app.UI {
@@ -242,6 +256,24 @@ func (c *imageRun) renderImage(im kind.Image, n int) app.UI {
 			}),
 		),
 	)
+}
+
+// show opens an image in the full view.
+func (c *imageRun) show(im kind.Image, n int) {
+	c.full, c.fullIm, c.fullN = im.Display(), im, n
+}
+
+// useButton is "Use as input" for an image, or nothing when no operation of the model takes it.
+func (c *imageRun) useButton(im kind.Image, n int, testid string) app.UI {
+	if c.Ican == nil || c.Iuse == nil || !c.Ican(im) {
+		return nil
+	}
+	return app.Button().Class("btn btn-small").DataSet("testid", testid).Text("Use as input").
+		Title("Put this image into the image input of the model's edit operation").
+		OnClick(func(ctx app.Context, e app.Event) {
+			c.full = ""
+			c.Iuse(ctx, im, n)
+		}, app.EventScope(im.URL, len(im.B64), n))
 }
 
 // firstNonEmpty returns the first of its arguments that is not "".

@@ -39,7 +39,7 @@ func (p *playground) renderKindRunArea() app.UI {
 		return &notRunnable{Iform: p.form, Ibackend: p.deps.Backend, Ibuild: p.buildBody}
 	case p.form.Kind == kind.Images.Name():
 		return &imageRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Iprompt: &p.prompt,
-			Ishare: share, Inote: p.shareNote, Ilog: p.runLog()}
+			Ishare: share, Inote: p.shareNote, Ilog: p.runLog(), Ican: p.canUseAsInput, Iuse: p.useAsInput, Iinput: p.inputNote}
 	case p.form.Kind == kind.Embeddings.Name():
 		return &embeddingRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Ifirst: p.prompt, Ilog: p.runLog()}
 	}

@@ -46,6 +46,10 @@ type playground struct {
 	boxes       map[string]string    // what each box of the form drawn should show, by element id (syncBoxes)
 	showRequest bool
 	lastBody    builtBody // the last request body built, see requestBody
+	painting    bool      // the mask painter is open (see maskpaint.go)
+	// afterForm runs once the form being loaded has arrived (an image to put in an edit's input).
+	afterForm func(ctx app.Context)
+	inputNote string // what "Use as input" did
 
 	system      string
 	prompt      string
@@ -218,6 +222,7 @@ func (p *playground) loadOperation(ctx app.Context, id, provider, op string, fro
 		form, err := backend.Form(ctx, id, provider, op)
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil {
+				p.afterForm = nil
 				if !fromLink || p.embed {
 					p.formErr = err.Error()
 					return
@@ -239,6 +244,11 @@ func (p *playground) loadOperation(ctx app.Context, id, provider, op string, fro
 			}
 			p.form = &form
 			p.carryValues()
+			p.painting = false
+			if then := p.afterForm; then != nil {
+				p.afterForm = nil
+				then(ctx)
+			}
 			if app.IsClient && !p.embed {
 				link := "/?model=" + url.QueryEscape(id)
 				if p.shared[form.Model.ID] || fromLink && provider != "" {

@@ -251,7 +251,7 @@ func (p *playground) renderAttach() app.UI {
 				app.Input().Type("file").Class("file-input").ID("attach-file").DataSet("testid", "attach-file").
 					Accept(accept).Aria("label", label).
 					OnChange(func(ctx app.Context, e app.Event) {
-						err := p.readPicked(ctx, maxDataURLBytes, func(ctx app.Context, name, mime string, data []byte) {
+						err := p.readPicked(ctx, sizeLimit(maxDataURLBytes), func(ctx app.Context, name, mime string, data []byte) {
 							kind := convo.KindImage
 							if !strings.HasPrefix(mime, "image/") {
 								kind = convo.KindFile

@@ -1,0 +1,192 @@
+package ui
+
+import (
+	"encoding/json"
+	"sort"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"playground/app/form"
+	"playground/app/imagefile"
+	"playground/app/kind"
+	"playground/app/schema"
+)
+
+// The image inputs of an images operation (an edit's image and mask, a reference image's URL):
+// a file is refused when it is picked if its size or type breaks the field's rules (its schema's
+// stated limit and types, see imagefile.RulesOf), and the content the form holds is checked again
+// before a run, with a mask against its image's size. Problems are shown next to the field and
+// refuse the run; the values stay in the form.
+
+// fileObjects reports whether a field sends its files as file objects (byte lists) rather than
+// data URLs.
+func fileObjects(f schema.Field) bool {
+	switch f.Control {
+	case schema.File:
+		return f.Type != "string"
+	case schema.Tags, schema.List:
+		return f.Items != nil && fileObjects(*f.Items)
+	case schema.Choice:
+		for _, c := range f.Choices {
+			if fileObjects(c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// imageRules are an image field's rules, its limit lowered to what the playground sends in it.
+func imageRules(f schema.Field) imagefile.Rules {
+	r := imagefile.RulesOf(f)
+	if fileObjects(f) {
+		return r.Cap(maxBufferBytes, "the most the playground sends as a file object")
+	}
+	return r.Cap(maxDataURLBytes, "the most the playground sends as a data URL")
+}
+
+// fileCheck is the check of a file picked, dropped or pasted into a node: its top-level field's
+// image rules for an image input (the limit no higher than limit), else the size limit alone.
+func (p *playground) fileCheck(n node, limit int) fileCheck {
+	if !p.imagesForm() || !imagefile.Takes(n.top) {
+		return sizeLimit(limit)
+	}
+	return imageRules(n.top).Cap(int64(limit), "the most the playground sends here").CheckFile
+}
+
+// imageChecks returns what the content of an image field's value breaks, once per value.
+func (p *playground) imageChecks(f schema.Field) []imagefile.Checked {
+	v, ok := p.st.Values[f.Name]
+	if !ok || form.IsNull(v) {
+		return nil
+	}
+	model := ""
+	if p.form != nil {
+		model = p.form.Model.ID
+	}
+	return p.memo("image|"+f.Name+"|"+model, v, func() any { return imagefile.Check(f, v, imageRules(f)) }).([]imagefile.Checked)
+}
+
+// imageIssues lists the problems of the form's image inputs, by form key: a file of the wrong type
+// or too large, and a mask whose size is not its image's.
+func (p *playground) imageIssues() map[string]string {
+	if !p.imagesForm() {
+		return nil
+	}
+	out := map[string]string{}
+	var input, mask []imagefile.Checked
+	in := imagefile.Input(p.form.Fields)
+	for _, f := range p.form.Fields {
+		if !imagefile.Takes(f) {
+			continue
+		}
+		cs := p.imageChecks(f)
+		for _, c := range cs {
+			if c.Err != nil {
+				out[c.Key] = c.Err.Error()
+			}
+		}
+		switch {
+		case f.Name == "mask":
+			mask = cs
+		case in != nil && f.Name == in.Name:
+			input = cs
+		}
+	}
+	if err := imagefile.MaskProblem(input, mask); err != nil {
+		out["mask"] = err.Error()
+	}
+	return out
+}
+
+// imagesForm reports whether the form is of an images operation: the only one whose image inputs
+// are checked here (a chat model's image URL parameter is the provider's to judge).
+func (p *playground) imagesForm() bool {
+	return p.form != nil && p.form.Kind == kind.Images.Name()
+}
+
+// imageIssuesUnder lists the image problems inside a top-level field as issues, by key.
+func imageIssuesUnder(all map[string]string, name string) []issue {
+	var keys []string
+	for k := range all {
+		if form.Under(k, name) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	out := make([]issue, len(keys))
+	for i, k := range keys {
+		out[i] = issue{key: k, rule: all[k]}
+	}
+	return out
+}
+
+// sourceImage is the image an edit works on: the first file of the form's image input, its data
+// URL and what its header says; ok is false when the form holds none the page can draw.
+func (p *playground) sourceImage() (dataURL string, info imagefile.Info, ok bool) {
+	if p.form == nil {
+		return "", info, false
+	}
+	in := imagefile.Input(p.form.Fields)
+	if in == nil {
+		return "", info, false
+	}
+	cs := p.imageChecks(*in)
+	if len(cs) == 0 || cs[0].Err != nil {
+		return "", info, false
+	}
+	v := p.st.Values[in.Name]
+	type src struct {
+		url string
+		ok  bool
+	}
+	s := p.memo("image-src|"+in.Name, v, func() any {
+		files, err := imagefile.Files(v)
+		if err != nil || len(files) == 0 {
+			return src{}
+		}
+		return src{form.DataURL(cs[0].Info.Type, files[0].Data), true}
+	}).(src)
+	return s.url, cs[0].Info, s.ok
+}
+
+// redraw draws the page again after a change made from a child component's handler.
+func (p *playground) redraw() {
+	if p.hasPage {
+		p.page.Dispatch(func(app.Context) {})
+	}
+}
+
+// maskTools offers to paint an edit's mask over its source image, under the mask field; the
+// painted mask (a PNG of the source's size) is stored as the field stores a picked file.
+func (p *playground) maskTools(n node) app.UI {
+	if n.top.Name != "mask" || len(n.path) != 1 || p.form == nil || p.form.Kind != kind.Images.Name() {
+		return nil
+	}
+	src, info, ok := p.sourceImage()
+	if !ok {
+		return app.P().Class("muted param-note").DataSet("testid", "param-mask-paint-none").
+			Text("Set the image to edit first to paint a mask over it.")
+	}
+	return app.Span().Body(
+		app.Button().Class("btn btn-small").DataSet("testid", "param-mask-paint").Text("Paint mask").
+			Title("Paint where the image should change, over the image").
+			OnClick(func(ctx app.Context, e app.Event) { p.painting = true }, p.scope(n, "paint")),
+		app.If(p.painting, func() app.UI {
+			return &maskPainter{Isrc: src, Iw: info.Width, Ih: info.Height,
+				Idone: func(png []byte) {
+					var v json.RawMessage
+					if fileObjects(n.f) {
+						v = form.FileObject(n.f, "mask.png", "image/png", png)
+					} else {
+						v = jsonString(form.DataURL("image/png", png))
+					}
+					p.setValue(n, v)
+					p.st.Files[n.key] = "mask.png"
+					p.painting = false
+					p.redraw()
+				},
+				Iclose: func() { p.painting = false; p.redraw() }}
+		}),
+	)
+}

@@ -1,0 +1,239 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+
+	"playground/app/imagefile"
+	"playground/server"
+)
+
+// withEditSchemas serves the embedded catalogue plus, from the shared corpus, gpt-image-2's edit
+// operation (its only one) and gpt-image-1's generation, and gives gpt-image-1 the same edit
+// operation (a copy naming it), so that it has both.
+func withEditSchemas(t *testing.T) func(*server.Config) {
+	t.Helper()
+	dir := t.TempDir()
+	corpus := filepath.Join(corpusDir(t), "image-models", "OpenAI")
+	edit, err := os.ReadFile(filepath.Join(corpus, "gpt-image-2-EDIT_local_changes.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen, err := os.ReadFile(filepath.Join(corpus, "gpt-image-1-GENERATE.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{
+		"gpt-image-2-EDIT.json": edit,
+		"gpt-image-1.json":      gen,
+		"gpt-image-1-EDIT.json": bytes.ReplaceAll(edit, []byte(`"openai/gpt-image-2"`), []byte(`"openai/gpt-image-1"`)),
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "OpenAI"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, "OpenAI", name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return func(c *server.Config) {
+		c.Providers[0].Catalog.Live = false
+		c.SchemasDir = dir
+	}
+}
+
+// pngFile is a PNG of w×h opaque pixels.
+func pngFile(t *testing.T, w, h int) []byte {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = 200
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// sentFile reads the file object a request body holds in field name (the first of a list).
+func sentFile(t *testing.T, body []byte, name string) []byte {
+	t.Helper()
+	var req map[string]json.RawMessage
+	if err := json.Unmarshal(body, &req); err != nil {
+		t.Fatal(err)
+	}
+	files, err := imagefile.Files(req[name])
+	if err != nil || len(files) == 0 {
+		t.Fatalf("the request's %s holds no file (%v): %s", name, err, truncate(string(req[name]), 200))
+	}
+	return files[0].Data
+}
+
+// openEdit opens gpt-image-2's edit form, picks src as its image and types a prompt.
+func openEdit(t *testing.T, tb *tab, base string, src []byte) {
+	t.Helper()
+	openKind(tb, base, "openai/gpt-image-2", "run")
+	pick(tb, "param-image", "one file")
+	tb.waitJS("the image's file picker", jsSel("param-image-value"), 5*time.Second)
+	setFile(tb, "param-image-value", filepath.Join(t.TempDir(), "source.png"), src)
+	tb.waitJS("the image picked", jsSel("param-image-value-info")+` && `+jsSel("param-image-value-info")+`.innerText.includes("source.png")`, 10*time.Second)
+	tb.do("typing a prompt", chromedp.SendKeys(chromedp.CSS(sel("prompt")), "a red hat"))
+}
+
+// runRefused clicks Run and waits for the run area's error to say want.
+func runRefused(tb *tab, want string) {
+	tb.t.Helper()
+	tb.do("clicking Run", chromedp.Click(chromedp.CSS(sel("run"))))
+	tb.waitJS("Run refused with "+want, `document.querySelector('.run-error [data-testid="error"]')?.innerText.includes(`+jsString(want)+`)`, 5*time.Second)
+}
+
+func TestImagesEdit(t *testing.T) {
+	e := newEnv(t, true, withEditSchemas(t))
+	b := startBrowser(t)
+
+	t.Run("PaintMask", func(t *testing.T) {
+		tb := b.newTab(t)
+		openEdit(t, tb, e.URL, pngFile(t, 96, 64))
+		tb.do("opening the mask painter", chromedp.Click(chromedp.CSS(sel("param-mask-paint"))))
+		tb.waitJS("the painter", jsSel("mask-canvas"), 5*time.Second)
+		if w := eval[int](tb, jsSel("mask-canvas")+`.width`); w != 96 {
+			t.Errorf("the canvas is %d pixels wide, want the source's 96", w)
+		}
+		r := eval[map[string]float64](tb, `(() => { const r = `+jsSel("mask-canvas")+`.getBoundingClientRect(); return {x: r.left, y: r.top, w: r.width, h: r.height}; })()`)
+		if r["w"] <= 96 {
+			t.Errorf("the canvas is shown %v wide: not scaled up, so the test does not tell natural from shown size", r["w"])
+		}
+		// A stroke across the left quarter, a third of the way down.
+		y := r["y"] + r["h"]/3
+		tb.do("painting a stroke",
+			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, r["x"]+r["w"]*0.05, y),
+			chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, r["x"]+r["w"]*0.05, y, chromedp.ButtonLeft),
+			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, r["x"]+r["w"]*0.15, y, chromedp.ButtonLeft),
+			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, r["x"]+r["w"]*0.25, y, chromedp.ButtonLeft),
+			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, r["x"]+r["w"]*0.25, y, chromedp.ButtonLeft))
+		tb.waitJS("Use mask enabled", `!`+jsSel("mask-apply")+`.disabled`, 5*time.Second)
+		saveScreenshot(t, tb, "images-mask-painter.png")
+		tb.do("using the mask", chromedp.Click(chromedp.CSS(sel("mask-apply"))))
+		tb.waitJS("the mask set", jsSel("mask-painter")+` === null && `+jsSel("param-mask-info")+` && `+jsSel("param-mask-info")+`.innerText.includes("mask.png")`, 5*time.Second)
+		tb.do("clicking Run", chromedp.Click(chromedp.CSS(sel("run"))))
+		waitKindRun(tb, 1)
+		reqs := requestsTo(e, "/v1/images/edits")
+		if len(reqs) != 1 {
+			t.Fatalf("%d edit requests reached the provider", len(reqs))
+		}
+		mask := sentFile(t, reqs[0].Body, "mask")
+		m, err := png.Decode(bytes.NewReader(mask))
+		if err != nil {
+			t.Fatalf("the mask sent is not a PNG: %v", err)
+		}
+		if b := m.Bounds(); b.Dx() != 96 || b.Dy() != 64 {
+			t.Fatalf("the mask is %v, want the source's 96×64", b)
+		}
+		alpha := func(x, y int) uint8 { return color.NRGBAModel.Convert(m.At(x, y)).(color.NRGBA).A }
+		if a := alpha(14, 21); a != 0 {
+			t.Errorf("a painted pixel has alpha %d, want 0 (transparent: edit here)", a)
+		}
+		if a := alpha(80, 60); a != 255 {
+			t.Errorf("an unpainted pixel has alpha %d, want 255", a)
+		}
+		if src := sentFile(t, reqs[0].Body, "image"); !bytes.Equal(src, pngFile(t, 96, 64)) {
+			t.Error("the image sent is not the file picked")
+		}
+		tb.checkConsole()
+	})
+
+	t.Run("BadInput", func(t *testing.T) {
+		tb := b.newTab(t)
+		before := len(requestsTo(e, "/v1/images/edits"))
+		openEdit(t, tb, e.URL, pngFile(t, 64, 48))
+		setFile(tb, "param-mask", filepath.Join(t.TempDir(), "small-mask.png"), pngFile(t, 32, 32))
+		runRefused(tb, "mask: the mask is 32×32 but the image is 64×48")
+		// n above the schema's maximum is the form's own rule, named.
+		tb.do("typing n = 11", chromedp.SendKeys(chromedp.CSS(sel("param-n-number")), "11"))
+		runRefused(tb, "n: must be ≤ 10")
+		tb.do("clearing n", chromedp.Click(chromedp.CSS(sel("param-reset-n"))))
+		// A file of the wrong type, and one too large, are refused when picked, naming the field;
+		// the image picked before stays.
+		setFile(tb, "param-image-value", filepath.Join(t.TempDir(), "photo.gif"), []byte("GIF89a\x01\x00\x01\x00"))
+		tb.waitJS("the GIF refused", jsSel("error")+` && [...document.querySelectorAll('[data-testid="error"]')].some(e => e.innerText.includes("image: photo.gif is image/gif; this field takes PNG, JPEG or WebP images"))`, 5*time.Second)
+		big := append(pngFile(t, 8, 8), make([]byte, 3<<20)...)
+		setFile(tb, "param-image-value", filepath.Join(t.TempDir(), "huge.png"), big)
+		tb.waitJS("the large file refused", `[...document.querySelectorAll('[data-testid="error"]')].some(e => e.innerText.includes("image: huge.png is 3.1 MB, over the limit"))`, 5*time.Second)
+		if info := eval[string](tb, jsSel("param-image-value-info")+`.innerText`); !strings.Contains(info, "source.png") {
+			t.Errorf("the image picked before is gone: %q", info)
+		}
+		runRefused(tb, "image: huge.png is 3.1 MB")
+		if got := eval[string](tb, jsSel("prompt")+`.value`); got != "a red hat" {
+			t.Errorf("the prompt box holds %q", got)
+		}
+		if n := len(requestsTo(e, "/v1/images/edits")) - before; n != 0 {
+			t.Errorf("%d requests reached the provider with bad input", n)
+		}
+		tb.checkConsole()
+	})
+
+	t.Run("UseAsInput", func(t *testing.T) {
+		tb := b.newTab(t)
+		before := len(requestsTo(e, "/v1/images/edits"))
+		openKind(tb, e.URL, "openai/gpt-image-1", "run")
+		tb.waitJS("the API choice", jsSel("operation")+` && `+jsSel("operation")+`.value === "/v1/images/generations"`, 10*time.Second)
+		pick(tb, "param-response_format", "b64_json")
+		tb.do("a prompt and Run", chromedp.SendKeys(chromedp.CSS(sel("prompt")), "a cat"), chromedp.Click(chromedp.CSS(sel("run"))))
+		waitKindRun(tb, 1)
+		shown := eval[string](tb, jsSel("image")+`.src`)
+		tb.do("opening it full size", chromedp.Click(chromedp.CSS(sel("image"))))
+		tb.waitJS("Use as input in the full view", jsSel("lightbox-use"), 5*time.Second)
+		tb.do("using it as input", chromedp.Click(chromedp.CSS(sel("lightbox-use"))))
+		tb.waitJS("the edit operation", jsSel("operation")+`.value === "/v1/images/edits" && `+jsSel("input-note")+` && `+jsSel("input-note")+`.innerText.includes("is now the input image")`, 10*time.Second)
+		if eval[string](tb, jsSel("param-image")+`.selectedOptions[0].text`) != "one file" {
+			t.Error("the image input does not show the file")
+		}
+		if eval[int](tb, `document.querySelectorAll('[data-testid="image-run"]').length`) != 1 {
+			t.Error("the gallery was lost when switching to the edit operation")
+		}
+		tb.do("editing it", chromedp.Click(chromedp.CSS(sel("run"))))
+		waitKindRun(tb, 2)
+		reqs := requestsTo(e, "/v1/images/edits")
+		if len(reqs) != before+1 {
+			t.Fatalf("%d edit requests", len(reqs)-before)
+		}
+		sent := sentFile(t, reqs[len(reqs)-1].Body, "image")
+		if !strings.HasSuffix(shown, base64Of(sent)) {
+			t.Error("the image sent is not the generated one")
+		}
+		if info, err := imagefile.Decode(sent); err != nil || info.Size() != "64×64" {
+			t.Errorf("the image sent: %+v, %v", info, err)
+		}
+		// On the edit operation, Use as input replaces the input with another result.
+		if eval[int](tb, `document.querySelectorAll('[data-testid="image-use"]').length`) != 2 {
+			t.Error("each image of both runs has no Use as input")
+		}
+		tb.checkConsole()
+	})
+
+	t.Run("NoImageInput", func(t *testing.T) {
+		tb := b.newTab(t)
+		openKind(tb, e.URL, "flux/schnell", "run")
+		pick(tb, "param-response_format", "b64_json")
+		tb.do("a prompt and Run", chromedp.SendKeys(chromedp.CSS(sel("prompt")), "a dog"), chromedp.Click(chromedp.CSS(sel("run"))))
+		waitKindRun(tb, 1)
+		if eval[bool](tb, jsSel("image-use")+` !== null`) {
+			t.Error("Use as input on a model no operation of which takes an image")
+		}
+	})
+}
+
+func base64Of(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
