@@ -7,7 +7,6 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"playground/app/convo"
-	"playground/app/embed"
 )
 
 // The embeddable widget is the playground component drawn compact (p.embed): one model, no
@@ -156,77 +155,4 @@ func (p *playground) setupSummary() string {
 		return ""
 	}
 	return "With " + strings.Join(parts, " and ") + " (see Parameters)."
-}
-
-// renderEmbedSnippets draws, on the full playground, the HTML that embeds the chosen model in a
-// docs page, with copy buttons and a preview link.
-func (p *playground) renderEmbedSnippets() app.UI {
-	if p.form == nil {
-		return app.Div()
-	}
-	base := ""
-	if app.IsClient {
-		base = app.Window().Get("location").Get("origin").String()
-	}
-	o := embed.Options{Base: base, Model: p.form.Model.ID, Provider: p.shareProvider(), Theme: p.embedTheme, Prompt: p.prompt}
-	var setupNote string
-	if p.embedSetup {
-		o.Prompt = "" // in the setup
-		// Not while a run streams: the answer changes on every token, and the snippet follows it
-		// once the run ends.
-		if !p.running || p.embedSetupLast == nil {
-			payload, note := p.setupPayload()
-			p.embedSetupLast = &[2]string{payload, note}
-		}
-		o.Setup, setupNote = p.embedSetupLast[0], p.embedSetupLast[1]
-	}
-	snippets := embed.Snippets(o)
-	themeLabels := map[string]string{"": "Visitor's system", "host": "Follow the host page", "light": "Light", "dark": "Dark"}
-	allowed := p.policy.Allows(p.form.Model.ID, p.form.Model.Aliases...)
-	return app.Div().Class("embed-snippets").DataSet("testid", "embed-snippets").Body(
-		app.P().Class("muted").Text("Paste one of these into a docs page to embed "+p.form.Model.ID+
-			": visitors run it through this server, which adds the key and applies the embed limits."),
-		app.If(!allowed, func() app.UI {
-			return app.P().Class("pg-error").DataSet("testid", "embed-not-allowed").
-				Text("This server's embed settings do not allow " + p.form.Model.ID + " (the operator lists the models embeds may run with -embed-models): the widget would refuse to run it.")
-		}),
-		app.Label().Class("embed-theme").Body(
-			app.Text("Theme "),
-			app.Select().DataSet("testid", "embed-theme").OnChange(func(ctx app.Context, e app.Event) {
-				p.embedTheme = ctx.JSSrc().Get("value").String()
-			}).Body(
-				app.Range(embed.Themes).Slice(func(i int) app.UI {
-					t := embed.Themes[i]
-					return app.Option().Value(t).Selected(t == p.embedTheme).Text(themeLabels[t])
-				}),
-			),
-		),
-		app.Label().Class("toggle embed-setup").Body(
-			app.Input().Type("checkbox").DataSet("testid", "embed-setup").Checked(p.embedSetup).
-				OnChange(func(ctx app.Context, e app.Event) { p.embedSetup = ctx.JSSrc().Get("checked").Bool() }),
-			app.Text("Start the widget with this system prompt, these parameters and this conversation"),
-		),
-		app.If(setupNote != "", func() app.UI {
-			return app.P().Class("msg-note").DataSet("testid", "embed-setup-note").Text(setupNote)
-		}),
-		app.Range(snippets).Slice(func(i int) app.UI {
-			s := snippets[i]
-			return app.Div().Class("embed-snippet").Body(
-				app.Div().Class("embed-snippet-head").Body(
-					app.Span().Text(s.Label),
-					app.Button().Class("btn btn-tiny").DataSet("testid", "embed-copy-"+s.ID).Text("Copy").
-						Aria("label", "Copy the "+s.ID+" snippet").
-						OnClick(func(ctx app.Context, e app.Event) {
-							if copyText(s.Code) {
-								ctx.JSSrc().Set("textContent", "Copied")
-							} else {
-								ctx.JSSrc().Set("textContent", "Select and copy")
-							}
-						}, app.EventScope(s.ID)),
-				),
-				app.Pre().Class("request-body").DataSet("testid", "embed-code-"+s.ID).Body(app.Code().Text(s.Code)),
-			)
-		}),
-		app.A().Href(embed.FrameURL(o, "")).Target("_blank").Rel("noopener").DataSet("testid", "embed-preview").Text("Preview the widget ↗"),
-	)
 }

@@ -141,7 +141,9 @@ func (p *playground) renderParams() app.UI {
 					p.memos = nil
 				}),
 		),
-		p.renderPresets(),
+		app.If(!p.embed, func() app.UI {
+			return &presetsPanel{Imodel: p.form.Model.ID, Iparams: p.params, Iapply: p.applyParams}
+		}),
 		app.If(len(aside) > 0, func() app.UI {
 			return app.P().Class("params-aside").DataSet("testid", "params-aside").
 				Text("Kept aside (not parameters of this model, not sent): " + strings.Join(aside, ", ") + ".")

@@ -66,21 +66,14 @@ type playground struct {
 	history     convo.History // the saved conversations, as last read or written
 	showHistory bool
 	showEmbed   bool   // the embed snippet panel
-	embedTheme  string // the theme the snippet asks for, one of embed.Themes
-	embedSetup  bool   // the snippet carries the system prompt, parameters and messages
-	// embedSetupLast is the setup payload and note last put in the snippets (see renderEmbedSnippets).
-	embedSetupLast *[2]string
-	presets        convo.Presets
-	presetName     string
-	presetErr      string
-	stateNote      string // what happened to the saved state or a shared link
-	shareNote      string
-	shareLink      string
-	turns          []turn
-	running        bool
-	runs           int // runs finished since the page opened (data-runs on the transcript, for tests)
-	cancel         context.CancelFunc
-	runErr         string
+	stateNote   string // what happened to the saved state or a shared link
+	shareNote   string
+	shareLink   string
+	turns       []turn
+	running     bool
+	runs        int // runs finished since the page opened (data-runs on the transcript, for tests)
+	cancel      context.CancelFunc
+	runErr      string
 
 	// The embeddable widget (/embed): a compact page for one model, see embed.go.
 	embed      bool
@@ -101,7 +94,6 @@ func (p *playground) OnMount(ctx app.Context) {
 		return // the widget keeps nothing in the visitor's browser
 	}
 	p.history = p.loadHistory()
-	p.presets = p.loadPresets()
 }
 
 // pageCtx returns the page's context, or ctx before the page is mounted.

@@ -98,8 +98,13 @@ func (p *playground) renderPageTools() app.UI {
 		app.If(p.stateNote != "", func() app.UI {
 			return app.P().Class("msg-note").DataSet("testid", "state-note").Aria("live", "polite").Text(p.stateNote)
 		}),
-		app.If(p.showEmbed, p.renderEmbedSnippets),
-		app.If(p.showHistory, p.renderHistory),
+		app.If(p.showEmbed && p.form != nil, func() app.UI {
+			return &embedSnippets{Imodel: p.form.Model, Iprovider: p.shareProvider(), Iprompt: p.prompt, Ipolicy: p.policy,
+				Irunning: p.running, Ipayload: p.setupPayload}
+		}),
+		app.If(p.showHistory, func() app.UI {
+			return &historyPanel{Iitems: p.history.Items, Iopen: p.openSaved, Idelete: p.deleteSaved}
+		}),
 	)
 }
 

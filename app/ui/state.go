@@ -3,14 +3,12 @@ package ui
 import (
 	"encoding/json"
 	"net/url"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"playground/app/convo"
-	"playground/app/kind"
 	"playground/app/markdown"
 	"playground/app/schema"
 )
@@ -18,7 +16,6 @@ import (
 // Where the browser keeps the playground's state (localStorage).
 const (
 	historyKey = "playground-history"
-	presetsKey = "playground-presets"
 )
 
 // setup is the part of the page a share link, a saved conversation or a preset restores.
@@ -215,145 +212,13 @@ func (p *playground) fromLink(ctx app.Context, u *url.URL) bool {
 	return true
 }
 
-// renderHistory draws the list of saved conversations.
-func (p *playground) renderHistory() app.UI {
-	items := p.history.Items
-	return app.Div().Class("history").DataSet("testid", "history").Body(
-		app.If(len(items) == 0, func() app.UI {
-			return app.P().Class("muted").Text("Nothing saved yet: each conversation, and the runs of image and embedding models, are kept in this browser when a run ends.")
-		}),
-		app.Ul().Class("history-list").Body(
-			app.Range(items).Slice(func(i int) app.UI {
-				s := items[i]
-				return app.Li().Class("history-item").DataSet("testid", "history-item").Body(
-					app.Button().Class("btn btn-small history-open").DataSet("testid", "history-open").
-						Text(s.Title).Title("Open this conversation").
-						OnClick(func(ctx app.Context, e app.Event) { p.openSaved(ctx, s.ID) }, app.EventScope(s.ID)),
-					app.Span().Class("muted history-meta").Text(historyMeta(s)),
-					app.Button().Class("btn btn-tiny").DataSet("testid", "history-delete").Text("Delete").
-						Aria("label", "Delete "+s.Title).
-						OnClick(func(ctx app.Context, e app.Event) { p.deleteSaved(s.ID) }, app.EventScope(s.ID)),
-				)
-			}),
-		),
-	)
-}
-
-// loadPresets reads the saved presets.
-func (p *playground) loadPresets() convo.Presets {
-	return loadStored(p, presetsKey, "Some saved presets", convo.UnmarshalPresets)
-}
-
-// savePreset keeps the parameters that are set under a name, for this model.
-func (p *playground) savePreset(name string) {
+// applyParams sets the parameters of a preset; the others go back to not sent, and those this
+// model does not take are put aside.
+func (p *playground) applyParams(ctx app.Context, params map[string]json.RawMessage) {
 	if p.form == nil {
 		return
 	}
-	ps, err := p.loadPresets().Put(convo.Preset{Name: name, Model: p.form.Model.ID, Params: p.params()})
-	if err == nil {
-		var b []byte
-		if b, err = convo.MarshalPresets(ps); err == nil {
-			err = storeSet(presetsKey, string(b))
-		}
-	}
-	if err != nil {
-		p.presetErr = err.Error()
-		return
-	}
-	p.presetErr, p.presetName = "", ""
-	p.presets = ps
-	if el := app.Window().GetElementByID("preset-name"); el.Truthy() {
-		el.Set("value", "")
-	}
-}
-
-// applyPreset sets the parameters of a preset of this model; the others go back to not sent.
-func (p *playground) applyPreset(ctx app.Context, name string) {
-	if p.form == nil {
-		return
-	}
-	pr, ok := p.loadPresets().Find(p.form.Model.ID, name)
-	if !ok {
-		return
-	}
-	p.st.Replace(pr.Params, "stream")
+	p.st.Replace(params, "stream")
 	p.memos = nil
 	p.carryValues()
-}
-
-// deletePreset removes a preset of this model.
-func (p *playground) deletePreset(name string) {
-	if p.form == nil {
-		return
-	}
-	ps := p.loadPresets().Remove(p.form.Model.ID, name)
-	if b, err := convo.MarshalPresets(ps); err == nil {
-		_ = storeSet(presetsKey, string(b))
-	}
-	p.presets = ps
-}
-
-// renderPresets draws the presets of the model: apply, delete, save the current parameters.
-func (p *playground) renderPresets() app.UI {
-	if p.form == nil || p.embed {
-		return nil
-	}
-	mine := p.presets.For(p.form.Model.ID)
-	names := make([]string, 0, len(mine))
-	for _, pr := range mine {
-		names = append(names, pr.Name)
-	}
-	sort.Strings(names)
-	return app.Div().Class("presets").Body(
-		app.If(len(names) > 0, func() app.UI {
-			return app.Div().Class("preset-row").Body(
-				app.Select().DataSet("testid", "preset-pick").Aria("label", "Apply a preset").
-					OnChange(func(ctx app.Context, e app.Event) {
-						if v := ctx.JSSrc().Get("value").String(); v != "" {
-							p.applyPreset(ctx, v)
-							ctx.JSSrc().Set("value", "")
-						}
-					}).Body(
-					app.Option().Value("").Text("Apply a preset…"),
-					app.Range(names).Slice(func(i int) app.UI { return app.Option().Value(names[i]).Text(names[i]) }),
-				),
-				app.Select().DataSet("testid", "preset-delete").Aria("label", "Delete a preset").
-					OnChange(func(ctx app.Context, e app.Event) {
-						if v := ctx.JSSrc().Get("value").String(); v != "" {
-							p.deletePreset(v)
-							ctx.JSSrc().Set("value", "")
-						}
-					}).Body(
-					app.Option().Value("").Text("Delete a preset…"),
-					app.Range(names).Slice(func(i int) app.UI { return app.Option().Value(names[i]).Text(names[i]) }),
-				),
-			)
-		}),
-		app.Div().Class("preset-row").Body(
-			// Drawn empty and never rewritten by a redraw; cleared by hand once saved.
-			app.Input().Type("text").ID("preset-name").DataSet("testid", "preset-name").Aria("label", "Preset name").
-				Placeholder("Preset name").
-				OnInput(func(ctx app.Context, e app.Event) { p.presetName = ctx.JSSrc().Get("value").String() }),
-			app.Button().Class("btn btn-small").DataSet("testid", "preset-save").Text("Save preset").
-				Title("Keep the parameters that are set under this name, for this model").
-				OnClick(func(ctx app.Context, e app.Event) { p.savePreset(p.presetName) }),
-		),
-		app.If(p.presetErr != "", func() app.UI {
-			return app.Div().Class("param-error").DataSet("testid", "preset-error").Text(p.presetErr)
-		}),
-	)
-}
-
-// historyMeta is the line under a saved entry's title: the model, what kind of runs it holds, and
-// when it last changed.
-func historyMeta(s convo.Saved) string {
-	meta := s.Model
-	if len(s.Runs) > 0 {
-		what := s.Kind
-		if k := kind.ByName(s.Kind); k != nil {
-			what = strings.ToLower(k.Label())
-		}
-		meta += " · " + plural(len(s.Runs), what+" run", what+" runs")
-	}
-	return meta + " · " + s.Updated.Local().Format("Jan 2 15:04")
 }
