@@ -98,8 +98,8 @@ func checkRuns(s Saved, path string) error {
 	if err := checkName(s.Kind, maxShareName); err != nil {
 		return &FieldError{Path: joinPath(path, "kind"), Err: err}
 	}
-	if len(s.Op) > 512 || (s.Op != "" && !strings.HasPrefix(s.Op, "/")) {
-		return fieldErrorf(joinPath(path, "op"), "is not an operation path")
+	if err := checkOp(s.Op); err != nil {
+		return &FieldError{Path: joinPath(path, "op"), Err: errors.Unwrap(err)}
 	}
 	if len(s.Runs) > 0 && s.Kind == "" {
 		return fieldErrorf(joinPath(path, "kind"), "is required with runs")

@@ -76,3 +76,29 @@ func TestHistoryRefusesBrokenRuns(t *testing.T) {
 		t.Errorf("got %d items, err %v", len(h.Items), err)
 	}
 }
+
+func TestShareCarriesTheOperationAndInputs(t *testing.T) {
+	s := Share{Model: "text-embedding-3-small", Op: "/v1/embeddings", Inputs: []string{"a cat", "a dog"}}
+	link, err := EncodeShare(s, DefaultShareLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(link.Query, "op=%2Fv1%2Fembeddings") {
+		t.Errorf("the query %q does not name the operation", link.Query)
+	}
+	back, err := DecodeShare(link.Query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Op != s.Op || !reflect.DeepEqual(back.Inputs, s.Inputs) {
+		t.Errorf("decoded op %q inputs %q", back.Op, back.Inputs)
+	}
+	for _, q := range []string{"model=m&op=http://evil", "model=m&op=/a&op=/b", "model=m&op=%2Fa%3Fb"} {
+		if _, err := DecodeShare(q); err == nil || !strings.Contains(err.Error(), "op") {
+			t.Errorf("DecodeShare(%q) = %v, want an error naming op", q, err)
+		}
+	}
+	if _, err := EncodeShare(Share{Model: "m", Op: "v1/x"}, 0); err == nil {
+		t.Error("EncodeShare took an operation that is not a path")
+	}
+}

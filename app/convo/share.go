@@ -59,8 +59,12 @@ type Share struct {
 	Params map[string]json.RawMessage
 	// Conversation is the system prompt and messages.
 	Conversation Conversation
-	// Prompt is the message being written and not yet sent.
+	// Prompt is the message being written and not yet sent (an image model's prompt).
 	Prompt string
+	// Op is the operation's path when it is not the model's main one (the page's ?op=).
+	Op string
+	// Inputs are the texts of a run area that takes several (an embedding model's).
+	Inputs []string
 }
 
 // sharePayload is the JSON carried by the "s" parameter.
@@ -69,6 +73,7 @@ type sharePayload struct {
 	System   string                     `json:"system,omitempty"`
 	Messages []Message                  `json:"messages,omitempty"`
 	Prompt   string                     `json:"prompt,omitempty"`
+	Inputs   []string                   `json:"inputs,omitempty"`
 }
 
 // sharePayloadWire is sharePayload as read, with messages kept raw.
@@ -77,6 +82,7 @@ type sharePayloadWire struct {
 	System   string                     `json:"system"`
 	Messages []json.RawMessage          `json:"messages"`
 	Prompt   string                     `json:"prompt"`
+	Inputs   []string                   `json:"inputs"`
 }
 
 // ShareLink is an encoded share link and what was left out of it.
@@ -163,13 +169,16 @@ func EncodeShare(s Share, maxLen int) (ShareLink, error) {
 	if err := validateMessages(s.Conversation.Messages, "messages", true); err != nil {
 		return link, fmt.Errorf("convo: share: %w", err)
 	}
+	if err := checkOp(s.Op); err != nil {
+		return link, fmt.Errorf("convo: share: %w", err)
+	}
 	msgs, n := stripData(s.Conversation.Messages)
 	link.DroppedData = n
-	p := sharePayload{Params: params, System: s.Conversation.System, Messages: msgs, Prompt: s.Prompt}
+	p := sharePayload{Params: params, System: s.Conversation.System, Messages: msgs, Prompt: s.Prompt, Inputs: s.Inputs}
 
 	fits := func(p sharePayload) (ShareLink, bool, error) {
 		l := link
-		q, compressed, err := shareQuery(s.Model, s.Provider, p)
+		q, compressed, err := shareQuery(s.Model, s.Provider, s.Op, p)
 		if err != nil {
 			return l, false, err
 		}
@@ -294,7 +303,7 @@ func exchangeStarts(msgs []Message) []int {
 }
 
 // shareQuery builds the query of a link, choosing the shorter payload form.
-func shareQuery(model, provider string, p sharePayload) (string, bool, error) {
+func shareQuery(model, provider, op string, p sharePayload) (string, bool, error) {
 	var parts []string
 	if model != "" {
 		parts = append(parts, "model="+url.QueryEscape(model))
@@ -302,8 +311,11 @@ func shareQuery(model, provider string, p sharePayload) (string, bool, error) {
 	if provider != "" {
 		parts = append(parts, "provider="+url.QueryEscape(provider))
 	}
+	if op != "" {
+		parts = append(parts, "op="+url.QueryEscape(op))
+	}
 	compressed := false
-	if len(p.Params) > 0 || p.System != "" || len(p.Messages) > 0 || p.Prompt != "" {
+	if len(p.Params) > 0 || p.System != "" || len(p.Messages) > 0 || p.Prompt != "" || len(p.Inputs) > 0 {
 		js, err := marshalCompact(p)
 		if err != nil {
 			return "", false, fmt.Errorf("convo: share: %w", err)
@@ -367,6 +379,12 @@ func DecodeShare(q string) (Share, error) {
 	if s.Provider, err = one("provider"); err != nil {
 		return Share{}, err
 	}
+	if s.Op, err = one("op"); err != nil {
+		return Share{}, err
+	}
+	if err := checkOp(s.Op); err != nil {
+		return Share{}, fmt.Errorf("convo: share link: %w", err)
+	}
 	payload, err := one(ShareParam)
 	if err != nil {
 		return Share{}, err
@@ -384,7 +402,7 @@ func DecodeShare(q string) (Share, error) {
 	if err != nil {
 		return Share{}, fmt.Errorf("convo: share link: %w", err)
 	}
-	s.Params, s.Prompt = p.Params, p.Prompt
+	s.Params, s.Prompt, s.Inputs = p.Params, p.Prompt, p.Inputs
 	s.Conversation = Conversation{System: p.System, Messages: p.Messages}
 	return s, nil
 }
@@ -424,8 +442,31 @@ func decodeSharePayload(payload string) (sharePayload, error) {
 	if err := validateMessages(p.Messages, "messages", false); err != nil {
 		return p, prefixPath(ShareParam, err)
 	}
+	if len(w.Inputs) > MaxShareInputs {
+		return p, fieldErrorf(ShareParam+": inputs", "holds %d texts, over the limit of %d", len(w.Inputs), MaxShareInputs)
+	}
+	if len(w.Inputs) > 0 {
+		p.Inputs = w.Inputs
+	}
 	p.System, p.Prompt = w.System, w.Prompt
 	return p, nil
+}
+
+// MaxShareInputs is the most texts a share link's inputs may hold.
+const MaxShareInputs = 64
+
+// checkOp checks the operation of a share link: empty, or a path of at most 512 bytes.
+func checkOp(op string) error {
+	if op == "" {
+		return nil
+	}
+	if len(op) > 512 || !strings.HasPrefix(op, "/") || strings.ContainsAny(op, "?#\\ ") {
+		return fieldErrorf("op", "is not an operation path")
+	}
+	if err := checkName(op, 512); err != nil {
+		return &FieldError{Path: "op", Err: err}
+	}
+	return nil
 }
 
 // prefixPath returns err with its field path under prefix ("s: messages[0]").

@@ -41,7 +41,12 @@ func (p *playground) renderKindRunArea() app.UI {
 		return &imageRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Iprompt: &p.prompt,
 			Ishare: share, Inote: p.shareNote, Ilog: p.runLog(), Ican: p.canUseAsInput, Iuse: p.useAsInput, Iinput: p.inputNote}
 	case p.form.Kind == kind.Embeddings.Name():
-		return &embeddingRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Ifirst: p.prompt, Ilog: p.runLog()}
+		var shareTexts func([]string)
+		if share != nil {
+			shareTexts = func(texts []string) { p.shareInputs = texts; share() }
+		}
+		return &embeddingRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Ifirst: p.prompt,
+			Ilog: p.runLog(), Ishare: shareTexts, Inote: p.shareNote}
 	}
 	return nil
 }

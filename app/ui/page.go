@@ -31,10 +31,13 @@ type playground struct {
 	models    []catalog.Model
 	shared    map[string]bool // ids several providers serve: their options and links name the provider
 	modelsErr string
-	wanted    string   // model id asked for by the URL, until the list arrives
-	wantedAt  string   // the provider asked for by the URL, "" for the first that serves the model
-	wantedOp  string   // the operation asked for by the URL (?op=PATH), "" for the model's main one
-	link      *url.URL // a share link to restore once the model list is there
+	wanted    string // model id asked for by the URL, until the list arrives
+	wantedAt  string // the provider asked for by the URL, "" for the first that serves the model
+	wantedOp  string // the operation asked for by the URL (?op=PATH), "" for the model's main one
+	op        string // the operation of the form shown, as asked for ("" for the model's main one)
+	// shareInputs are the texts of the embeddings run area, for Share pressed there.
+	shareInputs []string
+	link        *url.URL // a share link to restore once the model list is there
 
 	form        *catalog.Form
 	formErr     string
@@ -234,7 +237,7 @@ func (p *playground) loadOperation(ctx app.Context, id, provider, op string, fro
 					}
 				}
 			}
-			p.form = &form
+			p.form, p.op, p.shareInputs = &form, op, nil
 			p.carryValues()
 			p.painting = false
 			if then := p.afterForm; then != nil {

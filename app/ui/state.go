@@ -169,7 +169,7 @@ func (p *playground) share() {
 		return
 	}
 	link, err := convo.EncodeShare(convo.Share{Model: p.form.Model.ID, Provider: p.shareProvider(), Params: p.params(),
-		Conversation: p.conversation(nil), Prompt: p.prompt}, convo.DefaultShareLimit)
+		Conversation: p.conversation(nil), Prompt: p.prompt, Op: p.op, Inputs: p.shareInputs}, convo.DefaultShareLimit)
 	if err != nil {
 		p.shareNote = "Cannot share: " + err.Error()
 		return
@@ -207,7 +207,11 @@ func (p *playground) fromLink(ctx app.Context, u *url.URL) bool {
 		return false
 	}
 	p.convID = ""
-	p.restore(ctx, setup{model: s.Model, provider: s.Provider, params: s.Params, conv: s.Conversation, prompt: s.Prompt})
+	p.openRuns(convo.Saved{})
+	if len(s.Inputs) > 0 {
+		p.kindRuns = []convo.Run{{Inputs: s.Inputs}} // the texts, for the run area; nothing ran
+	}
+	p.restore(ctx, setup{model: s.Model, provider: s.Provider, op: s.Op, params: s.Params, conv: s.Conversation, prompt: s.Prompt})
 	p.stateNote = "Opened from a shared link. Nothing has been run: press Run to send it."
 	return true
 }

@@ -74,3 +74,43 @@ func TestImageRunsThroughMediaAndHistory(t *testing.T) {
 	}
 
 }
+
+// TestKindShareLinks shares an embedding model's texts and a model's second operation: each link
+// opens the same setup, and runs nothing.
+func TestKindShareLinks(t *testing.T) {
+	e := newEnv(t, true, withKindSchemas(t))
+	b := startBrowser(t)
+
+	tb := b.newTab(t)
+	openKind(tb, e.URL, "text-embedding-3-small", "run")
+	tb.do("two texts and Share", chromedp.SendKeys(chromedp.CSS(sel("embed-input-0")), "a cat"),
+		chromedp.SendKeys(chromedp.CSS(sel("embed-input-1")), "a kitten"), chromedp.Click(chromedp.CSS(sel("share"))))
+	tb.waitJS("the share note", jsSel("share-note"), 5*time.Second)
+	link := eval[string](tb, `location.href`)
+	if !strings.Contains(link, "s=") {
+		t.Fatalf("the address after Share is %q, want a share link", link)
+	}
+	opened := b.newTab(t)
+	opened.navigate(link)
+	opened.waitJS("the texts from the link", `!document.getElementById("app-wasm-loader") && `+jsSel("embed-input-1")+` && `+
+		jsSel("embed-input-0")+`.value === "a cat" && `+jsSel("embed-input-1")+`.value === "a kitten"`, 30*time.Second)
+	if n := len(requestsTo(e, "/v1/embeddings")); n != 0 {
+		t.Errorf("opening a share link sent %d embeddings requests", n)
+	}
+	opened.checkConsole()
+
+	resp := b.newTab(t)
+	resp.openPlayground(e.URL, "/?model=gpt-4o&op=/v1/responses", "gpt-4o")
+	resp.waitJS("the Responses form", jsSel("operation")+` && `+jsSel("operation")+`.value === "/v1/responses"`, 10*time.Second)
+	resp.do("a message and Share", chromedp.SendKeys(chromedp.CSS(sel("prompt")), "Hello"), chromedp.Click(chromedp.CSS(sel("share"))))
+	resp.waitJS("the share note", jsSel("share-note"), 5*time.Second)
+	link = eval[string](resp, `location.href`)
+	if !strings.Contains(link, "op=%2Fv1%2Fresponses") {
+		t.Fatalf("the share link %q does not name the operation", link)
+	}
+	again := b.newTab(t)
+	again.navigate(link)
+	again.waitJS("the operation from the link", `!document.getElementById("app-wasm-loader") && `+jsSel("operation")+` && `+
+		jsSel("operation")+`.value === "/v1/responses" && `+jsSel("prompt")+`.value === "Hello"`, 30*time.Second)
+	again.checkConsole()
+}
