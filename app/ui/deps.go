@@ -55,11 +55,7 @@ type PolicySource interface {
 // the app's pages.
 func Register(d Deps) {
 	app.Route("/", func() app.Composer { return newPlayground(d) })
-	app.Route(embed.PagePath, func() app.Composer {
-		p := newPlayground(Deps{Backend: d.EmbedBackend, Chat: d.EmbedChat})
-		p.embed = true
-		return p
-	})
+	app.Route(embed.PagePath, func() app.Composer { return newWidget(Deps{Backend: d.EmbedBackend, Chat: d.EmbedChat}) })
 }
 
 // HTTPBackend reads the model list and forms from the playground server's API.

@@ -9,10 +9,10 @@ import (
 	"playground/app/convo"
 )
 
-// The embeddable widget is the playground component drawn compact (p.embed): one model, no
-// picker, history or presets (it keeps nothing in the visitor's browser); a prompt, Run, the
-// streamed answer, the parameters and the code behind buttons, and "Open in Playground" to go on
-// full size. It calls the server's /api/embed/ routes, whose policy it explains under the
+// The embeddable widget is its own component: one model, no picker, history or presets (it keeps
+// nothing in the visitor's browser); the run area of the model's kind, the parameters and the code
+// behind buttons, and "Open in Playground" to go on full size. It embeds the page's engine (the
+// form, the conversation, the runs) and draws it compact. It calls the server's /api/embed/ routes, whose policy it explains under the
 // composer. web/frame.js tells the page that frames it its height, and takes the host page's
 // theme; web/embed.js is the other side.
 
@@ -37,8 +37,25 @@ func (p *playground) loadPolicy(ctx app.Context) {
 	})
 }
 
-// renderEmbed draws the widget.
-func (p *playground) renderEmbed() app.UI {
+// widget is the embeddable widget's component (/embed). It owns what only the widget has: whether
+// its parameters panel is open.
+type widget struct {
+	playground
+
+	showParams bool
+}
+
+// newWidget makes the widget, on the embed's backend.
+func newWidget(d Deps) *widget {
+	w := &widget{}
+	w.init(d)
+	w.embed = true // the engine's behaviour for the widget: the embed's routes, nothing kept
+	return w
+}
+
+// Render draws the widget.
+func (w *widget) Render() app.UI {
+	p := &w.playground
 	title := p.wanted
 	if p.form != nil {
 		title = p.form.Model.Name
@@ -56,9 +73,9 @@ func (p *playground) renderEmbed() app.UI {
 				}),
 			),
 			app.Div().Class("embed-actions").Body(
-				app.Button().Class("btn btn-small").DataSet("testid", "embed-params").Aria("expanded", p.showParams).
+				app.Button().Class("btn btn-small").DataSet("testid", "embed-params").Aria("expanded", w.showParams).
 					Text("Parameters").Title("The system prompt and the model's parameters").Disabled(p.form == nil).
-					OnClick(func(ctx app.Context, e app.Event) { p.showParams = !p.showParams }),
+					OnClick(func(ctx app.Context, e app.Event) { w.showParams = !w.showParams }),
 				app.Button().Class("btn btn-small").DataSet("testid", "view-request").Text(viewRequestLabel(p.showRequest)).
 					Aria("expanded", p.showRequest).Disabled(p.form == nil).
 					OnClick(func(ctx app.Context, e app.Event) { p.showRequest = !p.showRequest }),
@@ -77,12 +94,12 @@ func (p *playground) renderEmbed() app.UI {
 		),
 		// Fixed slots: a panel opening must not shift (and so redraw) the boxes after it.
 		app.Div().Class("embed-summary").Body(
-			app.If(!p.showParams && p.setupSummary() != "", func() app.UI {
+			app.If(!w.showParams && p.setupSummary() != "", func() app.UI {
 				return app.P().Class("muted embed-note").DataSet("testid", "embed-summary").Text(p.setupSummary())
 			}),
 		),
 		app.Div().Class("embed-params").Body(
-			app.If(p.showParams, func() app.UI {
+			app.If(w.showParams, func() app.UI {
 				return app.Div().Class("embed-panel").Body(p.renderSystem(), p.renderParams())
 			}),
 		),

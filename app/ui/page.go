@@ -79,15 +79,20 @@ type playground struct {
 	runErr      string
 
 	// The embeddable widget (/embed): a compact page for one model, see embed.go.
-	embed      bool
-	policy     embed.Policy // what the server lets the widget do, as last read
-	showParams bool
+	embed  bool
+	policy embed.Policy // what the server lets the widget do, as last read
 }
 
 func newPlayground(d Deps) *playground {
-	p := &playground{deps: d, st: form.NewState(), aside: schema.Values{}}
-	p.st.Forgot = p.forgetMemos
+	p := &playground{}
+	p.init(d)
 	return p
+}
+
+// init readies a page (or a widget, which embeds one) in place: the form state calls back into it.
+func (p *playground) init(d Deps) {
+	p.deps, p.st, p.aside = d, form.NewState(), schema.Values{}
+	p.st.Forgot = p.forgetMemos
 }
 
 // OnMount keeps the page's own context for dispatches that outlive the element that started them.
@@ -301,9 +306,6 @@ func (p *playground) field(name string) *schema.Field {
 
 // Render draws the page.
 func (p *playground) Render() app.UI {
-	if p.embed {
-		return p.renderEmbed()
-	}
 	return app.Div().Class("pg").OnKeyDown(p.onKey).Body(
 		app.Header().Class("pg-header").Body(
 			app.H1().Class("pg-title").Text("Playground"),
