@@ -28,7 +28,7 @@ func multiSelect(f schema.Field) bool {
 
 // objectBody draws an object's sub-form: one row per sub-field, each with its own control and its
 // own "not sent" state (a sub-field absent from the object).
-func (p *playground) objectBody(n node) app.UI {
+func (p *editor) objectBody(n node) app.UI {
 	rows := make([]app.UI, 0, len(n.f.Fields))
 	for _, sf := range n.f.Fields {
 		rows = append(rows, p.row(n.child(sf, form.K(sf.Name))))
@@ -38,10 +38,10 @@ func (p *playground) objectBody(n node) app.UI {
 
 // altOf is the alternative a choice node shows: the one the user picked, else the one its value
 // belongs to.
-func (p *playground) altOf(n node, v json.RawMessage) int { return p.st.Alt(n.t(), v) }
+func (p *editor) altOf(n node, v json.RawMessage) int { return p.st.Alt(n.t(), v) }
 
 // choice draws a union: a select of the alternatives, then the chosen alternative's control.
-func (p *playground) choice(n node) app.UI {
+func (p *editor) choice(n node) app.UI {
 	f := n.f
 	sel := -1
 	if n.hasValue() {
@@ -89,7 +89,7 @@ func (p *playground) choice(n node) app.UI {
 
 // pickChoice switches a choice to alternative val ("" for not sent), keeping what the alternative
 // it leaves held, and restoring what the one it returns to held (see form.State.PickChoice).
-func (p *playground) pickChoice(n node, val string) {
+func (p *editor) pickChoice(n node, val string) {
 	j := -1
 	if val != "" {
 		var err error
@@ -102,7 +102,7 @@ func (p *playground) pickChoice(n node, val string) {
 
 // list draws a list of structured items: one sub-form per item with move and remove buttons, and a
 // button that adds an item. MinItems and MaxItems disable the buttons that would break them.
-func (p *playground) list(n node) app.UI {
+func (p *editor) list(n node) app.UI {
 	f := n.f
 	var items []json.RawMessage
 	if n.hasValue() {
@@ -129,7 +129,7 @@ func (p *playground) list(n node) app.UI {
 	)
 }
 
-func (p *playground) listItem(n node, i, count int, il string, least bool) app.UI {
+func (p *editor) listItem(n node, i, count int, il string, least bool) app.UI {
 	item := n.child(*n.f.Items, form.I(i))
 	title := capitalize(il) + " " + strconv.Itoa(i+1)
 	if strings.EqualFold(item.f.Label, "item") || item.f.Label == "" {
@@ -168,13 +168,13 @@ func capitalize(s string) string {
 	return string(r)
 }
 
-func (p *playground) addItem(n node)            { p.st.AddItem(n.t()) }
-func (p *playground) removeItem(n node, i int)  { p.st.RemoveItem(n.t(), i) }
-func (p *playground) moveItem(n node, i, j int) { p.st.MoveItem(n.t(), i, j) }
+func (p *editor) addItem(n node)            { p.st.AddItem(n.t()) }
+func (p *editor) removeItem(n node, i int)  { p.st.RemoveItem(n.t(), i) }
+func (p *editor) moveItem(n node, i, j int) { p.st.MoveItem(n.t(), i, j) }
 
 // checkboxes draws a multi-select: one checkbox per allowed value. Unchecking all of them makes the
 // field not sent.
-func (p *playground) checkboxes(n node) app.UI {
+func (p *editor) checkboxes(n node) app.UI {
 	enum := n.f.Items.Enum
 	return app.Div().Class("checks").DataSet("testid", n.testid()).Body(
 		app.Range(enum).Slice(func(i int) app.UI {
@@ -202,7 +202,7 @@ func (p *playground) checkboxes(n node) app.UI {
 // jsonEditor draws a JSON text box that checks the text as it is typed: while it is not valid JSON
 // the error (with its line and column) is shown, the last valid value stays the one sent, and Run is
 // blocked. Format pretty-prints it.
-func (p *playground) jsonEditor(n node) app.UI {
+func (p *editor) jsonEditor(n node) app.UI {
 	text := p.text(n)
 	lines := strings.Count(text, "\n") + 2
 	lines = max(3, min(lines, 16))
@@ -222,7 +222,7 @@ func (p *playground) jsonEditor(n node) app.UI {
 	)
 }
 
-func (p *playground) formatJSON(n node) {
+func (p *editor) formatJSON(n node) {
 	text, typing := p.st.Drafts[n.key]
 	if !typing {
 		text = form.Display(n.f, p.valueAt(n))
@@ -238,7 +238,7 @@ func (p *playground) formatJSON(n node) {
 
 // fileBox draws a file field: a file picker; the content is sent as a data URL (a string field) or
 // as a file object (buffer, mimetype, originalname, size, encoding, fieldname).
-func (p *playground) fileBox(n node) app.UI {
+func (p *editor) fileBox(n node) app.UI {
 	return app.Div().Class("file-box").Body(
 		p.filePicker(n, "Choose file…", true, func(ctx app.Context, name, mime string, data []byte) {
 			if n.f.Type == "string" {
@@ -255,7 +255,7 @@ func (p *playground) fileBox(n node) app.UI {
 
 // filePicker is a file input (visually hidden, keyboard-focusable) behind a label styled as a
 // button. The picked file is read in the browser and handed to onFile.
-func (p *playground) filePicker(n node, label string, main bool, onFile func(ctx app.Context, name, mime string, data []byte)) app.UI {
+func (p *editor) filePicker(n node, label string, main bool, onFile func(ctx app.Context, name, mime string, data []byte)) app.UI {
 	id, testid := n.id(), n.testid()
 	if !main {
 		id, testid = id+"-file", testid+"-file"
@@ -281,7 +281,7 @@ func (p *playground) filePicker(n node, label string, main bool, onFile func(ctx
 // readPicked reads the file picked in the file input that fired ctx's event, and hands its bytes
 // to done on the page's context (the input may be redrawn before the file is read). A file check
 // refuses is refused with its error, unread. Nothing picked does nothing.
-func (p *playground) readPicked(ctx app.Context, check fileCheck, done func(ctx app.Context, name, mime string, data []byte)) error {
+func (p *editor) readPicked(ctx app.Context, check fileCheck, done func(ctx app.Context, name, mime string, data []byte)) error {
 	files := ctx.JSSrc().Get("files")
 	if files.IsUndefined() || files.IsNull() || files.Length() == 0 {
 		return nil
@@ -305,7 +305,7 @@ func sizeLimit(limit int) fileCheck {
 
 // readFile reads a File (picked, dropped or pasted) and hands its bytes to done on the page's
 // context; a file check refuses is refused with its error.
-func (p *playground) readFile(ctx app.Context, file app.Value, check fileCheck, done func(ctx app.Context, name, mime string, data []byte)) error {
+func (p *editor) readFile(ctx app.Context, file app.Value, check fileCheck, done func(ctx app.Context, name, mime string, data []byte)) error {
 	name, mime, size := file.Get("name").String(), file.Get("type").String(), file.Get("size").Int()
 	if err := check(name, mime, int64(size)); err != nil {
 		return err
@@ -321,7 +321,7 @@ func (p *playground) readFile(ctx app.Context, file app.Value, check fileCheck, 
 }
 
 // fileInfo shows the picked file's name and size with a button that removes it, or nothing.
-func (p *playground) fileInfo(n node) app.UI {
+func (p *editor) fileInfo(n node) app.UI {
 	if !n.hasValue() {
 		return nil
 	}

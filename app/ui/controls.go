@@ -12,7 +12,7 @@ import (
 )
 
 // control draws the input of a node for its control kind.
-func (p *playground) control(n node) app.UI {
+func (p *editor) control(n node) app.UI {
 	switch n.f.Control {
 	case schema.Slider:
 		return p.slider(n)
@@ -73,7 +73,7 @@ func placeholder(f schema.Field) string {
 }
 
 // text is what a typed control shows: the draft being typed, else the value.
-func (p *playground) text(n node) string {
+func (p *editor) text(n node) string {
 	if d, typing := p.st.Drafts[n.key]; typing {
 		return d
 	}
@@ -90,7 +90,7 @@ func (p *playground) text(n node) string {
 // in the box); and it sets an element's attributes in map order, while a range input rounds and
 // clamps the value it is given to the min, max and step it has at that moment (0.7 became 1 when
 // set before step 0.01).
-func (p *playground) syncBoxes(app.Context) {
+func (p *editor) syncBoxes(app.Context) {
 	focused := app.Window().Get("document").Get("activeElement")
 	for id, v := range p.boxes {
 		if el := app.Window().GetElementByID(id); el.Truthy() && !el.Equal(focused) && el.Get("value").String() != v {
@@ -101,7 +101,7 @@ func (p *playground) syncBoxes(app.Context) {
 
 // drawBox records what the box with element id should show, for syncBoxes, unless it is being
 // typed into.
-func (p *playground) drawBox(id, box, text string) {
+func (p *editor) drawBox(id, box, text string) {
 	if p.boxes != nil && p.typed.editing != box {
 		p.boxes[id] = text
 	}
@@ -109,7 +109,7 @@ func (p *playground) drawBox(id, box, text string) {
 
 // typedInput binds an input element with the given id to a node: it shows text and takes what is
 // typed into it (see typedInputs). part tells a node's boxes apart ("" for its main one).
-func (p *playground) typedInput(in app.HTMLInput, id string, n node, part, text string) app.HTMLInput {
+func (p *editor) typedInput(in app.HTMLInput, id string, n node, part, text string) app.HTMLInput {
 	box := n.key + n.suffix + "#" + part
 	typed, left := p.onTyped(n, box)
 	p.drawBox(id, box, text)
@@ -118,7 +118,7 @@ func (p *playground) typedInput(in app.HTMLInput, id string, n node, part, text 
 
 // typedArea is typedInput for a textarea. Its value is set as a property: a textarea's text content
 // is only its initial value, ignored once the user has typed into it.
-func (p *playground) typedArea(in app.HTMLTextarea, id string, n node, text string) app.HTMLTextarea {
+func (p *editor) typedArea(in app.HTMLTextarea, id string, n node, text string) app.HTMLTextarea {
 	box := n.key + n.suffix + "#"
 	typed, left := p.onTyped(n, box)
 	p.drawBox(id, box, text)
@@ -127,7 +127,7 @@ func (p *playground) typedArea(in app.HTMLTextarea, id string, n node, text stri
 
 // onTyped returns the handlers of a typed box of a node: what is typed is taken, and leaving the
 // box ends the edit.
-func (p *playground) onTyped(n node, box string) (typed, left app.EventHandler) {
+func (p *editor) onTyped(n node, box string) (typed, left app.EventHandler) {
 	typed = func(ctx app.Context, e app.Event) {
 		p.typed.typing(box, ctx.JSSrc())
 		p.setInput(n, ctx.JSSrc().Get("value").String())
@@ -137,12 +137,12 @@ func (p *playground) onTyped(n node, box string) (typed, left app.EventHandler) 
 }
 
 // textArea is a node's plain textarea, rows high, its placeholder followed by hint.
-func (p *playground) textArea(n node, rows int, hint string) app.UI {
+func (p *editor) textArea(n node, rows int, hint string) app.UI {
 	return p.typedArea(app.Textarea().DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).Rows(rows).
 		Placeholder("%s", placeholder(n.f)+hint), n.id(), n, p.text(n))
 }
 
-func (p *playground) slider(n node) app.UI {
+func (p *editor) slider(n node) app.UI {
 	f := n.f
 	text := p.text(n)
 	pos := text
@@ -157,7 +157,7 @@ func (p *playground) slider(n node) app.UI {
 	)
 }
 
-func (p *playground) number(n node) app.UI {
+func (p *editor) number(n node) app.UI {
 	f := n.f
 	in := app.Input().Type("number").Class("num").DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
 		Placeholder("%s", placeholder(f))
@@ -175,7 +175,7 @@ func (p *playground) number(n node) app.UI {
 	return p.typedInput(in, n.id(), n, "", p.text(n))
 }
 
-func (p *playground) toggle(n node) app.UI {
+func (p *editor) toggle(n node) app.UI {
 	on := n.hasValue() && string(n.v) == "true"
 	return app.Label().Class("toggle").Body(
 		app.Input().Type("checkbox").ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).Checked(on).
@@ -186,7 +186,7 @@ func (p *playground) toggle(n node) app.UI {
 	)
 }
 
-func (p *playground) selectBox(n node) app.UI {
+func (p *editor) selectBox(n node) app.UI {
 	f := n.f
 	blank := !n.hasValue() || n.removable()
 	return app.Select().ID("%s", n.id()).DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
@@ -210,7 +210,7 @@ func (p *playground) selectBox(n node) app.UI {
 	)
 }
 
-func (p *playground) urlBox(n node) app.UI {
+func (p *editor) urlBox(n node) app.UI {
 	in := p.typedInput(app.Input().Type("url").DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
 		Placeholder("%s", placeholder(n.f)), n.id(), n, "", p.text(n))
 	if !form.AcceptsDataURL(n.f) {
@@ -263,7 +263,7 @@ func imageField(f schema.Field) bool {
 }
 
 // dataThumb is a small preview of an image held as a data URL (the page loads no other host).
-func (p *playground) dataThumb(n node) app.UI {
+func (p *editor) dataThumb(n node) app.UI {
 	if !n.hasValue() || !strings.HasPrefix(string(n.v), `"data:image/`) || strings.HasPrefix(string(n.v), `"data:image/svg`) {
 		return nil
 	}

@@ -100,7 +100,7 @@ func (w *widget) Render() app.UI {
 		),
 		app.Div().Class("embed-params").Body(
 			app.If(w.showParams, func() app.UI {
-				return app.Div().Class("embed-panel").Body(p.renderSystem(), p.renderParams())
+				return app.Div().Class("embed-panel").Body(p.renderSystem(), &paramsPanel{Ied: p.editor, Iparams: p.params, Iapply: p.applyParams})
 			}),
 		),
 		p.renderEmbedRunArea(),

@@ -69,7 +69,7 @@ type issue struct {
 }
 
 // rowStateOf collects the problems of a top-level field.
-func (p *playground) rowStateOf(f schema.Field) *rowState {
+func (p *editor) rowStateOf(f schema.Field) *rowState {
 	rs := &rowState{}
 	for _, k := range p.st.ErrsUnder(f.Name) {
 		rs.issues = append(rs.issues, issue{key: k, rule: p.st.Errs[k]})
@@ -113,7 +113,7 @@ func issuesUnder(rs *rowState, key string) app.UI {
 }
 
 // renderParams draws the parameter form of the selected model, one row per schema field.
-func (p *playground) renderParams() app.UI {
+func (p *editor) renderParams(params func() map[string]json.RawMessage, apply func(app.Context, map[string]json.RawMessage)) app.UI {
 	if p.form == nil {
 		return app.Aside().Class("params").Body(app.H2().Text("Parameters"), app.P().Class("muted").Text("Loading…"))
 	}
@@ -142,7 +142,7 @@ func (p *playground) renderParams() app.UI {
 				}),
 		),
 		app.If(!p.embed, func() app.UI {
-			return &presetsPanel{Imodel: p.form.Model.ID, Iparams: p.params, Iapply: p.applyParams}
+			return &presetsPanel{Imodel: p.form.Model.ID, Iparams: params, Iapply: apply}
 		}),
 		app.If(len(aside) > 0, func() app.UI {
 			return app.P().Class("params-aside").DataSet("testid", "params-aside").
@@ -160,7 +160,7 @@ func ownedByRunArea(f schema.Field) bool {
 }
 
 // renderField draws one top-level parameter.
-func (p *playground) renderField(f schema.Field) app.UI {
+func (p *editor) renderField(f schema.Field) app.UI {
 	v, set := p.st.Values[f.Name]
 	n := node{top: f, f: f, path: []form.Step{form.K(f.Name)}, key: f.Name, v: v, set: set, rs: p.rowStateOf(f)}
 	return p.row(n)
@@ -186,7 +186,7 @@ func isGroup(f schema.Field) bool {
 
 // row draws one parameter (top-level or an object's sub-field): its label and state, its control,
 // its problems and its help.
-func (p *playground) row(n node) app.UI {
+func (p *editor) row(n node) app.UI {
 	f := n.f
 	if fixed(n) {
 		// A required sub-field with one allowed value (a union's discriminator such as
@@ -265,7 +265,7 @@ func (p *playground) row(n node) app.UI {
 
 // scope is the EventScope of a node's handlers: a handler made for another model, key or field is
 // replaced rather than kept.
-func (p *playground) scope(n node, extra ...any) app.EventOption {
+func (p *editor) scope(n node, extra ...any) app.EventOption {
 	model := ""
 	if p.form != nil {
 		model = p.form.Model.ID
@@ -279,16 +279,16 @@ func (n node) t() form.Target {
 }
 
 // The edits of the form, on the page's form state (see form.State).
-func (p *playground) valueAt(n node) json.RawMessage     { return p.st.At(n.t()) }
-func (p *playground) put(n node, v json.RawMessage)      { p.st.Put(n.t(), v) }
-func (p *playground) setValue(n node, v json.RawMessage) { p.st.Set(n.t(), v) }
-func (p *playground) setInput(n node, text string)       { p.st.Input(n.t(), text) }
-func (p *playground) removeAt(n node)                    { p.st.Remove(n.t()) }
-func (p *playground) forget(key string)                  { p.st.Forget(key) }
-func (p *playground) unset(name string)                  { p.st.Unset(name) }
+func (p *editor) valueAt(n node) json.RawMessage     { return p.st.At(n.t()) }
+func (p *editor) put(n node, v json.RawMessage)      { p.st.Put(n.t(), v) }
+func (p *editor) setValue(n node, v json.RawMessage) { p.st.Set(n.t(), v) }
+func (p *editor) setInput(n node, text string)       { p.st.Input(n.t(), text) }
+func (p *editor) removeAt(n node)                    { p.st.Remove(n.t()) }
+func (p *editor) forget(key string)                  { p.st.Forget(key) }
+func (p *editor) unset(name string)                  { p.st.Unset(name) }
 
 // forgetMemos drops what was derived from the value at key (a removed file's bytes go).
-func (p *playground) forgetMemos(key string) {
+func (p *editor) forgetMemos(key string) {
 	for k := range p.memos {
 		if strings.Contains(k, "|"+key) {
 			delete(p.memos, k)
@@ -297,7 +297,7 @@ func (p *playground) forgetMemos(key string) {
 }
 
 // formErrors lists the parameters whose input is not valid, for the run guard.
-func (p *playground) formErrors() []string {
+func (p *editor) formErrors() []string {
 	if p.form == nil {
 		return nil
 	}
@@ -315,7 +315,7 @@ func (p *playground) formErrors() []string {
 
 // violations validates a top-level value, once per value (see memo.go), a picked file's bytes
 // excepted (see form.Light; the request body is still checked whole before it is sent).
-func (p *playground) violations(f schema.Field, v json.RawMessage) schema.Violations {
+func (p *editor) violations(f schema.Field, v json.RawMessage) schema.Violations {
 	model := ""
 	if p.form != nil {
 		model = p.form.Model.ID

@@ -47,7 +47,7 @@ func imageRules(f schema.Field) imagefile.Rules {
 
 // fileCheck is the check of a file picked, dropped or pasted into a node: its top-level field's
 // image rules for an image input (the limit no higher than limit), else the size limit alone.
-func (p *playground) fileCheck(n node, limit int) fileCheck {
+func (p *editor) fileCheck(n node, limit int) fileCheck {
 	if !p.imagesForm() || !imagefile.Takes(n.top) {
 		return sizeLimit(limit)
 	}
@@ -55,7 +55,7 @@ func (p *playground) fileCheck(n node, limit int) fileCheck {
 }
 
 // imageChecks returns what the content of an image field's value breaks, once per value.
-func (p *playground) imageChecks(f schema.Field) []imagefile.Checked {
+func (p *editor) imageChecks(f schema.Field) []imagefile.Checked {
 	v, ok := p.st.Values[f.Name]
 	if !ok || form.IsNull(v) {
 		return nil
@@ -69,7 +69,7 @@ func (p *playground) imageChecks(f schema.Field) []imagefile.Checked {
 
 // imageIssues lists the problems of the form's image inputs, by form key: a file of the wrong type
 // or too large, and a mask whose size is not its image's.
-func (p *playground) imageIssues() map[string]string {
+func (p *editor) imageIssues() map[string]string {
 	if !p.imagesForm() {
 		return nil
 	}
@@ -101,7 +101,7 @@ func (p *playground) imageIssues() map[string]string {
 
 // imagesForm reports whether the form is of an images operation: the only one whose image inputs
 // are checked here (a chat model's image URL parameter is the provider's to judge).
-func (p *playground) imagesForm() bool {
+func (p *editor) imagesForm() bool {
 	return p.form != nil && p.form.Kind == kind.Images.Name()
 }
 
@@ -123,7 +123,7 @@ func imageIssuesUnder(all map[string]string, name string) []issue {
 
 // sourceImage is the image an edit works on: the first file of the form's image input, its data
 // URL and what its header says; ok is false when the form holds none the page can draw.
-func (p *playground) sourceImage() (dataURL string, info imagefile.Info, ok bool) {
+func (p *editor) sourceImage() (dataURL string, info imagefile.Info, ok bool) {
 	if p.form == nil {
 		return "", info, false
 	}
@@ -151,7 +151,7 @@ func (p *playground) sourceImage() (dataURL string, info imagefile.Info, ok bool
 }
 
 // redraw draws the page again after a change made from a child component's handler.
-func (p *playground) redraw() {
+func (p *editor) redraw() {
 	if p.hasPage {
 		p.page.Dispatch(func(app.Context) {})
 	}
@@ -159,7 +159,7 @@ func (p *playground) redraw() {
 
 // maskTools offers to paint an edit's mask over its source image, under the mask field; the
 // painted mask (a PNG of the source's size) is stored as the field stores a picked file.
-func (p *playground) maskTools(n node) app.UI {
+func (p *editor) maskTools(n node) app.UI {
 	if n.top.Name != "mask" || len(n.path) != 1 || p.form == nil || p.form.Kind != kind.Images.Name() {
 		return nil
 	}

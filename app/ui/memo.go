@@ -19,7 +19,7 @@ type memoEntry struct {
 }
 
 // memo returns compute(), remembered under key for as long as v is the same slice.
-func (p *playground) memo(key string, v json.RawMessage, compute func() any) any {
+func (p *editor) memo(key string, v json.RawMessage, compute func() any) any {
 	if len(v) == 0 {
 		return compute()
 	}
@@ -35,7 +35,7 @@ func (p *playground) memo(key string, v json.RawMessage, compute func() any) any
 }
 
 // helpHTML renders a field's markdown description once.
-func (p *playground) helpHTML(help string) string {
+func (p *editor) helpHTML(help string) string {
 	if h, ok := p.helps[help]; ok {
 		return h
 	}

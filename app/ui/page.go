@@ -22,11 +22,6 @@ type playground struct {
 	app.Compo
 
 	deps Deps
-	// page is the context of the page component itself. go-app drops what an event handler's context
-	// dispatches once the element that fired the event is gone (the Run button is redrawn as Stop, a
-	// control is redrawn for another model), so work that finishes later dispatches through this one.
-	page    app.Context
-	hasPage bool
 
 	models    []catalog.Model
 	shared    map[string]bool // ids several providers serve: their options and links name the provider
@@ -39,17 +34,12 @@ type playground struct {
 	shareInputs []string
 	link        *url.URL // a share link to restore once the model list is there
 
-	form        *catalog.Form
+	// editor is the parameter form: the model's form, its values and what is typed into it (see
+	// editor.go); the parameters panel draws it.
+	*editor
 	formErr     string
-	st          *form.State          // the form's values and what is typed into its controls
-	aside       schema.Values        // values the current model has no parameter for
-	memos       map[string]memoEntry // what is derived from large values, see memo.go
-	helps       map[string]string    // rendered help, by markdown source
-	typed       typedInputs          // the text box being typed into, see typed.go
-	boxes       map[string]string    // what each box of the form drawn should show, by element id (syncBoxes)
 	showRequest bool
 	lastBody    builtBody // the last request body built, see requestBody
-	painting    bool      // the mask painter is open (see maskpaint.go)
 	// afterForm runs once the form being loaded has arrived (an image to put in an edit's input).
 	afterForm func(ctx app.Context)
 	inputNote string // what "Use as input" did
@@ -78,9 +68,8 @@ type playground struct {
 	cancel      context.CancelFunc
 	runErr      string
 
-	// The embeddable widget (/embed): a compact page for one model, see embed.go.
-	embed  bool
-	policy embed.Policy // what the server lets the widget do, as last read
+	// policy is what the server lets the widget do, as last read (see embed.go).
+	policy embed.Policy
 }
 
 func newPlayground(d Deps) *playground {
@@ -91,8 +80,7 @@ func newPlayground(d Deps) *playground {
 
 // init readies a page (or a widget, which embeds one) in place: the form state calls back into it.
 func (p *playground) init(d Deps) {
-	p.deps, p.st, p.aside = d, form.NewState(), schema.Values{}
-	p.st.Forgot = p.forgetMemos
+	p.deps, p.editor = d, newEditor()
 }
 
 // OnMount keeps the page's own context for dispatches that outlive the element that started them.
@@ -105,7 +93,7 @@ func (p *playground) OnMount(ctx app.Context) {
 }
 
 // pageCtx returns the page's context, or ctx before the page is mounted.
-func (p *playground) pageCtx(ctx app.Context) app.Context {
+func (p *editor) pageCtx(ctx app.Context) app.Context {
 	if p.hasPage {
 		return p.page
 	}
@@ -321,7 +309,7 @@ func (p *playground) Render() app.UI {
 		p.renderOperations(),
 		app.Main().Class("pg-main").Body(
 			p.renderRunArea(),
-			p.renderParams(),
+			&paramsPanel{Ied: p.editor, Iparams: p.params, Iapply: p.applyParams},
 		),
 	)
 }
