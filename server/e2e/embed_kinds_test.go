@@ -24,7 +24,9 @@ func TestEmbedKinds(t *testing.T) {
 	tb.navigate(e.URL + "/embed?model=flux/schnell")
 	tb.waitJS("the image widget", `!document.getElementById("app-wasm-loader") && `+jsSel("embed-model")+` && `+jsSel("run"), 30*time.Second)
 	tb.waitJS("the notes to say the credit budget", jsSel("embed-notes")+`.textContent.includes("100,000 of 100,000 credits left")`, 10*time.Second)
-	tb.do("a prompt and Run", chromedp.SendKeys(chromedp.CSS(sel("prompt")), "a red fox"), chromedp.Click(chromedp.CSS(sel("run"))))
+	tb.do("a prompt", chromedp.SendKeys(chromedp.CSS(sel("prompt")), "a red fox"))
+	tb.waitJS("the prompt typed", jsSel("prompt")+`.value === "a red fox"`, 5*time.Second)
+	eval[bool](tb, `(b => { b.click(); return true; })(`+jsSel("run")+`)`) // by script: the widget may redraw the button meanwhile
 	waitKindRun(tb, 1)
 	tb.waitJS("the image through the media route", `[...document.querySelectorAll('[data-testid="image"]')].length > 0 && [...document.querySelectorAll('[data-testid="image"]')].every(i => i.complete && i.naturalWidth === 64)`, 10*time.Second)
 	tb.waitJS("the notes to count the credits spent", jsSel("embed-notes")+`.textContent.includes("credits left") && !`+jsSel("embed-notes")+`.textContent.includes("100,000 of")`, 10*time.Second)
@@ -40,8 +42,10 @@ func TestEmbedKinds(t *testing.T) {
 	emb := b.newTab(t)
 	emb.navigate(e.URL + "/embed?model=text-embedding-3-small")
 	emb.waitJS("the embeddings widget", `!document.getElementById("app-wasm-loader") && `+jsSel("embed-input-0"), 30*time.Second)
-	emb.do("two texts and Run", chromedp.SendKeys(chromedp.CSS(sel("embed-input-0")), "a cat"),
-		chromedp.SendKeys(chromedp.CSS(sel("embed-input-1")), "a dog"), chromedp.Click(chromedp.CSS(sel("run"))))
+	emb.do("two texts", chromedp.SendKeys(chromedp.CSS(sel("embed-input-0")), "a cat"),
+		chromedp.SendKeys(chromedp.CSS(sel("embed-input-1")), "a dog"))
+	emb.waitJS("the texts typed", jsSel("embed-input-1")+`.value === "a dog"`, 5*time.Second)
+	eval[bool](emb, `(b => { b.click(); return true; })(`+jsSel("run")+`)`)
 	waitKindRun(emb, 1)
 	if got := eval[string](emb, jsSel("sim-0-0")+`.innerText`); got != "1.000" {
 		t.Errorf("similarity of a text with itself in the widget: %q", got)
