@@ -14,6 +14,7 @@ import (
 	"playground/app/schema"
 	"playground/server/httperr"
 	"playground/server/meter"
+	"playground/server/upstream"
 )
 
 // call is one model call on its way through the server: the entry and operation it reaches, its
@@ -121,12 +122,12 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, path string, 
 			settle(Spend{Tokens: estimate(), USD: u.USD, Credits: u.Credits})
 		}()
 	}
-	s.forward(sw, r, c, func(stream *streamWriter, cancel func()) http.ResponseWriter {
+	s.forward(sw, r, c, func(stream *upstream.Stream, cancel func()) http.ResponseWriter {
 		mw = meter.NewWriter(stream, c.kind)
 		if cutRunes > 0 {
 			mw.CutRunes = cutRunes
 			mw.Cut = func() {
-				stream.end(httperr.Errorf(httperr.EEmbedMaxTokens, "This widget stops answers at about %s tokens (a limit for public use). Open the full playground for longer answers.", embed.Count(longest)))
+				stream.End(httperr.Errorf(httperr.EEmbedMaxTokens, "This widget stops answers at about %s tokens (a limit for public use). Open the full playground for longer answers.", embed.Count(longest)))
 				cancel()
 			}
 		}
@@ -175,27 +176,25 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, lim *limiter, pat
 // forward sends a checked call to the provider that serves its model and streams the answer
 // back. wrap, when not nil, puts a writer between the proxy and the stream (see meter.Writer);
 // it gets the stream writer and the function that cancels the upstream call.
-func (s *Server) forward(w http.ResponseWriter, r *http.Request, c *call, wrap func(sw *streamWriter, cancel func()) http.ResponseWriter) {
+func (s *Server) forward(w http.ResponseWriter, r *http.Request, c *call, wrap func(sw *upstream.Stream, cancel func()) http.ResponseWriter) {
 	entry := c.entry
 	up := s.upstreams[entry.Model.Provider]
 	if up == nil {
 		s.writeError(w, r, unknownProvider(entry.Model.Provider, s.Catalog().Providers()))
 		return
 	}
-	if up.key == "" {
-		s.writeError(w, r, httperr.Errorf(httperr.ENoAPIKey,
-			"The server has no API key for provider %s, so it cannot run %s. Set %s (or %s_FILE) in the server's environment and restart it.",
-			up.name, entry.Model.ID, up.keyEnv, up.keyEnv))
+	if err := up.CheckKey(entry.Model.ID); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	// A stream lasts as long as the model writes: lift the server's write deadline for it.
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
-	sw := newStreamWriter(w, s.cfg.KeepAlive)
-	defer sw.done()
-	ctx, cancel := context.WithCancel(context.WithValue(r.Context(), proxyContextKey{}, c.path))
+	sw := upstream.NewStream(w, s.cfg.KeepAlive)
+	defer sw.Done()
+	ctx, cancel := context.WithCancel(upstream.WithOperation(r.Context(), c.path))
 	defer cancel()
 	stop := context.AfterFunc(s.shutdown, func() {
-		sw.end(httperr.Errorf(httperr.EServerShutdown, "The playground server is shutting down, so this answer was cut short. Run it again in a moment."))
+		sw.End(httperr.Errorf(httperr.EServerShutdown, "The playground server is shutting down, so this answer was cut short. Run it again in a moment."))
 		cancel()
 	})
 	defer stop()
@@ -206,5 +205,5 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, c *call, wrap f
 	if wrap != nil {
 		out = wrap(sw, cancel)
 	}
-	up.proxy.ServeHTTP(out, r2)
+	up.ServeHTTP(out, r2)
 }

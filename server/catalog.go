@@ -21,12 +21,13 @@ import (
 	"playground/app/embed"
 	"playground/app/schema"
 	"playground/server/httperr"
+	"playground/server/upstream"
 )
 
 // Live list fetching bounds.
 const (
 	initialFetchTimeout = 10 * time.Second // New waits at most this for the first live lists
-	liveFetchTimeout    = 30 * time.Second
+	liveFetchTimeout    = upstream.ListTimeout
 	maxLiveListBytes    = 64 << 20
 	retryWithoutList    = time.Minute // retry period while a provider has never answered
 	gzipMinBytes        = 1024
@@ -36,7 +37,7 @@ const (
 // list with the ETag it came with.
 type provider struct {
 	cfg      Provider
-	up       *upstream
+	up       *upstream.Upstream
 	static   *catalog.Catalog
 	modelURL string // GET {base}/models[?query], "" without a live source
 
@@ -58,7 +59,11 @@ type catalogView struct {
 // upstream.
 func (s *Server) loadProviders() error {
 	for i, pc := range s.cfg.Providers {
-		up, err := newUpstream(pc, s)
+		name := pc.Name
+		up, err := upstream.New(upstream.Config{Name: pc.Name, BaseURL: pc.BaseURL, Key: pc.Key, KeyEnv: pc.KeyEnv,
+			KeySource: pc.keySource(), Headers: pc.Headers, HeaderTimeout: pc.HeaderTimeout,
+			// Images answers get the same-origin paths of the files they point to.
+			OnResponse: func(op string, resp *http.Response) error { return s.relayMedia(name, op, resp) }}, s.log)
 		if err != nil {
 			return err
 		}
@@ -87,10 +92,7 @@ func (s *Server) loadProviders() error {
 			}
 		}
 		if pc.Catalog.Live {
-			u := *up.base
-			u.Path += "/models"
-			u.RawQuery = pc.Catalog.LiveQuery
-			p.modelURL = u.String()
+			p.modelURL = up.ListURL(pc.Catalog.LiveQuery)
 		}
 		if pc.Key == "" {
 			s.log.Warn("provider has no API key: runs will answer with an error until it is set", "provider", pc.Name, "env", pc.KeyEnv)
@@ -172,24 +174,17 @@ func (s *Server) fetchLive(ctx context.Context, p *provider) (changed bool, err 
 	}()
 	ctx, cancel := context.WithTimeout(ctx, liveFetchTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.modelURL, nil)
-	if err != nil {
-		return false, fmt.Errorf("building the models request: %w", err)
-	}
-	for k, v := range p.cfg.Headers {
-		req.Header.Set(k, v)
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "playground")
-	if p.cfg.Key != "" {
-		req.Header.Set("Authorization", "Bearer "+p.cfg.Key.Reveal())
-	}
 	p.mu.Lock()
-	if p.live != nil && p.etag != "" {
-		req.Header.Set("If-None-Match", p.etag)
+	etag := p.etag
+	if p.live == nil {
+		etag = ""
 	}
 	p.mu.Unlock()
-	resp, err := p.up.client.Do(req)
+	req, err := p.up.ListRequest(ctx, p.cfg.Catalog.LiveQuery, etag)
+	if err != nil {
+		return false, err
+	}
+	resp, err := p.up.Client().Do(req)
 	if err != nil {
 		return false, fmt.Errorf("fetching the model list: %w", err)
 	}

@@ -12,10 +12,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"net/netip"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -24,6 +22,7 @@ import (
 	"playground/app/embed"
 	"playground/app/kind"
 	"playground/server/meter"
+	"playground/server/upstream"
 )
 
 // Config is everything the server needs to run. Build one with DefaultConfig and adjust it, or read
@@ -405,7 +404,7 @@ func (c Config) Validate() error {
 		if p.HeaderTimeout <= 0 {
 			return fmt.Errorf("provider %s: header timeout must be positive", p.Name)
 		}
-		if _, err := parseBaseURL(p.BaseURL); err != nil {
+		if _, err := upstream.ParseBaseURL(p.BaseURL); err != nil {
 			return fmt.Errorf("provider %s: base URL: %w", p.Name, err)
 		}
 		if !p.Catalog.Embedded && !p.Catalog.Live && p.Catalog.SchemasDir == "" && (i > 0 || c.SchemasDir == "") {
@@ -488,51 +487,6 @@ func runnableKinds() []string {
 	return out
 }
 
-// parseBaseURL accepts only absolute http(s) URLs without query, fragment or user info.
-func parseBaseURL(s string) (*url.URL, error) {
-	u, err := url.Parse(s)
-	if err != nil {
-		return nil, err
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("%q: scheme must be http or https", s)
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("%q: host is missing", s)
-	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%q: must not carry user info, a query or a fragment", s)
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawPath = ""
-	return u, nil
-}
-
-// Secret is a string that never prints: formatting, JSON and slog all show "[redacted]". Use
-// Reveal where the value is really needed.
-type Secret string
-
-const redacted = "[redacted]"
-
-// Reveal returns the secret value.
-func (s Secret) Reveal() string { return string(s) }
-
-// String returns "[redacted]" (or "" when the secret is empty).
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return redacted
-}
-
-// GoString returns the redacted form for %#v.
-func (s Secret) GoString() string { return s.String() }
-
-// Format prints the redacted form for every verb.
-func (s Secret) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }
-
-// MarshalJSON writes the redacted form.
-func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() + `"`), nil }
-
-// LogValue makes slog print the redacted form.
-func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+// Secret is a string that never prints: formatting, JSON and slog all show "[redacted]" (see
+// upstream.Secret, which it is).
+type Secret = upstream.Secret

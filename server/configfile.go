@@ -20,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"playground/app/embed"
+	"playground/server/upstream"
 )
 
 // ConfigError is a mistake in the configuration file, located by line and field.
@@ -289,7 +290,7 @@ func (r *configReader) provider(n *yaml.Node, field string) (Provider, error) {
 	if p.BaseURL, err = r.str(m["base_url"], field+".base_url"); err != nil {
 		return p, err
 	}
-	if _, err := parseBaseURL(p.BaseURL); err != nil {
+	if _, err := upstream.ParseBaseURL(p.BaseURL); err != nil {
 		return p, &ConfigError{File: r.file, Line: m["base_url"].Line, Field: field + ".base_url", Message: "not a usable base URL", Err: err}
 	}
 	if err := r.key(&p, m, n, field); err != nil {

@@ -275,17 +275,16 @@ func truncate(s string, n int) string {
 }
 
 // relayMedia is the proxy's response hook for media: on a successful JSON answer to an images
-// call (the call path travels in the request context under proxyContextKey), it adds the
+// call (callPath, the canonical operation path the upstream passes on), it adds the
 // top-level member kind.MediaMember ("playground_media"), an object mapping each http(s) URL at
 // data[].url or images[].url that mintMedia accepts to its /api/media/… path. The provider's
 // bytes are kept: the member is inserted before the object's final '}', and Content-Length is
 // fixed. Answers that are larger than the server reads (MaxBodyBytes*2, at most 96 MiB), not a
 // JSON object, already hold the member, or hold no such URL pass through unchanged.
-func (s *Server) relayMedia(provider string, resp *http.Response) error {
-	if resp.StatusCode < 200 || resp.StatusCode > 299 || resp.Request == nil {
+func (s *Server) relayMedia(provider, callPath string, resp *http.Response) error {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil
 	}
-	callPath, _ := resp.Request.Context().Value(proxyContextKey{}).(string)
 	if callPath == "" || kind.For(callPath) != kind.Images {
 		return nil
 	}

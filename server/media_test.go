@@ -409,14 +409,10 @@ func TestMediaRelayUnchanged(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx := context.Background()
-			if tt.path != "" {
-				ctx = context.WithValue(ctx, proxyContextKey{}, tt.path)
-			}
-			req, _ := http.NewRequestWithContext(ctx, "POST", "https://api.aimlapi.com/v1/x", nil)
+			req, _ := http.NewRequest("POST", "https://api.aimlapi.com/v1/x", nil)
 			resp := &http.Response{StatusCode: tt.status, Header: http.Header{"Content-Type": {tt.ct}}, Request: req,
 				Body: io.NopCloser(strings.NewReader(tt.body)), ContentLength: int64(len(tt.body))}
-			if err := s.relayMedia("aimlapi", resp); err != nil {
+			if err := s.relayMedia("aimlapi", tt.path, resp); err != nil {
 				t.Fatal(err)
 			}
 			got, _ := io.ReadAll(resp.Body)
@@ -438,9 +434,9 @@ func TestMediaRelayUnchanged(t *testing.T) {
 	// An answer larger than the server reads passes through whole.
 	small := mediaServer(t, Provider{Name: "aimlapi", BaseURL: "https://api.aimlapi.com/v1"})
 	small.cfg.MaxBodyBytes = 16
-	req, _ := http.NewRequestWithContext(context.WithValue(context.Background(), proxyContextKey{}, "/v1/images/generations"), "POST", "https://api.aimlapi.com/v1/x", nil)
+	req, _ := http.NewRequest("POST", "https://api.aimlapi.com/v1/x", nil)
 	resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, Request: req, Body: io.NopCloser(strings.NewReader(good))}
-	if err := small.relayMedia("aimlapi", resp); err != nil {
+	if err := small.relayMedia("aimlapi", "/v1/images/generations", resp); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := io.ReadAll(resp.Body); string(got) != good {

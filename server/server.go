@@ -19,6 +19,7 @@ import (
 	"playground/app/ui"
 	"playground/server/httperr"
 	"playground/server/meter"
+	"playground/server/upstream"
 )
 
 // Server serves the playground. Create it with New; it is an http.Handler. Close stops its
@@ -26,7 +27,7 @@ import (
 type Server struct {
 	cfg       Config
 	log       *slog.Logger
-	upstreams map[string]*upstream
+	upstreams map[string]*upstream.Upstream
 	providers []*provider
 	generic   map[string]*schema.Operation
 	view      atomic.Pointer[catalogView]
@@ -63,7 +64,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: log, upstreams: map[string]*upstream{}, limits: newLimiter(cfg.Limits), embed: newEmbedGate(cfg.Embed, cfg.Limits)}
+	s := &Server{cfg: cfg, log: log, upstreams: map[string]*upstream.Upstream{}, limits: newLimiter(cfg.Limits), embed: newEmbedGate(cfg.Embed, cfg.Limits)}
 	s.recorder = cfg.Recorder
 	if s.recorder == nil {
 		s.recorder = meter.Slog{Log: log}
