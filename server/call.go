@@ -12,6 +12,7 @@ import (
 	"playground/app/embed"
 	"playground/app/kind"
 	"playground/app/schema"
+	"playground/server/admit"
 	"playground/server/httperr"
 	"playground/server/meter"
 	"playground/server/upstream"
@@ -54,14 +55,14 @@ func (s *Server) handleEmbedCall(w http.ResponseWriter, r *http.Request) {
 //
 // The admission comes before the body is read, so that a client over its limits costs the server
 // nothing more.
-func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, path string, g *embedGate) {
+func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, path string, g *admit.Gate) {
 	start := time.Now()
 	lim := s.limits
 	if g != nil {
-		lim = g.limits
+		lim = g.Limiter()
 	}
 	sw := &statusWriter{ResponseWriter: w}
-	rec := meter.Record{Time: start, Operation: kind.Canonical(path), Client: lim.clientKey(r), Embed: g != nil}
+	rec := meter.Record{Time: start, Operation: kind.Canonical(path), Client: lim.ClientKey(r), Embed: g != nil}
 	if k := kind.For(path); k != nil {
 		rec.Kind = k.Name()
 	}
@@ -79,7 +80,7 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, path string, 
 		}
 		s.recorder.Record(r.Context(), rec)
 	}()
-	release, c, ok := s.admit(sw, r, lim, path)
+	release, c, ok := s.admitCall(sw, r, lim, path)
 	if !ok {
 		return
 	}
@@ -89,13 +90,13 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, path string, 
 	estimate = func() int64 { return estimateTokens(c.kind, mw, reqBytes) }
 	var cutRunes, longest int64
 	if g != nil {
-		if m := c.entry.Model; !g.allows(catalog.Model{ID: m.ID, Aliases: m.Aliases, Kind: c.kind.Name()}) {
-			s.writeError(sw, r, g.refusal(catalog.Model{ID: m.ID, Aliases: m.Aliases, Kind: c.kind.Name()}))
+		if m := c.entry.Model; !g.Allows(catalog.Model{ID: m.ID, Aliases: m.Aliases, Kind: c.kind.Name()}) {
+			s.writeError(sw, r, g.Refusal(catalog.Model{ID: m.ID, Aliases: m.Aliases, Kind: c.kind.Name()}))
 			return
 		}
 		reserve := int64(len(c.body)+3) / 4
 		if c.kind.Mode() == kind.Stream {
-			body, max, mustCut, err := g.capTokens(c.op, c.body)
+			body, max, mustCut, err := g.CapTokens(c.op, c.body)
 			if err != nil {
 				s.writeError(sw, r, err)
 				return
@@ -108,7 +109,7 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, path string, 
 		} else if c.kind != kind.Embeddings {
 			reserve = 0 // images: what they cost is only known from the answer (credits, USD)
 		}
-		settle, berr := g.budget.reserve(reserve)
+		settle, berr := g.Budget().Reserve(reserve)
 		if berr != nil {
 			s.writeError(sw, r, berr)
 			return
@@ -119,7 +120,7 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, path string, 
 			if mw != nil {
 				u = mw.Usage()
 			}
-			settle(Spend{Tokens: estimate(), USD: u.USD, Credits: u.Credits})
+			settle(admit.Spend{Tokens: estimate(), USD: u.USD, Credits: u.Credits})
 		}()
 	}
 	s.forward(sw, r, c, func(stream *upstream.Stream, cancel func()) http.ResponseWriter {
@@ -152,14 +153,14 @@ func estimateTokens(k kind.Kind, mw *meter.Writer, requestBytes int) int64 {
 	return 0
 }
 
-// admit admits a call of the operation on path under lim and reads its checked body, or answers
+// admitCall admits a call of the operation on path under lim and reads its checked body, or answers
 // the refusal and reports false. On success, release must be called when the call ends.
-func (s *Server) admit(w http.ResponseWriter, r *http.Request, lim *limiter, path string) (release func(), c *call, ok bool) {
+func (s *Server) admitCall(w http.ResponseWriter, r *http.Request, lim *admit.Limiter, path string) (release func(), c *call, ok bool) {
 	if kind.For(path) == nil {
 		s.writeError(w, r, httperr.Errorf(httperr.ENotFound, "No API route %s %s.", r.Method, r.URL.Path))
 		return nil, nil, false
 	}
-	release, lerr := lim.acquire(lim.clientKey(r))
+	release, lerr := lim.Acquire(lim.ClientKey(r))
 	if lerr != nil {
 		s.writeError(w, r, lerr)
 		return nil, nil, false

@@ -20,6 +20,7 @@ import (
 	"playground/app/catalog/embedded"
 	"playground/app/embed"
 	"playground/app/schema"
+	"playground/server/admit"
 	"playground/server/httperr"
 	"playground/server/upstream"
 )
@@ -284,11 +285,11 @@ func (s *Server) handleForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if forEmbed {
-		if !s.embed.allows(form.Model) {
-			s.writeError(w, r, s.embed.refusal(form.Model))
+		if !s.embed.Allows(form.Model) {
+			s.writeError(w, r, s.embed.Refusal(form.Model))
 			return
 		}
-		s.embed.capForm(&form)
+		s.embed.CapForm(&form)
 	}
 	b, err := json.Marshal(form)
 	if err != nil {
@@ -368,14 +369,14 @@ func checkBody(op *schema.Operation, body []byte) schema.Violations {
 // pages; with embed set, only what the embed may run, like the /api/embed/ routes.
 type localBackend struct {
 	cat   func() *catalog.Catalog
-	embed *embedGate
+	embed *admit.Gate
 }
 
 func (b localBackend) Models(context.Context) ([]catalog.Model, error) {
 	if b.embed == nil {
 		return b.cat().Models(), nil
 	}
-	return b.embed.models(b.cat()), nil
+	return b.embed.Models(b.cat()), nil
 }
 
 func (b localBackend) Form(_ context.Context, id, provider, op string) (catalog.Form, error) {
@@ -388,10 +389,10 @@ func (b localBackend) Form(_ context.Context, id, provider, op string) (catalog.
 		return catalog.Form{}, noOperation(e, op)
 	}
 	if b.embed != nil {
-		if !b.embed.allows(f.Model) {
-			return catalog.Form{}, b.embed.refusal(f.Model)
+		if !b.embed.Allows(f.Model) {
+			return catalog.Form{}, b.embed.Refusal(f.Model)
 		}
-		b.embed.capForm(&f)
+		b.embed.CapForm(&f)
 	}
 	return f, nil
 }
@@ -401,7 +402,7 @@ func (b localBackend) Policy(context.Context) (embed.Policy, error) {
 	if b.embed == nil {
 		return embed.Policy{}, nil
 	}
-	return b.embed.policy(), nil
+	return b.embed.Policy(), nil
 }
 
 // Close stops the background refreshers of live model lists and waits for them. It does not end

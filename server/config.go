@@ -21,6 +21,7 @@ import (
 
 	"playground/app/embed"
 	"playground/app/kind"
+	"playground/server/admit"
 	"playground/server/meter"
 	"playground/server/upstream"
 )
@@ -62,6 +63,13 @@ type Config struct {
 	// DefaultMediaMaxBytes (64 MiB).
 	MediaMaxBytes int64
 }
+
+// Limits bound what one client, and all clients together, can make the server spend on model
+// calls (see admit.Limits, which it is).
+type Limits = admit.Limits
+
+// DefaultLimits suit one team's self-hosted playground.
+func DefaultLimits() Limits { return admit.DefaultLimits() }
 
 // Embed configures the embeddable "Try in Playground" widget. An embed on a public docs page
 // spends the operator's key for anonymous visitors, so it has its own origins, models and
@@ -430,6 +438,12 @@ func (c Config) Validate() error {
 		return errors.New("refresh: must be positive")
 	}
 	return nil
+}
+
+// rules are the embed settings the admission gate enforces.
+func (e Embed) rules() admit.Rules {
+	return admit.Rules{Models: e.Models, Kinds: e.Kinds, Limits: e.Limits, MaxTokens: e.MaxTokens,
+		DailyTokens: e.DailyTokens, DailyUSD: e.DailyUSD, DailyCredits: e.DailyCredits}
 }
 
 // validate checks the embed settings.

@@ -23,6 +23,17 @@ import (
 	"playground/server/internal/syncbuf"
 )
 
+// Models of the embedded catalogue the embed tests use. Qwen 7B's schema lists max_tokens before
+// max_completion_tokens, mythomax's the other way round; Qwen 72B is the model the tests' embed
+// may not run (the pattern "Qwen/Qwen2.5-7B-*" is a near miss for it).
+const (
+	embedAllowed    = "Qwen/Qwen2.5-7B-Instruct-Turbo"
+	embedAllowed2   = "gryphe/mythomax-l2-13b"
+	embedDisallowed = "Qwen/Qwen2.5-72B-Instruct-Turbo"
+)
+
+var embedPatterns = []string{"Qwen/Qwen2.5-7B-*", "gryphe/*"}
+
 // embedEnv is a running server with the embed configured, on a fake upstream.
 type embedEnv struct {
 	testEnv
@@ -87,10 +98,7 @@ func (e *embedEnv) policy(t *testing.T) embedPolicyJSON {
 
 // budgetState reads the server's embed budget.
 func (e *embedEnv) budgetState() (used, reserved int64) {
-	b := e.s.embed.budget
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.used, b.reserved
+	return e.s.embed.Budget().Counts()
 }
 
 // waitFor polls cond for up to 3 seconds.

@@ -17,6 +17,7 @@ import (
 	"playground/app/embed"
 	"playground/app/schema"
 	"playground/app/ui"
+	"playground/server/admit"
 	"playground/server/httperr"
 	"playground/server/meter"
 	"playground/server/upstream"
@@ -34,8 +35,8 @@ type Server struct {
 	rebuildMu sync.Mutex
 	assets    *assets
 	handler   http.Handler
-	limits    *limiter
-	embed     *embedGate
+	limits    *admit.Limiter
+	embed     *admit.Gate
 	// recorder receives the usage record of every model call (cfg.Recorder, else a log line).
 	recorder meter.Recorder
 	// media signs the /api/media/ tokens; mediaSources holds each provider's media policy and
@@ -64,7 +65,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: log, upstreams: map[string]*upstream.Upstream{}, limits: newLimiter(cfg.Limits), embed: newEmbedGate(cfg.Embed, cfg.Limits)}
+	s := &Server{cfg: cfg, log: log, upstreams: map[string]*upstream.Upstream{}, limits: admit.NewLimiter(cfg.Limits), embed: admit.NewGate(cfg.Embed.rules(), cfg.Limits.TrustedProxies)}
 	s.recorder = cfg.Recorder
 	if s.recorder == nil {
 		s.recorder = meter.Slog{Log: log}

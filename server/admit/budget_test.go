@@ -1,4 +1,4 @@
-package server
+package admit
 
 import (
 	"strings"
@@ -16,11 +16,11 @@ type clock struct {
 func (c *clock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
-func newBudget(limit int64, c *clock) *budget { return &budget{limit: limit, now: c.now} }
+func newBudget(limit int64, c *clock) *Budget { return &Budget{limit: limit, now: c.now} }
 
-func mustReserve(t *testing.T, b *budget, n int64) func(int64) {
+func mustReserve(t *testing.T, b *Budget, n int64) func(int64) {
 	t.Helper()
-	settle, err := b.reserve(n)
+	settle, err := b.Reserve(n)
 	if err != nil {
 		t.Fatalf("reserve(%d) refused: %v", n, err)
 	}
@@ -47,7 +47,7 @@ func TestBudgetArithmetic(t *testing.T) {
 	}
 	for _, s := range steps {
 		s.do()
-		if got := b.left(); got != s.left {
+		if got := b.Left(); got != s.left {
 			t.Fatalf("%s: left %d, want %d", s.name, got, s.left)
 		}
 	}
@@ -85,7 +85,7 @@ func TestBudgetRefusal(t *testing.T) {
 			} else {
 				mustReserve(t, b, tt.used)(tt.used)
 			}
-			settle, err := b.reserve(tt.reserve)
+			settle, err := b.Reserve(tt.reserve)
 			if err == nil || settle != nil {
 				t.Fatalf("reserve(%d) with %d used of 1000 was not refused", tt.reserve, tt.used)
 			}
@@ -111,19 +111,19 @@ func TestBudgetDayRollOver(t *testing.T) {
 		c := &clock{t: day1}
 		b := newBudget(1000, c)
 		mustReserve(t, b, 400)(400)
-		if b.left() != 600 {
-			t.Fatalf("left %d, want 600", b.left())
+		if b.Left() != 600 {
+			t.Fatalf("left %d, want 600", b.Left())
 		}
-		if _, err := b.reserve(601); err == nil {
+		if _, err := b.Reserve(601); err == nil {
 			t.Fatal("reserved more than was left")
 		}
 		c.set(day2)
-		if b.left() != 1000 {
-			t.Fatalf("after midnight: left %d, want 1000", b.left())
+		if b.Left() != 1000 {
+			t.Fatalf("after midnight: left %d, want 1000", b.Left())
 		}
 		mustReserve(t, b, 1000)(10)
-		if b.left() != 990 {
-			t.Fatalf("left %d, want 990", b.left())
+		if b.Left() != 990 {
+			t.Fatalf("left %d, want 990", b.Left())
 		}
 	})
 	t.Run("a run over midnight counts into neither day", func(t *testing.T) {
@@ -131,12 +131,12 @@ func TestBudgetDayRollOver(t *testing.T) {
 		b := newBudget(1000, c)
 		settle := mustReserve(t, b, 300)
 		c.set(day2)
-		if b.left() != 700 {
-			t.Fatalf("the run in flight still holds its reservation: left %d, want 700", b.left())
+		if b.Left() != 700 {
+			t.Fatalf("the run in flight still holds its reservation: left %d, want 700", b.Left())
 		}
 		settle(300)
-		if b.left() != 1000 {
-			t.Fatalf("yesterday's run counted into today: left %d, want 1000", b.left())
+		if b.Left() != 1000 {
+			t.Fatalf("yesterday's run counted into today: left %d, want 1000", b.Left())
 		}
 	})
 	t.Run("the clock going back a day resets too", func(t *testing.T) {
@@ -144,22 +144,22 @@ func TestBudgetDayRollOver(t *testing.T) {
 		b := newBudget(1000, c)
 		mustReserve(t, b, 500)(500)
 		c.set(day1)
-		if b.left() != 1000 {
-			t.Fatalf("left %d, want 1000", b.left())
+		if b.Left() != 1000 {
+			t.Fatalf("left %d, want 1000", b.Left())
 		}
 	})
 }
 
 func TestBudgetNoLimit(t *testing.T) {
 	for _, limit := range []int64{0, -5} {
-		b := &budget{limit: limit, now: func() time.Time { t.Fatal("a budget without a limit reads the clock"); return time.Time{} }}
-		settle, err := b.reserve(1 << 40)
+		b := &Budget{limit: limit, now: func() time.Time { t.Fatal("a budget without a limit reads the clock"); return time.Time{} }}
+		settle, err := b.Reserve(1 << 40)
 		if err != nil || settle == nil {
 			t.Fatalf("limit %d: refused: %v", limit, err)
 		}
 		settle(Spend{Tokens: 1 << 40})
-		if b.left() != 0 || b.used != 0 || b.reserved != 0 {
-			t.Fatalf("limit %d: left %d used %d reserved %d", limit, b.left(), b.used, b.reserved)
+		if b.Left() != 0 || b.used != 0 || b.reserved != 0 {
+			t.Fatalf("limit %d: left %d used %d reserved %d", limit, b.Left(), b.used, b.reserved)
 		}
 	}
 }
@@ -179,8 +179,8 @@ func TestBudgetConcurrentReserves(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			_ = b.left()
-			if settle, err := b.reserve(each); err == nil {
+			_ = b.Left()
+			if settle, err := b.Reserve(each); err == nil {
 				mu.Lock()
 				settles = append(settles, settle)
 				mu.Unlock()
@@ -192,7 +192,7 @@ func TestBudgetConcurrentReserves(t *testing.T) {
 	if len(settles) != 1000/each {
 		t.Fatalf("%d reservations of %d fitted in 1000, want %d", len(settles), each, 1000/each)
 	}
-	if left := b.left(); left != 1000-int64(len(settles))*each {
+	if left := b.Left(); left != 1000-int64(len(settles))*each {
 		t.Fatalf("left %d", left)
 	}
 	for _, s := range settles {
@@ -200,7 +200,7 @@ func TestBudgetConcurrentReserves(t *testing.T) {
 		go func() { defer wg.Done(); s(Spend{Tokens: 5}); s(Spend{Tokens: 5}) }()
 	}
 	wg.Wait()
-	if left, want := b.left(), 1000-int64(len(settles))*5; left != want {
+	if left, want := b.Left(), 1000-int64(len(settles))*5; left != want {
 		t.Fatalf("after settling: left %d, want %d", left, want)
 	}
 	// Reserving and settling at once: what is in use never passes the budget.
@@ -210,7 +210,7 @@ func TestBudgetConcurrentReserves(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 50 {
-				if s, err := b.reserve(13); err == nil {
+				if s, err := b.Reserve(13); err == nil {
 					b.mu.Lock()
 					if b.used+b.reserved > b.limit {
 						bad.Do(func() { t.Errorf("used %d + reserved %d > %d", b.used, b.reserved, b.limit) })
