@@ -13,6 +13,7 @@ import (
 	"playground/app/kind"
 	"playground/app/schema"
 	"playground/server/admit"
+	"playground/server/catalogapi"
 	"playground/server/httperr"
 	"playground/server/meter"
 	"playground/server/upstream"
@@ -181,7 +182,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, c *call, wrap f
 	entry := c.entry
 	up := s.upstreams[entry.Model.Provider]
 	if up == nil {
-		s.writeError(w, r, unknownProvider(entry.Model.Provider, s.Catalog().Providers()))
+		s.writeError(w, r, catalogapi.UnknownProvider(entry.Model.Provider, s.Catalog().Providers()))
 		return
 	}
 	if err := up.CheckKey(entry.Model.ID); err != nil {

@@ -8,8 +8,9 @@ import (
 	"net/http"
 	"strings"
 
-	"playground/app/catalog"
 	"playground/app/kind"
+	"playground/app/schema"
+	"playground/server/catalogapi"
 	"playground/server/httperr"
 )
 
@@ -47,7 +48,7 @@ func (s *Server) readModelRequest(w http.ResponseWriter, r *http.Request, path s
 	if raw, ok := head["model"]; !ok || json.Unmarshal(raw, &model) != nil || model == "" {
 		return nil, httperr.Errorf(httperr.EModelRequired, "model: is required and must be a model id string.")
 	}
-	entry, err := lookup(s.Catalog(), model, r.URL.Query().Get("provider"))
+	entry, err := catalogapi.Lookup(s.Catalog(), model, r.URL.Query().Get("provider"))
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +64,7 @@ func (s *Server) readModelRequest(w http.ResponseWriter, r *http.Request, path s
 			"Model %s is served as %s, which the playground cannot run yet.", model, what)
 	case op == nil:
 		return nil, httperr.Errorf(httperr.EWrongEndpoint,
-			"Model %s is called on %s, not on %s.", model, strings.Join(operationPaths(entry), " or "), path)
+			"Model %s is called on %s, not on %s.", model, strings.Join(catalogapi.OperationPaths(entry), " or "), path)
 	}
 	if vs := checkBody(op, body); len(vs) > 0 {
 		return nil, &httperr.Error{Code: httperr.EInvalidParameters,
@@ -79,41 +80,15 @@ func (s *Server) readModelRequest(w http.ResponseWriter, r *http.Request, path s
 	return &call{entry: entry, op: op, kind: kind.For(path), path: path, body: body}, nil
 }
 
-// operationPaths lists the paths the entry's model is called on.
-func operationPaths(e *catalog.Entry) []string {
-	var out []string
-	if e.Operation != nil {
-		out = append(out, e.Operation.Path)
+// checkBody validates a request body against the model's operation, except the model field: the
+// catalogue lookup has checked it, and a schema's enum may name the model by another alias.
+func checkBody(op *schema.Operation, body []byte) schema.Violations {
+	o := *op
+	o.Fields = make([]schema.Field, 0, len(op.Fields))
+	for _, f := range op.Fields {
+		if f.Control != schema.Model {
+			o.Fields = append(o.Fields, f)
+		}
 	}
-	for _, op := range e.Others {
-		out = append(out, op.Path)
-	}
-	return out
-}
-
-// lookup is the one model lookup of every route (model calls, forms, the embed's routes and the
-// prerendered pages): the catalogue entry that serves model at the named provider, or at the first
-// provider (in configuration order) that offers it or an alias of it. An unknown provider is 404
-// unknown_provider naming it, wherever it is asked for.
-func lookup(cat *catalog.Catalog, model, provider string) (*catalog.Entry, error) {
-	if provider != "" && !cat.HasProvider(provider) {
-		return nil, unknownProvider(provider, cat.Providers())
-	}
-	entry, ok := cat.Lookup(model, provider)
-	switch {
-	case ok:
-		return entry, nil
-	case provider != "":
-		return nil, httperr.Errorf(httperr.EModelNotAtProvider,
-			"Provider %s does not offer model %q. Pick another provider for it, or leave the provider out to use the first one that offers it.", provider, model)
-	default:
-		return nil, httperr.Errorf(httperr.EModelNotFound,
-			"Model %q is not offered by any configured provider.", model)
-	}
-}
-
-// unknownProvider is the refusal of a provider name no provider has.
-func unknownProvider(name string, providers []string) *httperr.Error {
-	return httperr.Errorf(httperr.EUnknownProvider,
-		"Unknown provider %q: no provider of that name is configured; the providers are %s.", name, strings.Join(providers, ", "))
+	return schema.CheckBody(&o, body)
 }

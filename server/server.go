@@ -6,8 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -18,6 +16,7 @@ import (
 	"playground/app/schema"
 	"playground/app/ui"
 	"playground/server/admit"
+	"playground/server/catalogapi"
 	"playground/server/httperr"
 	"playground/server/meter"
 	"playground/server/upstream"
@@ -29,10 +28,8 @@ type Server struct {
 	cfg       Config
 	log       *slog.Logger
 	upstreams map[string]*upstream.Upstream
-	providers []*provider
 	generic   map[string]*schema.Operation
-	view      atomic.Pointer[catalogView]
-	rebuildMu sync.Mutex
+	catalog   *catalogapi.Service
 	assets    *assets
 	handler   http.Handler
 	limits    *admit.Limiter
@@ -47,10 +44,6 @@ type Server struct {
 	// shutdown is cancelled by EndStreams, ending every model call in flight.
 	shutdown   context.Context
 	endStreams context.CancelFunc
-	// refreshCtx is cancelled by Close (and EndStreams), stopping the live list refreshers.
-	refreshCtx  context.Context
-	stopRefresh context.CancelFunc
-	refreshers  sync.WaitGroup
 }
 
 // New builds a Server from cfg: it loads each provider's static catalogue (embedded, schema
@@ -71,7 +64,6 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		s.recorder = meter.Slog{Log: log}
 	}
 	s.shutdown, s.endStreams = context.WithCancel(context.Background())
-	s.refreshCtx, s.stopRefresh = context.WithCancel(context.Background())
 	var err error
 	if s.generic, err = catalog.LoadGeneric(embedded.FS); err != nil {
 		return nil, fmt.Errorf("loading generic schemas: %w", err)
@@ -82,7 +74,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if err := s.loadProviders(); err != nil {
 		return nil, err
 	}
-	if err := s.startRefresh(); err != nil {
+	if err := s.catalog.Start(); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -94,7 +86,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if version == "" {
 		version = s.assets.version
 	}
-	ui.Register(ui.Deps{Backend: localBackend{cat: s.Catalog}, EmbedBackend: localBackend{cat: s.Catalog, embed: s.embed}})
+	ui.Register(ui.Deps{Backend: s.catalog.Backend(), EmbedBackend: s.catalog.EmbedBackend()})
 	page := &app.Handler{
 		Name:        "Playground",
 		ShortName:   "Playground",
@@ -121,17 +113,17 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 
 func (s *Server) routes(page http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/models", s.handleModels)
-	mux.HandleFunc("GET /api/models/{id...}", s.handleForm)
+	mux.HandleFunc("GET /api/models", s.catalog.ServeModels)
+	mux.HandleFunc("GET /api/models/{id...}", s.catalog.ServeForm)
 	// State-changing routes refuse cross-origin browser requests (CSRF); there is no CORS.
 	// Every model operation of the catalogue, at the provider's own path under /api.
 	mux.Handle("POST /api/v1/", s.crossOrigin(http.HandlerFunc(s.handleCall)))
 	mux.Handle("POST /api/v2/", s.crossOrigin(http.HandlerFunc(s.handleCall)))
 	// Files a provider's answer pointed to, fetched by the server under a signed token (media.go).
 	mux.HandleFunc("GET /api/media/{token}", s.handleMedia)
-	mux.HandleFunc("GET /api/embed/config", s.handleEmbedConfig)
-	mux.HandleFunc("GET /api/embed/models", s.handleEmbedModels)
-	mux.HandleFunc("GET /api/embed/models/{id...}", s.handleForm)
+	mux.HandleFunc("GET /api/embed/config", s.catalog.ServeEmbedConfig)
+	mux.HandleFunc("GET /api/embed/models", s.catalog.ServeEmbedModels)
+	mux.HandleFunc("GET /api/embed/models/{id...}", s.catalog.ServeForm)
 	// The widget's model calls, of every kind its policy allows, under the embed's limits.
 	mux.Handle("POST /api/embed/v1/", s.crossOrigin(http.HandlerFunc(s.handleEmbedCall)))
 	mux.Handle("POST /api/embed/v2/", s.crossOrigin(http.HandlerFunc(s.handleEmbedCall)))
@@ -167,7 +159,7 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 // streams that never go idle.
 func (s *Server) EndStreams() {
 	s.endStreams()
-	s.stopRefresh()
+	s.catalog.Stop()
 }
 
 // ServeHTTP serves a request.
