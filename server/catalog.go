@@ -21,7 +21,7 @@ func (s *Server) loadProviders() error {
 		up, err := upstream.New(upstream.Config{Name: pc.Name, BaseURL: pc.BaseURL, Key: pc.Key, KeyEnv: pc.KeyEnv,
 			KeySource: pc.keySource(), Headers: pc.Headers, HeaderTimeout: pc.HeaderTimeout,
 			// Images answers get the same-origin paths of the files they point to.
-			OnResponse: func(op string, resp *http.Response) error { return s.relayMedia(name, op, resp) }}, s.log)
+			OnResponse: func(op string, resp *http.Response) error { return s.media.Relay(name, op, resp) }}, s.log)
 		if err != nil {
 			return err
 		}

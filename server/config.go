@@ -22,6 +22,7 @@ import (
 	"playground/app/embed"
 	"playground/app/kind"
 	"playground/server/admit"
+	"playground/server/media"
 	"playground/server/meter"
 	"playground/server/upstream"
 )
@@ -171,6 +172,8 @@ const (
 	DefaultAIMLAPIURL   = "https://api.aimlapi.com/v1"
 	DefaultMaxBodyBytes = 32 << 20
 	DefaultRefresh      = 10 * time.Minute
+	// DefaultMediaMaxBytes is the default cap on one media file (Config.MediaMaxBytes).
+	DefaultMediaMaxBytes = media.DefaultMaxBytes
 )
 
 // DefaultConfig returns the base configuration: the AI/ML API provider without a key and with the
@@ -429,7 +432,7 @@ func (c Config) Validate() error {
 			}
 		}
 		for _, pat := range p.MediaHosts {
-			if err := checkMediaHost(pat); err != nil {
+			if err := media.CheckHost(pat); err != nil {
 				return fmt.Errorf("provider %s: media hosts: %w", p.Name, err)
 			}
 		}

@@ -20,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"playground/app/embed"
+	"playground/server/media"
 	"playground/server/upstream"
 )
 
@@ -345,7 +346,7 @@ func (r *configReader) provider(n *yaml.Node, field string) (Provider, error) {
 			p.MediaHosts = []string{} // an empty list: no media host, not the default
 		}
 		for i, pat := range p.MediaHosts {
-			if err := checkMediaHost(pat); err != nil {
+			if err := media.CheckHost(pat); err != nil {
 				return p, r.errf(v.Content[i], fmt.Sprintf("%s.media_hosts[%d]", field, i), "%v", err)
 			}
 		}

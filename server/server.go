@@ -18,6 +18,7 @@ import (
 	"playground/server/admit"
 	"playground/server/catalogapi"
 	"playground/server/httperr"
+	"playground/server/media"
 	"playground/server/meter"
 	"playground/server/upstream"
 )
@@ -36,11 +37,8 @@ type Server struct {
 	embed     *admit.Gate
 	// recorder receives the usage record of every model call (cfg.Recorder, else a log line).
 	recorder meter.Recorder
-	// media signs the /api/media/ tokens; mediaSources holds each provider's media policy and
-	// client, by provider name; mediaMax caps one media file (see media.go).
-	media        *mediaSigner
-	mediaSources map[string]*mediaSource
-	mediaMax     int64
+	// media mints and serves the /api/media/ paths of the files providers' answers point to.
+	media *media.Server
 	// shutdown is cancelled by EndStreams, ending every model call in flight.
 	shutdown   context.Context
 	endStreams context.CancelFunc
@@ -68,7 +66,11 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if s.generic, err = catalog.LoadGeneric(embedded.FS); err != nil {
 		return nil, fmt.Errorf("loading generic schemas: %w", err)
 	}
-	if err := s.initMedia(); err != nil {
+	sources := make([]media.Source, len(cfg.Providers))
+	for i, p := range cfg.Providers {
+		sources[i] = media.Source{Name: p.Name, BaseURL: p.BaseURL, Hosts: p.MediaHosts, AllowInsecure: p.MediaAllowInsecure}
+	}
+	if s.media, err = media.New(sources, media.Options{MaxBytes: cfg.MediaMaxBytes, MaxBodyBytes: cfg.MaxBodyBytes, Shutdown: s.shutdown}, log); err != nil {
 		return nil, err
 	}
 	if err := s.loadProviders(); err != nil {
@@ -119,8 +121,8 @@ func (s *Server) routes(page http.Handler) http.Handler {
 	// Every model operation of the catalogue, at the provider's own path under /api.
 	mux.Handle("POST /api/v1/", s.crossOrigin(http.HandlerFunc(s.handleCall)))
 	mux.Handle("POST /api/v2/", s.crossOrigin(http.HandlerFunc(s.handleCall)))
-	// Files a provider's answer pointed to, fetched by the server under a signed token (media.go).
-	mux.HandleFunc("GET /api/media/{token}", s.handleMedia)
+	// Files a provider's answer pointed to, fetched by the server under a signed token (media).
+	mux.Handle("GET /api/media/{token}", s.media)
 	mux.HandleFunc("GET /api/embed/config", s.catalog.ServeEmbedConfig)
 	mux.HandleFunc("GET /api/embed/models", s.catalog.ServeEmbedModels)
 	mux.HandleFunc("GET /api/embed/models/{id...}", s.catalog.ServeForm)
