@@ -75,7 +75,8 @@ var copyBuffers = &bufferPool{pool: sync.Pool{New: func() any { b := make([]byte
 type bufferPool struct{ pool sync.Pool }
 
 // Get lends a buffer.
-func (p *bufferPool) Get() []byte  { return *p.pool.Get().(*[]byte) }
+func (p *bufferPool) Get() []byte { return *p.pool.Get().(*[]byte) }
+
 // Put takes a buffer back.
 func (p *bufferPool) Put(b []byte) { p.pool.Put(&b) }
 
