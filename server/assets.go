@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"playground/server/catalogapi"
 	"playground/server/httperr"
 )
 
@@ -120,7 +121,7 @@ func (a *assets) serveWasm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := a.wasm
-	switch enc := acceptedEncoding(r.Header.Get("Accept-Encoding")); {
+	switch enc := catalogapi.AcceptedEncoding(r.Header.Get("Accept-Encoding")); {
 	case enc["br"] && a.wasmBr != nil:
 		h.Set("Content-Encoding", "br")
 		body = a.wasmBr
@@ -133,24 +134,6 @@ func (a *assets) serveWasm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write(body)
-}
-
-// acceptedEncoding returns the codings an Accept-Encoding header accepts (q > 0).
-func acceptedEncoding(header string) map[string]bool {
-	out := map[string]bool{}
-	for _, part := range strings.Split(header, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		name = strings.ToLower(strings.TrimSpace(name))
-		if q, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			if v, err := strconv.ParseFloat(q, 64); err == nil && v == 0 {
-				continue
-			}
-		}
-		if name != "" {
-			out[name] = true
-		}
-	}
-	return out
 }
 
 func (a *assets) serveRobots(w http.ResponseWriter, r *http.Request) {

@@ -12,8 +12,11 @@ import (
 	"playground/app/embed"
 	"playground/app/kind"
 	"playground/app/schema"
+	"playground/server/admit"
+	"playground/server/catalogapi"
 	"playground/server/httperr"
 	"playground/server/meter"
+	"playground/server/upstream"
 )
 
 // call is one model call on its way through the server: the entry and operation it reaches, its
@@ -53,14 +56,14 @@ func (s *Server) handleEmbedCall(w http.ResponseWriter, r *http.Request) {
 //
 // The admission comes before the body is read, so that a client over its limits costs the server
 // nothing more.
-func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, path string, g *embedGate) {
+func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, path string, g *admit.Gate) {
 	start := time.Now()
 	lim := s.limits
 	if g != nil {
-		lim = g.limits
+		lim = g.Limiter()
 	}
 	sw := &statusWriter{ResponseWriter: w}
-	rec := meter.Record{Time: start, Operation: kind.Canonical(path), Client: lim.clientKey(r), Embed: g != nil}
+	rec := meter.Record{Time: start, Operation: kind.Canonical(path), Client: lim.ClientKey(r), Embed: g != nil}
 	if k := kind.For(path); k != nil {
 		rec.Kind = k.Name()
 	}
@@ -78,7 +81,7 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, path string, 
 		}
 		s.recorder.Record(r.Context(), rec)
 	}()
-	release, c, ok := s.admit(sw, r, lim, path)
+	release, c, ok := s.admitCall(sw, r, lim, path)
 	if !ok {
 		return
 	}
@@ -88,13 +91,13 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, path string, 
 	estimate = func() int64 { return estimateTokens(c.kind, mw, reqBytes) }
 	var cutRunes, longest int64
 	if g != nil {
-		if m := c.entry.Model; !g.allows(catalog.Model{ID: m.ID, Aliases: m.Aliases, Kind: c.kind.Name()}) {
-			s.writeError(sw, r, g.refusal(catalog.Model{ID: m.ID, Aliases: m.Aliases, Kind: c.kind.Name()}))
+		if m := c.entry.Model; !g.Allows(catalog.Model{ID: m.ID, Aliases: m.Aliases, Kind: c.kind.Name()}) {
+			s.writeError(sw, r, g.Refusal(catalog.Model{ID: m.ID, Aliases: m.Aliases, Kind: c.kind.Name()}))
 			return
 		}
 		reserve := int64(len(c.body)+3) / 4
 		if c.kind.Mode() == kind.Stream {
-			body, max, mustCut, err := g.capTokens(c.op, c.body)
+			body, max, mustCut, err := g.CapTokens(c.op, c.body)
 			if err != nil {
 				s.writeError(sw, r, err)
 				return
@@ -107,7 +110,7 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, path string, 
 		} else if c.kind != kind.Embeddings {
 			reserve = 0 // images: what they cost is only known from the answer (credits, USD)
 		}
-		settle, berr := g.budget.reserve(reserve)
+		settle, berr := g.Budget().Reserve(reserve)
 		if berr != nil {
 			s.writeError(sw, r, berr)
 			return
@@ -118,15 +121,15 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, path string, 
 			if mw != nil {
 				u = mw.Usage()
 			}
-			settle(Spend{Tokens: estimate(), USD: u.USD, Credits: u.Credits})
+			settle(admit.Spend{Tokens: estimate(), USD: u.USD, Credits: u.Credits})
 		}()
 	}
-	s.forward(sw, r, c, func(stream *streamWriter, cancel func()) http.ResponseWriter {
+	s.forward(sw, r, c, func(stream *upstream.Stream, cancel func()) http.ResponseWriter {
 		mw = meter.NewWriter(stream, c.kind)
 		if cutRunes > 0 {
 			mw.CutRunes = cutRunes
 			mw.Cut = func() {
-				stream.end(httperr.Errorf(httperr.EEmbedMaxTokens, "This widget stops answers at about %s tokens (a limit for public use). Open the full playground for longer answers.", embed.Count(longest)))
+				stream.End(httperr.Errorf(httperr.EEmbedMaxTokens, "This widget stops answers at about %s tokens (a limit for public use). Open the full playground for longer answers.", embed.Count(longest)))
 				cancel()
 			}
 		}
@@ -151,14 +154,14 @@ func estimateTokens(k kind.Kind, mw *meter.Writer, requestBytes int) int64 {
 	return 0
 }
 
-// admit admits a call of the operation on path under lim and reads its checked body, or answers
+// admitCall admits a call of the operation on path under lim and reads its checked body, or answers
 // the refusal and reports false. On success, release must be called when the call ends.
-func (s *Server) admit(w http.ResponseWriter, r *http.Request, lim *limiter, path string) (release func(), c *call, ok bool) {
+func (s *Server) admitCall(w http.ResponseWriter, r *http.Request, lim *admit.Limiter, path string) (release func(), c *call, ok bool) {
 	if kind.For(path) == nil {
 		s.writeError(w, r, httperr.Errorf(httperr.ENotFound, "No API route %s %s.", r.Method, r.URL.Path))
 		return nil, nil, false
 	}
-	release, lerr := lim.acquire(lim.clientKey(r))
+	release, lerr := lim.Acquire(lim.ClientKey(r))
 	if lerr != nil {
 		s.writeError(w, r, lerr)
 		return nil, nil, false
@@ -175,27 +178,25 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, lim *limiter, pat
 // forward sends a checked call to the provider that serves its model and streams the answer
 // back. wrap, when not nil, puts a writer between the proxy and the stream (see meter.Writer);
 // it gets the stream writer and the function that cancels the upstream call.
-func (s *Server) forward(w http.ResponseWriter, r *http.Request, c *call, wrap func(sw *streamWriter, cancel func()) http.ResponseWriter) {
+func (s *Server) forward(w http.ResponseWriter, r *http.Request, c *call, wrap func(sw *upstream.Stream, cancel func()) http.ResponseWriter) {
 	entry := c.entry
 	up := s.upstreams[entry.Model.Provider]
 	if up == nil {
-		s.writeError(w, r, unknownProvider(entry.Model.Provider, s.Catalog().Providers()))
+		s.writeError(w, r, catalogapi.UnknownProvider(entry.Model.Provider, s.Catalog().Providers()))
 		return
 	}
-	if up.key == "" {
-		s.writeError(w, r, httperr.Errorf(httperr.ENoAPIKey,
-			"The server has no API key for provider %s, so it cannot run %s. Set %s (or %s_FILE) in the server's environment and restart it.",
-			up.name, entry.Model.ID, up.keyEnv, up.keyEnv))
+	if err := up.CheckKey(entry.Model.ID); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	// A stream lasts as long as the model writes: lift the server's write deadline for it.
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
-	sw := newStreamWriter(w, s.cfg.KeepAlive)
-	defer sw.done()
-	ctx, cancel := context.WithCancel(context.WithValue(r.Context(), proxyContextKey{}, c.path))
+	sw := upstream.NewStream(w, s.cfg.KeepAlive)
+	defer sw.Done()
+	ctx, cancel := context.WithCancel(upstream.WithOperation(r.Context(), c.path))
 	defer cancel()
 	stop := context.AfterFunc(s.shutdown, func() {
-		sw.end(httperr.Errorf(httperr.EServerShutdown, "The playground server is shutting down, so this answer was cut short. Run it again in a moment."))
+		sw.End(httperr.Errorf(httperr.EServerShutdown, "The playground server is shutting down, so this answer was cut short. Run it again in a moment."))
 		cancel()
 	})
 	defer stop()
@@ -206,5 +207,5 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, c *call, wrap f
 	if wrap != nil {
 		out = wrap(sw, cancel)
 	}
-	up.proxy.ServeHTTP(out, r2)
+	up.ServeHTTP(out, r2)
 }

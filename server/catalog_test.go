@@ -26,8 +26,6 @@ type liveEnv struct {
 	testEnv
 	s         *Server
 	fake2     *fakeupstream.Server
-	aimlapi   *provider
-	deepinfra *provider
 	upstream1 string
 	upstream2 string
 }
@@ -63,14 +61,6 @@ func runLive(t *testing.T, adjust func(*Config, *fakeupstream.Server, *fakeupstr
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
 	e := &liveEnv{testEnv: testEnv{srv: ts, fake: fake1, log: logs}, s: s, fake2: fake2, upstream1: up1.URL, upstream2: up2.URL}
-	for _, p := range s.providers {
-		switch p.cfg.Name {
-		case "aimlapi":
-			e.aimlapi = p
-		case "deepinfra":
-			e.deepinfra = p
-		}
-	}
 	t.Cleanup(func() {
 		if l := logs.String(); strings.Contains(l, canary) || strings.Contains(l, canary2) {
 			t.Error("a key is in the log")
@@ -164,7 +154,7 @@ func TestLiveMerge(t *testing.T) {
 			sawQuery = true
 		}
 	}
-	if !sawQuery || e.aimlapi.etag == "" {
+	if !sawQuery || e.s.catalog.LiveETag("aimlapi") == "" {
 		t.Fatal("the live list was not fetched with the key, or came without an ETag")
 	}
 }
@@ -234,7 +224,7 @@ func TestLiveOutageAndRecovery(t *testing.T) {
 	e := runLive(t, nil)
 	before, _, etag := e.models(t)
 	e.fake.SetModelsStatus(http.StatusServiceUnavailable)
-	e.s.refreshOne(context.Background(), e.aimlapi)
+	e.s.catalog.Refresh(context.Background(), "aimlapi")
 	after, _, etag2 := e.models(t)
 	if ids(after) != ids(before) || etag2 != etag {
 		t.Fatalf("the outage changed the list:\n%s\n%s", ids(before), ids(after))
@@ -246,12 +236,12 @@ func TestLiveOutageAndRecovery(t *testing.T) {
 	e.fake.SetModelsStatus(0)
 	e.fake.SetCatalogue(nil)
 	e.fake.Models = nil // an empty plain list
-	e.s.refreshOne(context.Background(), e.aimlapi)
+	e.s.catalog.Refresh(context.Background(), "aimlapi")
 	if after, _, _ := e.models(t); ids(after) != ids(before) {
 		t.Fatal("an empty list replaced the last good copy")
 	}
 	e.fake.SetCatalogue(fakeupstream.AIMLAPICatalogue()[:1])
-	e.s.refreshOne(context.Background(), e.aimlapi)
+	e.s.catalog.Refresh(context.Background(), "aimlapi")
 	now, _, etag3 := e.models(t)
 	if etag3 == etag || strings.Contains(ids(now), "aimlapi:openai/gpt-4o") || !strings.Contains(ids(now), "aimlapi:gryphe/mythomax-l2-13b") {
 		t.Fatalf("after recovery: %s (etag %s → %s)", ids(now), etag, etag3)
@@ -265,21 +255,21 @@ func TestLiveOutageAndRecovery(t *testing.T) {
 // TestLiveETagRevalidation: a refresh sends the provider's ETag; a 304 keeps the catalogue as it is.
 func TestLiveETagRevalidation(t *testing.T) {
 	e := runLive(t, nil)
-	view := e.s.view.Load()
-	e.s.refreshOne(context.Background(), e.aimlapi)
+	cat := e.s.Catalog()
+	e.s.catalog.Refresh(context.Background(), "aimlapi")
 	reqs := e.fake.Requests()
 	last := reqs[len(reqs)-1]
-	if last.Path != "/v1/models" || last.Header.Get("If-None-Match") != e.aimlapi.etag {
-		t.Fatalf("the refresh sent If-None-Match %q, want %q", last.Header.Get("If-None-Match"), e.aimlapi.etag)
+	if last.Path != "/v1/models" || last.Header.Get("If-None-Match") != e.s.catalog.LiveETag("aimlapi") {
+		t.Fatalf("the refresh sent If-None-Match %q, want %q", last.Header.Get("If-None-Match"), e.s.catalog.LiveETag("aimlapi"))
 	}
-	if e.s.view.Load() != view {
+	if e.s.Catalog() != cat {
 		t.Fatal("a 304 rebuilt the catalogue")
 	}
 	if !strings.Contains(e.log.String(), "live model list unchanged") {
 		t.Fatal("no record of the 304")
 	}
 	// A provider without ETags is fetched in full each time.
-	e.s.refreshOne(context.Background(), e.deepinfra)
+	e.s.catalog.Refresh(context.Background(), "deepinfra")
 	reqs = e.fake2.Requests()
 	if h := reqs[len(reqs)-1].Header.Get("If-None-Match"); h != "" {
 		t.Fatalf("If-None-Match %q sent to a provider that gave no ETag", h)
@@ -299,7 +289,7 @@ func TestLiveProviderDownAtStart(t *testing.T) {
 		t.Fatalf("status %d, want 404", resp.StatusCode)
 	}
 	e.fake2.SetModelsStatus(0)
-	e.s.refreshOne(context.Background(), e.deepinfra)
+	e.s.catalog.Refresh(context.Background(), "deepinfra")
 	if list, _, _ := e.models(t); !strings.Contains(ids(list), "deepinfra:meta-llama/Llama-3-8b") {
 		t.Fatalf("after recovery: %s", ids(list))
 	}

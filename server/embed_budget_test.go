@@ -1,228 +1,179 @@
 package server
 
 import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
+
+	"playground/server/fakeupstream"
 )
 
-// clock is a settable time source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// The embed's daily budget and its cap on answer length, on running servers.
 
-func (c *clock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-
-func newBudget(limit int64, c *clock) *budget { return &budget{limit: limit, now: c.now} }
-
-func mustReserve(t *testing.T, b *budget, n int64) func(int64) {
+// openEmbedStream starts a streaming embed run and returns the response once its headers arrived.
+func openEmbedStream(t *testing.T, ctx context.Context, e *embedEnv, body string) *http.Response {
 	t.Helper()
-	settle, err := b.reserve(n)
-	if err != nil {
-		t.Fatalf("reserve(%d) refused: %v", n, err)
-	}
-	return func(used int64) { settle(Spend{Tokens: used}) }
+	return postAndOpen(t, ctx, &e.testEnv, embedChatPath, body, nil)
 }
 
-func TestBudgetArithmetic(t *testing.T) {
-	c := &clock{t: time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)}
-	b := newBudget(1000, c)
-	var s1, s2, s3 func(int64)
-	steps := []struct {
-		name string
-		do   func()
-		left int64
-	}{
-		{"a new budget", func() {}, 1000},
-		{"reserve 300", func() { s1 = mustReserve(t, b, 300) }, 700},
-		{"reserve 500", func() { s2 = mustReserve(t, b, 500) }, 200},
-		{"the first run used 100 of its 300", func() { s1(100) }, 400},
-		{"a second settle does nothing", func() { s1(999) }, 400},
-		{"a run may use more than it reserved", func() { s2(600) }, 300},
-		{"reserve exactly what is left", func() { s3 = mustReserve(t, b, 300) }, 0},
-		{"a run that used nothing", func() { s3(0) }, 300},
+// TestEmbedBudgetCountsReportedUsage: a streamed run's usage, as the provider reports it, comes
+// off the daily budget.
+func TestEmbedBudgetCountsReportedUsage(t *testing.T) {
+	e := runEmbed(t, nil)
+	resp := openEmbedStream(t, context.Background(), e, embedBody(embedAllowed, "hello there", `,"stream":true,"stream_options":{"include_usage":true}`))
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("stream: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	for _, s := range steps {
-		s.do()
-		if got := b.left(); got != s.left {
-			t.Fatalf("%s: left %d, want %d", s.name, got, s.left)
+	var total int64
+	sc := bufio.NewScanner(resp.Body)
+	done := false
+	for sc.Scan() {
+		data, ok := strings.CutPrefix(sc.Text(), "data: ")
+		if !ok {
+			continue
+		}
+		if data == "[DONE]" {
+			done = true
+			continue
+		}
+		var c struct {
+			Usage *struct {
+				TotalTokens int64 `json:"total_tokens"`
+			} `json:"usage"`
+		}
+		if err := json.Unmarshal([]byte(data), &c); err != nil {
+			t.Fatalf("event %s: %v", data, err)
+		}
+		if c.Usage != nil {
+			total = c.Usage.TotalTokens
 		}
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.used != 700 || b.reserved != 0 {
-		t.Fatalf("used %d reserved %d, want 700 0", b.used, b.reserved)
+	if !done || total <= 0 {
+		t.Fatalf("stream done %v, usage %d", done, total)
 	}
-}
-
-func TestBudgetRefusal(t *testing.T) {
-	tests := []struct {
-		name       string
-		now        time.Time
-		used       int64 // spent before the refused reservation
-		reserve    int64
-		retryAfter int
-		msg        []string
-	}{
-		{"not enough left", time.Date(2025, 3, 10, 23, 30, 0, 0, time.UTC), 900, 200, 30*60 + 1,
-			[]string{"could use up to 200 tokens", "100 are left", "Lower max_tokens", "00:00 UTC (in 30m0s)"}},
-		{"used up", time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC), 1000, 1, 24*3600 + 1,
-			[]string{"daily budget of 1,000 tokens is used up", "resets at 00:00 UTC (in 24h0m0s)"}},
-		{"overspent", time.Date(2025, 3, 10, 22, 59, 30, 0, time.UTC), -1500, 1, 3630 + 1,
-			[]string{"is used up", "(in 1h1m0s)"}},
-		{"clock in another zone", time.Date(2025, 3, 10, 20, 0, 0, 0, time.FixedZone("EST", -5*3600)), 1000, 5, 23*3600 + 1,
-			[]string{"is used up", "(in 23h0m0s)"}},
+	waitFor(t, "the run to settle", func() bool { _, r := e.budgetState(); return r == 0 })
+	if p := e.policy(t); p.DailyLeft != 100_000-total {
+		t.Fatalf("daily_left %d after a run that used %d, want %d", p.DailyLeft, total, 100_000-total)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := &clock{t: tt.now}
-			b := newBudget(1000, c)
-			if tt.used < 0 { // runs that used more than they reserved
-				mustReserve(t, b, 1000)(-tt.used)
-			} else {
-				mustReserve(t, b, tt.used)(tt.used)
-			}
-			settle, err := b.reserve(tt.reserve)
-			if err == nil || settle != nil {
-				t.Fatalf("reserve(%d) with %d used of 1000 was not refused", tt.reserve, tt.used)
-			}
-			if err.Status() != 429 || err.Code != "embed_budget_spent" || err.Type() != "rate_limit_error" || err.RetryAfter != tt.retryAfter {
-				t.Fatalf("got %d %s %s Retry-After %d, want 429 embed_budget_spent %d", err.Status(), err.Type(), err.Code, err.RetryAfter, tt.retryAfter)
-			}
-			for _, m := range tt.msg {
-				if !strings.Contains(err.Message, m) {
-					t.Errorf("message %q does not contain %q", err.Message, m)
-				}
-			}
-			if b.reserved != 0 {
-				t.Fatalf("a refused reservation was kept: %d", b.reserved)
-			}
-		})
+	// A run without usage is estimated: it costs something, never its whole reservation.
+	left := e.policy(t).DailyLeft
+	if resp, b := e.do(t, "POST", embedChatPath, embedBody(embedAllowed, "hi", `,"stream":true`), nil); resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, b)
+	}
+	waitFor(t, "the run to settle", func() bool { _, r := e.budgetState(); return r == 0 })
+	if spent := left - e.policy(t).DailyLeft; spent <= 0 || spent >= 256 {
+		t.Fatalf("a run without usage cost %d tokens", spent)
 	}
 }
 
-func TestBudgetDayRollOver(t *testing.T) {
-	day1 := time.Date(2025, 3, 10, 23, 59, 0, 0, time.UTC)
-	day2 := day1.Add(2 * time.Minute)
-	t.Run("a new day starts full", func(t *testing.T) {
-		c := &clock{t: day1}
-		b := newBudget(1000, c)
-		mustReserve(t, b, 400)(400)
-		if b.left() != 600 {
-			t.Fatalf("left %d, want 600", b.left())
-		}
-		if _, err := b.reserve(601); err == nil {
-			t.Fatal("reserved more than was left")
-		}
-		c.set(day2)
-		if b.left() != 1000 {
-			t.Fatalf("after midnight: left %d, want 1000", b.left())
-		}
-		mustReserve(t, b, 1000)(10)
-		if b.left() != 990 {
-			t.Fatalf("left %d, want 990", b.left())
-		}
+func TestEmbedBudgetSpent(t *testing.T) {
+	e := runEmbed(t, func(c *Config) { c.Embed.DailyTokens = 200 }) // less than one run's 256 + prompt
+	resp, b := e.do(t, "POST", embedChatPath, embedBody(embedAllowed, "hi", ""), nil)
+	msg, code := errorMessage(t, b)
+	if resp.StatusCode != 429 || code != "embed_budget_spent" || !strings.Contains(msg, "200 are left") {
+		t.Fatalf("%d %s %q", resp.StatusCode, code, msg)
+	}
+	ra, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+	if err != nil || ra < 1 || ra > 24*3600+1 {
+		t.Fatalf("Retry-After %q", resp.Header.Get("Retry-After"))
+	}
+	if n := len(e.fake.Requests()); n != 0 {
+		t.Fatalf("%d upstream requests", n)
+	}
+	// A smaller max_tokens fits.
+	if resp, b := e.do(t, "POST", embedChatPath, embedBody(embedAllowed, "hi", `,"max_tokens":20`), nil); resp.StatusCode != 200 {
+		t.Fatalf("a run that fits: %d %s", resp.StatusCode, b)
+	}
+}
+
+// TestEmbedBudgetSettledWhenRunEndsEarly: a run the visitor stops mid-stream gives back what it
+// reserved but did not use.
+func TestEmbedBudgetSettledWhenRunEndsEarly(t *testing.T) {
+	e := runEmbed(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	resp := openEmbedStream(t, ctx, e, embedBody(embedAllowed, "fake:hang", `,"stream":true`))
+	if resp.StatusCode != 200 {
+		t.Fatalf("%d", resp.StatusCode)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() && !strings.Contains(sc.Text(), "chat.completion.chunk") {
+	}
+	if _, reserved := e.budgetState(); reserved < 256 {
+		t.Fatalf("a run in flight reserved %d, want at least its max_tokens", reserved)
+	}
+	if p := e.policy(t); p.DailyLeft > 100_000-256 {
+		t.Fatalf("daily_left %d does not count the run in flight", p.DailyLeft)
+	}
+	cancel()
+	waitFor(t, "the stopped run to settle", func() bool { _, r := e.budgetState(); return r == 0 })
+	used, _ := e.budgetState()
+	if used <= 0 || used >= 256 {
+		t.Fatalf("a stopped run counted %d tokens", used)
+	}
+}
+
+// TestEmbedCutsModelWithoutLengthParameter: for a model whose schema has no length parameter, the
+// embed cuts the stream at about MaxTokens and says so in a final error event.
+func TestEmbedCutsModelWithoutLengthParameter(t *testing.T) {
+	dir := t.TempDir()
+	doc := `{"openapi":"3.0.0","paths":{"/chat/completions":{"post":{"requestBody":{"content":{"application/json":{"schema":
+		{"type":"object","required":["model","messages"],"properties":{"model":{"type":"string","enum":["acme/tiny-1"]},
+		"messages":{"type":"array"},"stream":{"type":"boolean"},"temperature":{"type":"number","minimum":0,"maximum":1}}}}}}}}}}`
+	if err := os.MkdirAll(filepath.Join(dir, "text-models-llm", "Acme"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "text-models-llm", "Acme", "tiny.json"), []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := runEmbed(t, func(c *Config) {
+		c.SchemasDir = dir
+		c.Embed.Models = nil
+		c.Embed.MaxTokens = 3 // about 12 characters
 	})
-	t.Run("a run over midnight counts into neither day", func(t *testing.T) {
-		c := &clock{t: day1}
-		b := newBudget(1000, c)
-		settle := mustReserve(t, b, 300)
-		c.set(day2)
-		if b.left() != 700 {
-			t.Fatalf("the run in flight still holds its reservation: left %d, want 700", b.left())
-		}
-		settle(300)
-		if b.left() != 1000 {
-			t.Fatalf("yesterday's run counted into today: left %d, want 1000", b.left())
-		}
-	})
-	t.Run("the clock going back a day resets too", func(t *testing.T) {
-		c := &clock{t: day2}
-		b := newBudget(1000, c)
-		mustReserve(t, b, 500)(500)
-		c.set(day1)
-		if b.left() != 1000 {
-			t.Fatalf("left %d, want 1000", b.left())
-		}
-	})
-}
-
-func TestBudgetNoLimit(t *testing.T) {
-	for _, limit := range []int64{0, -5} {
-		b := &budget{limit: limit, now: func() time.Time { t.Fatal("a budget without a limit reads the clock"); return time.Time{} }}
-		settle, err := b.reserve(1 << 40)
-		if err != nil || settle == nil {
-			t.Fatalf("limit %d: refused: %v", limit, err)
-		}
-		settle(Spend{Tokens: 1 << 40})
-		if b.left() != 0 || b.used != 0 || b.reserved != 0 {
-			t.Fatalf("limit %d: left %d used %d reserved %d", limit, b.left(), b.used, b.reserved)
-		}
+	body := embedBody("acme/tiny-1", "hi", `,"stream":true`)
+	resp := openEmbedStream(t, context.Background(), e, body)
+	out, _ := io.ReadAll(resp.Body) // the connection is aborted after the final event
+	if resp.StatusCode != 200 || !strings.Contains(string(out), `"code":"embed_max_tokens"`) || strings.Contains(string(out), "[DONE]") {
+		t.Fatalf("%d %s", resp.StatusCode, out)
 	}
-}
-
-// TestBudgetConcurrentReserves: reservations made together never add up to more than the budget
-// (run with -race).
-func TestBudgetConcurrentReserves(t *testing.T) {
-	c := &clock{t: time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)}
-	b := newBudget(1000, c)
-	const workers, each = 300, 7
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var settles []func(Spend)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			_ = b.left()
-			if settle, err := b.reserve(each); err == nil {
-				mu.Lock()
-				settles = append(settles, settle)
-				mu.Unlock()
+	if reqs := e.fake.Requests(); len(reqs) != 1 || string(reqs[0].Body) != body {
+		t.Fatalf("upstream requests %v, want the body unchanged (the schema has no length parameter)", reqs)
+	}
+	select {
+	case <-e.fake.CancelledC():
+	case <-time.After(3 * time.Second):
+		t.Fatal("the upstream call was not cancelled after the cut")
+	}
+	var content strings.Builder
+	for _, line := range strings.Split(string(out), "\n") {
+		var c struct {
+			Choices []struct {
+				Delta struct{ Content string } `json:"delta"`
+			} `json:"choices"`
+		}
+		if data, ok := strings.CutPrefix(line, "data: "); ok && json.Unmarshal([]byte(data), &c) == nil {
+			for _, ch := range c.Choices {
+				content.WriteString(ch.Delta.Content)
 			}
-		}()
+		}
 	}
-	close(start)
-	wg.Wait()
-	if len(settles) != 1000/each {
-		t.Fatalf("%d reservations of %d fitted in 1000, want %d", len(settles), each, 1000/each)
+	// The cut comes after the write that passes 12 characters; one write may carry several of
+	// the fake's 5-character chunks.
+	if n := utf8.RuneCountInString(content.String()); n <= 12 || n >= utf8.RuneCountInString(fakeupstream.DefaultReply) {
+		t.Fatalf("the answer was cut after %d characters, want past 12 and before the end", n)
 	}
-	if left := b.left(); left != 1000-int64(len(settles))*each {
-		t.Fatalf("left %d", left)
-	}
-	for _, s := range settles {
-		wg.Add(1)
-		go func() { defer wg.Done(); s(Spend{Tokens: 5}); s(Spend{Tokens: 5}) }()
-	}
-	wg.Wait()
-	if left, want := b.left(), 1000-int64(len(settles))*5; left != want {
-		t.Fatalf("after settling: left %d, want %d", left, want)
-	}
-	// Reserving and settling at once: what is in use never passes the budget.
-	var bad sync.Once
-	for range 50 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range 50 {
-				if s, err := b.reserve(13); err == nil {
-					b.mu.Lock()
-					if b.used+b.reserved > b.limit {
-						bad.Do(func() { t.Errorf("used %d + reserved %d > %d", b.used, b.reserved, b.limit) })
-					}
-					b.mu.Unlock()
-					s(Spend{Tokens: 13})
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if b.reserved != 0 || b.used > b.limit {
-		t.Fatalf("reserved %d used %d", b.reserved, b.used)
+	waitFor(t, "the cut run to settle", func() bool { _, r := e.budgetState(); return r == 0 })
+	if used, _ := e.budgetState(); used <= 0 {
+		t.Fatalf("the cut run counted %d tokens", used)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"playground/app/schema"
 	"playground/server/fakeupstream"
 	"playground/server/internal/syncbuf"
+	"playground/server/upstream"
 )
 
 // corpusDir is the shared corpus of real AI/ML API schemas, beside the project.
@@ -264,24 +265,6 @@ func TestCallRefusals(t *testing.T) {
 	}
 }
 
-func TestOutboundPath(t *testing.T) {
-	tests := []struct{ base, endpoint, want string }{
-		{"/v1", "/v1/chat/completions", "/v1/chat/completions"},
-		{"/v1", "/v1/images/generations", "/v1/images/generations"},
-		{"/v1", "/v2/video/generations", "/v2/video/generations"},
-		{"/v1/openai", "/v1/embeddings", "/v1/openai/embeddings"},
-		{"", "/v2/x", "/v2/x"},
-		{"", "/v1/embeddings", "/embeddings"},
-		{"/api/v1", "/v2/x", "/api/v2/x"},
-		{"/api/v1", "/v1/x", "/api/v1/x"},
-	}
-	for _, tt := range tests {
-		if got := outboundPath(tt.base, tt.endpoint); got != tt.want {
-			t.Errorf("outboundPath(%q, %q) = %q, want %q", tt.base, tt.endpoint, got, tt.want)
-		}
-	}
-}
-
 // corpusCall is one (model, operation) of the corpus the corpus test calls.
 type corpusCall struct {
 	model, path, file string
@@ -410,7 +393,7 @@ func TestCorpusKinds(t *testing.T) {
 			t.Errorf("%s: %s on %s: %d %.300s\nrequest %s", c.file, c.model, c.path, resp.StatusCode, body, req)
 			continue
 		}
-		want := outboundPath("/v1", c.path)
+		want := upstream.OutboundPath("/v1", c.path)
 		got := e.upstreamCalls(n, want)
 		if len(got) != 1 || got[0].Header.Get("Authorization") != "Bearer "+canary || len(e.fake.Requests()) != n+1 {
 			t.Errorf("%s: %s on %s: %d calls on %s of %d upstream requests, or without the key", c.file, c.model, c.path, len(got), want, len(e.fake.Requests())-n)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"playground/server/catalogapi"
 	"playground/server/httperr"
 )
 
@@ -42,7 +43,7 @@ func TestUnknownProviderEverywhere(t *testing.T) {
 		})
 	}
 	t.Run("prerendering backend", func(t *testing.T) {
-		for _, b := range []localBackend{{cat: e.s.Catalog}, {cat: e.s.Catalog, embed: e.s.embed}} {
+		for _, b := range []catalogapi.Backend{e.s.catalog.Backend(), e.s.catalog.EmbedBackend()} {
 			_, err := b.Form(context.Background(), "gryphe/mythomax-l2-13b", "nope", "")
 			var he *httperr.Error
 			if !errors.As(err, &he) || he.Code != httperr.EUnknownProvider || he.Status() != 404 {

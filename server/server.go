@@ -6,8 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -17,8 +15,12 @@ import (
 	"playground/app/embed"
 	"playground/app/schema"
 	"playground/app/ui"
+	"playground/server/admit"
+	"playground/server/catalogapi"
 	"playground/server/httperr"
+	"playground/server/media"
 	"playground/server/meter"
+	"playground/server/upstream"
 )
 
 // Server serves the playground. Create it with New; it is an http.Handler. Close stops its
@@ -26,29 +28,20 @@ import (
 type Server struct {
 	cfg       Config
 	log       *slog.Logger
-	upstreams map[string]*upstream
-	providers []*provider
+	upstreams map[string]*upstream.Upstream
 	generic   map[string]*schema.Operation
-	view      atomic.Pointer[catalogView]
-	rebuildMu sync.Mutex
+	catalog   *catalogapi.Service
 	assets    *assets
 	handler   http.Handler
-	limits    *limiter
-	embed     *embedGate
+	limits    *admit.Limiter
+	embed     *admit.Gate
 	// recorder receives the usage record of every model call (cfg.Recorder, else a log line).
 	recorder meter.Recorder
-	// media signs the /api/media/ tokens; mediaSources holds each provider's media policy and
-	// client, by provider name; mediaMax caps one media file (see media.go).
-	media        *mediaSigner
-	mediaSources map[string]*mediaSource
-	mediaMax     int64
+	// media mints and serves the /api/media/ paths of the files providers' answers point to.
+	media *media.Server
 	// shutdown is cancelled by EndStreams, ending every model call in flight.
 	shutdown   context.Context
 	endStreams context.CancelFunc
-	// refreshCtx is cancelled by Close (and EndStreams), stopping the live list refreshers.
-	refreshCtx  context.Context
-	stopRefresh context.CancelFunc
-	refreshers  sync.WaitGroup
 }
 
 // New builds a Server from cfg: it loads each provider's static catalogue (embedded, schema
@@ -63,24 +56,27 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: log, upstreams: map[string]*upstream{}, limits: newLimiter(cfg.Limits), embed: newEmbedGate(cfg.Embed, cfg.Limits)}
+	s := &Server{cfg: cfg, log: log, upstreams: map[string]*upstream.Upstream{}, limits: admit.NewLimiter(cfg.Limits), embed: admit.NewGate(cfg.Embed.rules(), cfg.Limits.TrustedProxies)}
 	s.recorder = cfg.Recorder
 	if s.recorder == nil {
 		s.recorder = meter.Slog{Log: log}
 	}
 	s.shutdown, s.endStreams = context.WithCancel(context.Background())
-	s.refreshCtx, s.stopRefresh = context.WithCancel(context.Background())
 	var err error
 	if s.generic, err = catalog.LoadGeneric(embedded.FS); err != nil {
 		return nil, fmt.Errorf("loading generic schemas: %w", err)
 	}
-	if err := s.initMedia(); err != nil {
+	sources := make([]media.Source, len(cfg.Providers))
+	for i, p := range cfg.Providers {
+		sources[i] = media.Source{Name: p.Name, BaseURL: p.BaseURL, Hosts: p.MediaHosts, AllowInsecure: p.MediaAllowInsecure}
+	}
+	if s.media, err = media.New(sources, media.Options{MaxBytes: cfg.MediaMaxBytes, MaxBodyBytes: cfg.MaxBodyBytes, Shutdown: s.shutdown}, log); err != nil {
 		return nil, err
 	}
 	if err := s.loadProviders(); err != nil {
 		return nil, err
 	}
-	if err := s.startRefresh(); err != nil {
+	if err := s.catalog.Start(); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -92,7 +88,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if version == "" {
 		version = s.assets.version
 	}
-	ui.Register(ui.Deps{Backend: localBackend{cat: s.Catalog}, EmbedBackend: localBackend{cat: s.Catalog, embed: s.embed}})
+	ui.Register(ui.Deps{Backend: s.catalog.Backend(), EmbedBackend: s.catalog.EmbedBackend()})
 	page := &app.Handler{
 		Name:        "Playground",
 		ShortName:   "Playground",
@@ -119,17 +115,17 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 
 func (s *Server) routes(page http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/models", s.handleModels)
-	mux.HandleFunc("GET /api/models/{id...}", s.handleForm)
+	mux.HandleFunc("GET /api/models", s.catalog.ServeModels)
+	mux.HandleFunc("GET /api/models/{id...}", s.catalog.ServeForm)
 	// State-changing routes refuse cross-origin browser requests (CSRF); there is no CORS.
 	// Every model operation of the catalogue, at the provider's own path under /api.
 	mux.Handle("POST /api/v1/", s.crossOrigin(http.HandlerFunc(s.handleCall)))
 	mux.Handle("POST /api/v2/", s.crossOrigin(http.HandlerFunc(s.handleCall)))
-	// Files a provider's answer pointed to, fetched by the server under a signed token (media.go).
-	mux.HandleFunc("GET /api/media/{token}", s.handleMedia)
-	mux.HandleFunc("GET /api/embed/config", s.handleEmbedConfig)
-	mux.HandleFunc("GET /api/embed/models", s.handleEmbedModels)
-	mux.HandleFunc("GET /api/embed/models/{id...}", s.handleForm)
+	// Files a provider's answer pointed to, fetched by the server under a signed token (media).
+	mux.Handle("GET /api/media/{token}", s.media)
+	mux.HandleFunc("GET /api/embed/config", s.catalog.ServeEmbedConfig)
+	mux.HandleFunc("GET /api/embed/models", s.catalog.ServeEmbedModels)
+	mux.HandleFunc("GET /api/embed/models/{id...}", s.catalog.ServeForm)
 	// The widget's model calls, of every kind its policy allows, under the embed's limits.
 	mux.Handle("POST /api/embed/v1/", s.crossOrigin(http.HandlerFunc(s.handleEmbedCall)))
 	mux.Handle("POST /api/embed/v2/", s.crossOrigin(http.HandlerFunc(s.handleEmbedCall)))
@@ -165,7 +161,7 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 // streams that never go idle.
 func (s *Server) EndStreams() {
 	s.endStreams()
-	s.stopRefresh()
+	s.catalog.Stop()
 }
 
 // ServeHTTP serves a request.

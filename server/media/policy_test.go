@@ -1,4 +1,4 @@
-package server
+package media
 
 import (
 	"bytes"
@@ -14,11 +14,14 @@ import (
 	"time"
 )
 
-// mediaServer is a Server with only what minting and the media route need, for unit tests.
-func mediaServer(t *testing.T, providers ...Provider) *Server {
+// defaultMaxBodyBytes is the server's default request body limit (server.DefaultMaxBodyBytes).
+const defaultMaxBodyBytes = 32 << 20
+
+// mediaServer is a media Server of the providers with the server's default limits, for unit tests.
+func mediaServer(t *testing.T, providers ...Source) *Server {
 	t.Helper()
-	s := &Server{cfg: Config{Providers: providers, MaxBodyBytes: DefaultMaxBodyBytes}, log: slog.New(slog.DiscardHandler)}
-	if err := s.initMedia(); err != nil {
+	s, err := New(providers, Options{MaxBodyBytes: defaultMaxBodyBytes}, slog.New(slog.DiscardHandler))
+	if err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -27,7 +30,7 @@ func mediaServer(t *testing.T, providers ...Provider) *Server {
 // TestMediaToken: a token opens to what it was minted for until it expires; any change to it, a
 // token of another server and an expired one are refused.
 func TestMediaToken(t *testing.T) {
-	m, err := newMediaSigner()
+	m, err := newSigner()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +45,7 @@ func TestMediaToken(t *testing.T) {
 	if strings.ContainsAny(tok, "/+=.%") {
 		t.Fatalf("token %q is not one plain path segment", tok)
 	}
-	other, _ := newMediaSigner()
+	other, _ := newSigner()
 	otherTok, _ := other.mint("aimlapi", fileURL)
 	raw, _ := base64.RawURLEncoding.DecodeString(tok)
 	// The provider name rewritten ("aimlapi" → "aimlapx") without signing again.
@@ -55,7 +58,7 @@ func TestMediaToken(t *testing.T) {
 	later[5]++
 	flipped := []byte(tok)
 	flipped[len(flipped)/2] ^= 1
-	expired := &mediaSigner{key: m.key, lifetime: -time.Second, now: time.Now}
+	expired := &signer{key: m.key, lifetime: -time.Second, now: time.Now}
 	expiredTok, _ := expired.mint("aimlapi", fileURL)
 	tests := []struct {
 		name, token string
@@ -83,7 +86,7 @@ func TestMediaToken(t *testing.T) {
 	}
 	// The lifetime is an hour.
 	fixed := time.Unix(1_700_000_000, 0)
-	clock := &mediaSigner{key: m.key, lifetime: mediaTokenLifetime, now: func() time.Time { return fixed }}
+	clock := &signer{key: m.key, lifetime: tokenLifetime, now: func() time.Time { return fixed }}
 	hourTok, _ := clock.mint("aimlapi", fileURL)
 	clock.now = func() time.Time { return fixed.Add(59 * time.Minute) }
 	if _, _, err := clock.open(hourTok); err != nil {
@@ -98,15 +101,15 @@ func TestMediaToken(t *testing.T) {
 	}
 }
 
-// TestMediaHostPatterns: mintMedia mints only for https URLs (or http with media_allow_insecure)
+// TestMediaHostPatterns: Mint mints only for https URLs (or http with media_allow_insecure)
 // whose host matches the provider's patterns, AI/ML API's defaults included.
 func TestMediaHostPatterns(t *testing.T) {
 	s := mediaServer(t,
-		Provider{Name: "aimlapi", BaseURL: "https://api.aimlapi.com/v1"},
-		Provider{Name: "other", BaseURL: "https://api.deepinfra.com/v1/openai"},
-		Provider{Name: "none", BaseURL: "https://api.aimlapi.com/v1", MediaHosts: []string{}},
-		Provider{Name: "local", BaseURL: "http://127.0.0.1:9/v1", MediaHosts: []string{"127.0.0.1:*"}, MediaAllowInsecure: true},
-		Provider{Name: "custom", BaseURL: "https://api.example.com/v1", MediaHosts: []string{"files.example.com", "*.cdn.example.net", "media.example.org:8443"}},
+		Source{Name: "aimlapi", BaseURL: "https://api.aimlapi.com/v1"},
+		Source{Name: "other", BaseURL: "https://api.deepinfra.com/v1/openai"},
+		Source{Name: "none", BaseURL: "https://api.aimlapi.com/v1", Hosts: []string{}},
+		Source{Name: "local", BaseURL: "http://127.0.0.1:9/v1", Hosts: []string{"127.0.0.1:*"}, AllowInsecure: true},
+		Source{Name: "custom", BaseURL: "https://api.example.com/v1", Hosts: []string{"files.example.com", "*.cdn.example.net", "media.example.org:8443"}},
 	)
 	tests := []struct {
 		provider, url string
@@ -133,7 +136,7 @@ func TestMediaHostPatterns(t *testing.T) {
 		{"aimlapi", "data:image/png;base64,AAAA", false},
 		{"aimlapi", "//cdn.aimlapi.com/a.png", false},
 		{"aimlapi", "/relative/a.png", false},
-		{"aimlapi", "https://cdn.aimlapi.com/" + strings.Repeat("a", mediaMaxURL), false},
+		{"aimlapi", "https://cdn.aimlapi.com/" + strings.Repeat("a", maxURL), false},
 		{"other", "https://cdn.aimlapi.com/a.png", false}, // no default for other providers
 		{"none", "https://cdn.aimlapi.com/a.png", false},  // media_hosts: [] means none
 		{"ghost", "https://cdn.aimlapi.com/a.png", false}, // no such provider
@@ -151,9 +154,9 @@ func TestMediaHostPatterns(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.provider+" "+truncate(tt.url, 60), func(t *testing.T) {
-			p, ok := s.mintMedia(tt.provider, tt.url)
+			p, ok := s.Mint(tt.provider, tt.url)
 			if ok != tt.want {
-				t.Fatalf("mintMedia = %q, %v; want %v", p, ok, tt.want)
+				t.Fatalf("Mint = %q, %v; want %v", p, ok, tt.want)
 			}
 			if !ok {
 				return
@@ -162,14 +165,14 @@ func TestMediaHostPatterns(t *testing.T) {
 			if !found {
 				t.Fatalf("path %q", p)
 			}
-			if prov, u, err := s.media.open(tok); err != nil || prov != tt.provider || u != tt.url {
+			if prov, u, err := s.signer.open(tok); err != nil || prov != tt.provider || u != tt.url {
 				t.Fatalf("token opens to %q %q %v", prov, u, err)
 			}
 		})
 	}
 	for _, bad := range []string{"", "[", "https://cdn.example.com", "cdn.example.com/path", "user@cdn.example.com", "a b"} {
-		if err := checkMediaHost(bad); err == nil {
-			t.Errorf("checkMediaHost(%q) accepted", bad)
+		if err := CheckHost(bad); err == nil {
+			t.Errorf("CheckHost(%q) accepted", bad)
 		}
 	}
 }
@@ -250,7 +253,7 @@ func TestMediaDialGuardRefusesLoopbackHosts(t *testing.T) {
 	t.Cleanup(files.Close)
 	port := files.Listener.Addr().(interface{ String() string }).String()
 	_, port, _ = strings.Cut(port, ":")
-	strict := newMediaSource(Provider{Name: "strict", BaseURL: "https://api.example.com/v1"})
+	strict := newSource(Source{Name: "strict", BaseURL: "https://api.example.com/v1"})
 	for _, u := range []string{"http://127.0.0.1:" + port + "/by-address", "http://localhost:" + port + "/by-name"} {
 		resp, err := strict.client.Get(u)
 		if err == nil {
@@ -263,7 +266,7 @@ func TestMediaDialGuardRefusesLoopbackHosts(t *testing.T) {
 	}
 	hits.Range(func(k, _ any) bool { t.Errorf("the file host got %v", k); return true })
 	// With media_allow_insecure, loopback is reached.
-	loose := newMediaSource(Provider{Name: "loose", BaseURL: "http://127.0.0.1:9/v1", MediaAllowInsecure: true})
+	loose := newSource(Source{Name: "loose", BaseURL: "http://127.0.0.1:9/v1", AllowInsecure: true})
 	resp, err := loose.client.Get("http://127.0.0.1:" + port + "/allowed")
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package server
+package media
 
 import (
 	"errors"
@@ -20,11 +20,11 @@ import (
 // whose configuration names none: AI/ML API's CDN and the storage its models' files land on.
 var aimlapiMediaHosts = []string{"cdn.aimlapi.com", "*.aimlapi.com", "storage.googleapis.com", "*.fal.media", "fal.media", "*.amazonaws.com", "*.cloudfront.net"}
 
-// mediaHostsFor returns the media host patterns of a provider: the configured ones, else the
+// hostsFor returns the media host patterns of a provider: the configured ones, else the
 // default for its base URL's host (AI/ML API's hosts for api.aimlapi.com, none for others).
-func mediaHostsFor(p Provider) []string {
-	if p.MediaHosts != nil {
-		return p.MediaHosts
+func hostsFor(p Source) []string {
+	if p.Hosts != nil {
+		return p.Hosts
 	}
 	if u, err := url.Parse(p.BaseURL); err == nil && strings.EqualFold(u.Hostname(), "api.aimlapi.com") {
 		return aimlapiMediaHosts
@@ -32,9 +32,9 @@ func mediaHostsFor(p Provider) []string {
 	return nil
 }
 
-// checkMediaHost accepts a media_hosts pattern: a host ("cdn.example.com") or host:port pair
+// CheckHost accepts a media_hosts pattern: a host ("cdn.example.com") or host:port pair
 // ("127.0.0.1:*") in path.Match syntax, without scheme, path, user info or spaces.
-func checkMediaHost(p string) error {
+func CheckHost(p string) error {
 	switch {
 	case p == "":
 		return errors.New("an empty pattern matches no host")
@@ -82,8 +82,8 @@ func matchMediaHost(patterns []string, u *url.URL) bool {
 	return false
 }
 
-// mediaSource is one provider's media policy and the client that fetches its files.
-type mediaSource struct {
+// source is one provider's media policy and the client that fetches its files.
+type source struct {
 	// name is the provider's name.
 	name string
 	// hosts are the host patterns (see matchMediaHost).
@@ -94,9 +94,9 @@ type mediaSource struct {
 	client *http.Client
 }
 
-// newMediaSource builds the media policy and fetching client of provider p.
-func newMediaSource(p Provider) *mediaSource {
-	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: mediaDialControl(p.MediaAllowInsecure)}
+// newSource builds the media policy and fetching client of provider p.
+func newSource(p Source) *source {
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: mediaDialControl(p.AllowInsecure)}
 	transport := &http.Transport{
 		// Never an environment proxy: the dial guard must see the file host's own address.
 		Proxy:                 nil,
@@ -106,14 +106,14 @@ func newMediaSource(p Provider) *mediaSource {
 		MaxIdleConnsPerHost:   8,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: mediaHeaderTimeout,
+		ResponseHeaderTimeout: headerTimeout,
 		// Bytes pass through as the host sends them, so Content-Length and ranges stay true.
 		DisableCompression: true,
 	}
-	return &mediaSource{
+	return &source{
 		name:     p.Name,
-		hosts:    mediaHostsFor(p),
-		insecure: p.MediaAllowInsecure,
+		hosts:    hostsFor(p),
+		insecure: p.AllowInsecure,
 		client: &http.Client{
 			Transport:     transport,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -123,7 +123,7 @@ func newMediaSource(p Provider) *mediaSource {
 
 // allows reports whether the source's files may be fetched from u: https (or http when
 // insecure), a host, no user info, and a host on the allow-list.
-func (m *mediaSource) allows(u *url.URL) bool {
+func (m *source) allows(u *url.URL) bool {
 	switch {
 	case u.Scheme != "https" && !(u.Scheme == "http" && m.insecure):
 		return false

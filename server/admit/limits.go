@@ -1,4 +1,11 @@
-package server
+// Package admit decides whether a model call may start: the per-client rate and the calls in
+// flight (Limiter), and for the embeddable widget its policy (Gate: the models and kinds it may
+// run, the cap on answer length, CapTokens) and its shared daily budget (Budget). Refusals are
+// httperr errors (429 with Retry-After, 403, 400) the server answers as they are.
+//
+// It does not import the root server package; the server builds one Limiter for the playground
+// and one Gate for the embed from its configuration.
+package admit
 
 import (
 	"math"
@@ -37,8 +44,8 @@ func DefaultLimits() Limits {
 // maxClients bounds the per-client table; past it, the clients idle the longest are forgotten.
 const maxClients = 100_000
 
-// limiter enforces Limits. It is safe for concurrent use.
-type limiter struct {
+// Limiter enforces Limits. It is safe for concurrent use.
+type Limiter struct {
 	cfg Limits
 	// rateMessage, when set, replaces the message of a refusal for going over the rate.
 	rateMessage string
@@ -54,13 +61,14 @@ type clientState struct {
 	lastSeen time.Time
 }
 
-func newLimiter(cfg Limits) *limiter {
-	return &limiter{cfg: cfg, clients: map[string]*clientState{}, now: time.Now}
+// NewLimiter returns a Limiter enforcing cfg.
+func NewLimiter(cfg Limits) *Limiter {
+	return &Limiter{cfg: cfg, clients: map[string]*clientState{}, now: time.Now}
 }
 
-// acquire admits a model call from client, or returns the 429 to answer with. On success the
+// Acquire admits a model call from client, or returns the 429 to answer with. On success the
 // returned release must be called when the call ends.
-func (l *limiter) acquire(client string) (release func(), _ *httperr.Error) {
+func (l *Limiter) Acquire(client string) (release func(), _ *httperr.Error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -107,7 +115,7 @@ func (l *limiter) acquire(client string) (release func(), _ *httperr.Error) {
 }
 
 // evictLocked forgets the idle tenth of the clients that were seen the longest ago.
-func (l *limiter) evictLocked(now time.Time) {
+func (l *Limiter) evictLocked(now time.Time) {
 	cutoff := now.Add(-10 * time.Minute)
 	for k, c := range l.clients {
 		if c.streams == 0 && c.lastSeen.Before(cutoff) {
@@ -124,10 +132,10 @@ func (l *limiter) evictLocked(now time.Time) {
 	}
 }
 
-// clientKey identifies the client of a request: its peer address, or the address a trusted reverse
+// ClientKey identifies the client of a request: its peer address, or the address a trusted reverse
 // proxy in front of the server reports in X-Forwarded-For (the right-most one that is not itself a
 // trusted proxy, since proxies append).
-func (l *limiter) clientKey(r *http.Request) string {
+func (l *Limiter) ClientKey(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
@@ -154,7 +162,7 @@ func (l *limiter) clientKey(r *http.Request) string {
 	return peer.String()
 }
 
-func (l *limiter) trusted(a netip.Addr) bool {
+func (l *Limiter) trusted(a netip.Addr) bool {
 	for _, p := range l.cfg.TrustedProxies {
 		if p.Contains(a) {
 			return true

@@ -1,4 +1,4 @@
-package server
+package media
 
 import (
 	"crypto/hmac"
@@ -19,27 +19,27 @@ var (
 	errMediaTokenExpired = errors.New("media token expired")
 )
 
-// mediaSigner mints and checks media tokens. A token is the base64url (unpadded) encoding of
+// signer mints and checks media tokens. A token is the base64url (unpadded) encoding of
 // the payload — expiry (unix seconds, 8 bytes big-endian) | provider name length (1 byte) |
 // provider name | file URL — followed by its HMAC-SHA256 under a random key made at start, so
 // tokens die with the process.
-type mediaSigner struct {
+type signer struct {
 	key      []byte
 	lifetime time.Duration
 	now      func() time.Time
 }
 
-// newMediaSigner returns a signer with a fresh random 32-byte key and mediaTokenLifetime.
-func newMediaSigner() (*mediaSigner, error) {
+// newSigner returns a signer with a fresh random 32-byte key and tokenLifetime.
+func newSigner() (*signer, error) {
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
 		return nil, fmt.Errorf("media signing key: %w", err)
 	}
-	return &mediaSigner{key: key, lifetime: mediaTokenLifetime, now: time.Now}, nil
+	return &signer{key: key, lifetime: tokenLifetime, now: time.Now}, nil
 }
 
 // mac returns the HMAC-SHA256 of payload.
-func (m *mediaSigner) mac(payload []byte) []byte {
+func (m *signer) mac(payload []byte) []byte {
 	h := hmac.New(sha256.New, m.key)
 	h.Write(payload)
 	return h.Sum(nil)
@@ -47,7 +47,7 @@ func (m *mediaSigner) mac(payload []byte) []byte {
 
 // mint returns a token for provider's file at rawURL, valid for the signer's lifetime; false when
 // the provider's name is too long to encode.
-func (m *mediaSigner) mint(provider, rawURL string) (string, bool) {
+func (m *signer) mint(provider, rawURL string) (string, bool) {
 	if provider == "" || len(provider) > 255 {
 		return "", false
 	}
@@ -62,7 +62,7 @@ func (m *mediaSigner) mint(provider, rawURL string) (string, bool) {
 
 // open checks a token's signature, then its expiry, and returns the provider and URL it was
 // minted for; errMediaTokenInvalid or errMediaTokenExpired otherwise.
-func (m *mediaSigner) open(token string) (provider, rawURL string, err error) {
+func (m *signer) open(token string) (provider, rawURL string, err error) {
 	b, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil || len(b) < 9+1+sha256.Size {
 		return "", "", errMediaTokenInvalid

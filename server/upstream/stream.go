@@ -1,4 +1,4 @@
-package server
+package upstream
 
 import (
 	"errors"
@@ -14,12 +14,12 @@ import (
 // errStreamClosed is returned to the proxy's writes after the server ended a stream.
 var errStreamClosed = errors.New("stream ended by the server")
 
-// streamWriter sits between the proxy and the browser for one model call. Once the response turns
+// Stream sits between the proxy and the browser for one model call. Once the response turns
 // out to be an event stream it writes a comment line (": ping") whenever nothing was written for
 // keepAlive, so that idle-timeout proxies between the browser and the server do not cut a stream
-// while the model thinks; and end writes a final error event and refuses further writes, so a
+// while the model thinks; and End writes a final error event and refuses further writes, so a
 // stream the server ends (at shutdown) ends cleanly rather than breaking off.
-type streamWriter struct {
+type Stream struct {
 	http.ResponseWriter
 	keepAlive time.Duration
 
@@ -31,12 +31,13 @@ type streamWriter struct {
 	stopOnce  sync.Once
 }
 
-func newStreamWriter(w http.ResponseWriter, keepAlive time.Duration) *streamWriter {
-	return &streamWriter{ResponseWriter: w, keepAlive: keepAlive, stop: make(chan struct{})}
+// NewStream wraps w for one model call; keepAlive 0 disables the pings.
+func NewStream(w http.ResponseWriter, keepAlive time.Duration) *Stream {
+	return &Stream{ResponseWriter: w, keepAlive: keepAlive, stop: make(chan struct{})}
 }
 
 // WriteHeader starts the keep-alive pings when the response is an event stream.
-func (w *streamWriter) WriteHeader(code int) {
+func (w *Stream) WriteHeader(code int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
@@ -50,7 +51,8 @@ func (w *streamWriter) WriteHeader(code int) {
 	}
 }
 
-func (w *streamWriter) Write(b []byte) (int, error) {
+// Write writes b unless the server ended the stream.
+func (w *Stream) Write(b []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
@@ -61,7 +63,7 @@ func (w *streamWriter) Write(b []byte) (int, error) {
 }
 
 // Flush sends what was written so far.
-func (w *streamWriter) Flush() {
+func (w *Stream) Flush() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !w.closed {
@@ -70,9 +72,9 @@ func (w *streamWriter) Flush() {
 }
 
 // Unwrap lets http.ResponseController reach the connection (deadlines, flushing).
-func (w *streamWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *Stream) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-func (w *streamWriter) ping() {
+func (w *Stream) ping() {
 	t := time.NewTicker(w.keepAlive / 2)
 	defer t.Stop()
 	for {
@@ -92,9 +94,9 @@ func (w *streamWriter) ping() {
 	}
 }
 
-// end closes the stream from the server's side: an event stream gets a final error event with
+// End closes the stream from the server's side: an event stream gets a final error event with
 // e; nothing more is written after it.
-func (w *streamWriter) end(e *httperr.Error) {
+func (w *Stream) End(e *httperr.Error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
@@ -107,9 +109,9 @@ func (w *streamWriter) end(e *httperr.Error) {
 	w.closed = true
 }
 
-// done stops the pings and any later write; the handler calls it before it returns, since the
+// Done stops the pings and any later write; the handler calls it before it returns, since the
 // connection must not be touched after that. It waits for a ping being written.
-func (w *streamWriter) done() {
+func (w *Stream) Done() {
 	w.mu.Lock()
 	w.closed = true
 	w.mu.Unlock()

@@ -1,4 +1,4 @@
-package server
+package admit
 
 import (
 	"bytes"
@@ -9,17 +9,6 @@ import (
 	"playground/app/schema"
 	"playground/server/httperr"
 )
-
-// Models of the embedded catalogue the embed tests use. Qwen 7B's schema lists max_tokens before
-// max_completion_tokens, mythomax's the other way round; Qwen 72B is the model the tests' embed
-// may not run (the pattern "Qwen/Qwen2.5-7B-*" is a near miss for it).
-const (
-	embedAllowed    = "Qwen/Qwen2.5-7B-Instruct-Turbo"
-	embedAllowed2   = "gryphe/mythomax-l2-13b"
-	embedDisallowed = "Qwen/Qwen2.5-72B-Instruct-Turbo"
-)
-
-var embedPatterns = []string{"Qwen/Qwen2.5-7B-*", "gryphe/*"}
 
 func fptr(v float64) *float64 { return &v }
 
@@ -114,10 +103,10 @@ func TestCapTokens(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g := &embedGate{cfg: Embed{MaxTokens: tt.max}}
+			g := &Gate{rules: Rules{MaxTokens: tt.max}}
 			in := []byte(tt.body)
 			orig := bytes.Clone(in)
-			out, longest, cut, err := g.capTokens(&schema.Operation{Fields: tt.fields}, in)
+			out, longest, cut, err := g.CapTokens(&schema.Operation{Fields: tt.fields}, in)
 			if !bytes.Equal(in, orig) {
 				t.Fatalf("the input body was modified: %s", in)
 			}
@@ -178,10 +167,10 @@ func TestCapTokens(t *testing.T) {
 // TestCapTokensNullField: a client that sends a nullable length parameter as null must not get a
 // second key added next to it (an upstream reading the last of two keys would see null: no cap).
 func TestCapTokensNullField(t *testing.T) {
-	g := &embedGate{cfg: Embed{MaxTokens: 100}}
+	g := &Gate{rules: Rules{MaxTokens: 100}}
 	op := &schema.Operation{Fields: []schema.Field{{Name: "messages"}, {Name: "max_tokens", Nullable: true}}}
 	for _, body := range []string{`{"model":"m","max_tokens":null}`, `{"max_tokens":null}`, `{"messages":[],"max_tokens":null,"n":1}`} {
-		out, longest, cut, err := g.capTokens(op, []byte(body))
+		out, longest, cut, err := g.CapTokens(op, []byte(body))
 		if err != nil || longest != 100 || cut {
 			t.Fatalf("%s: longest %d cut %v err %v", body, longest, cut, err)
 		}

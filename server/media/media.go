@@ -1,4 +1,14 @@
-package server
+// Package media is the server's media route: files (images, videos, sounds, meshes) that a
+// provider's answer names by URL on its own hosts are served to the page through the server, at
+// GET /api/media/{token}, so that the page's content security policy (img-src 'self' data: blob:)
+// never has to list third-party hosts. A token is minted only for a URL the server itself relayed
+// from an upstream answer (see Server.Relay) and only when the URL's host is on the provider's
+// media host allow-list; it is signed with a key made at start and expires after an hour. A URL
+// a user sends in a request is never fetched. The client that fetches files follows no redirect,
+// uses no proxy, and dials no loopback, private, link-local or special-purpose address.
+//
+// It does not import the root server package.
+package media
 
 import (
 	"bytes"
@@ -7,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net"
 	"net/http"
@@ -19,69 +30,110 @@ import (
 	"playground/server/httperr"
 )
 
-// The media route: files (images, videos, sounds, meshes) that a provider's answer names by URL on
-// its own hosts are served to the page through the server, at GET /api/media/{token}, so that the
-// page's content security policy (img-src 'self' data: blob:) never has to list third-party
-// hosts. A token is minted only for a URL the server itself relayed from an upstream answer (see
-// relayMedia) and only when the URL's host is on the provider's media host allow-list; it is
-// signed with a key made at start and expires after mediaTokenLifetime. A URL a user sends in a
-// request is never fetched.
-
 const (
-	// mediaTokenLifetime is how long a minted media path stays valid.
-	mediaTokenLifetime = time.Hour
-	// DefaultMediaMaxBytes is the default cap on one media file (Config.MediaMaxBytes).
-	DefaultMediaMaxBytes = 64 << 20
-	// mediaMaxURL is the longest file URL a token is minted for (signed CDN URLs run to a few KiB;
+	// tokenLifetime is how long a minted media path stays valid.
+	tokenLifetime = time.Hour
+	// DefaultMaxBytes is the default cap on one media file (Config.MediaMaxBytes).
+	DefaultMaxBytes = 64 << 20
+	// maxURL is the longest file URL a token is minted for (signed CDN URLs run to a few KiB;
 	// the token must fit the server's header limit).
-	mediaMaxURL = 8 << 10
-	// mediaHeaderTimeout is how long a file host may take to start answering.
-	mediaHeaderTimeout = 60 * time.Second
-	// mediaIdleTimeout is how long a file transfer may stall, on either side, before it is cut.
-	mediaIdleTimeout = 60 * time.Second
-	// mediaWriteTimeout bounds the whole transfer of one file to the browser.
-	mediaWriteTimeout = 15 * time.Minute
-	// mediaRelayMax is the most of an images answer relayMedia reads to add the media member; a
+	maxURL = 8 << 10
+	// headerTimeout is how long a file host may take to start answering.
+	headerTimeout = 60 * time.Second
+	// idleTimeout is how long a file transfer may stall, on either side, before it is cut.
+	idleTimeout = 60 * time.Second
+	// writeTimeout bounds the whole transfer of one file to the browser.
+	writeTimeout = 15 * time.Minute
+	// relayMax is the most of an images answer Relay reads to add the media member; a
 	// larger answer is passed on unchanged.
-	mediaRelayMax = 96 << 20
+	relayMax = 96 << 20
 )
 
-// initMedia makes the media signing key and each provider's media policy, and warns loudly about
-// providers whose media may come over plain http and from loopback.
-func (s *Server) initMedia() error {
-	var err error
-	if s.media, err = newMediaSigner(); err != nil {
-		return err
-	}
-	s.mediaMax = s.cfg.MediaMaxBytes
-	if s.mediaMax <= 0 {
-		s.mediaMax = DefaultMediaMaxBytes
-	}
-	s.mediaSources = map[string]*mediaSource{}
-	for _, p := range s.cfg.Providers {
-		s.mediaSources[p.Name] = newMediaSource(p)
-		if p.MediaAllowInsecure {
-			s.log.Warn("media_allow_insecure: provider serves media over plain http and from loopback: for tests only",
-				"provider", p.Name, "media_hosts", strings.Join(mediaHostsFor(p), " "))
-		}
-	}
-	return nil
+// Source is one provider's media settings.
+type Source struct {
+	// Name is the provider's name (tokens carry it).
+	Name string
+	// BaseURL is the provider's API base URL; it picks the default hosts.
+	BaseURL string
+	// Hosts are the provider's media host patterns (see CheckHost); nil means the default for
+	// its base URL (AI/ML API's hosts for api.aimlapi.com, none for others), empty means none.
+	Hosts []string
+	// AllowInsecure lets the provider's media come over plain http and from loopback addresses
+	// (tests only).
+	AllowInsecure bool
 }
 
-// mintMedia returns the same-origin path (/api/media/<token>) the page may load provider's file
+// Options bound the media route.
+type Options struct {
+	// MaxBytes caps one media file; 0 means DefaultMaxBytes.
+	MaxBytes int64
+	// MaxBodyBytes is the server's request body limit: Relay reads images answers up to twice
+	// that (at most 96 MiB).
+	MaxBodyBytes int64
+	// Shutdown, when done, ends every media transfer in flight; nil means never.
+	Shutdown context.Context
+}
+
+// Server mints the same-origin paths of the files providers' answers point to (Relay, Mint)
+// and serves them (ServeHTTP). It is safe for concurrent use.
+type Server struct {
+	log      *slog.Logger
+	signer   *signer
+	sources  map[string]*source
+	max      int64
+	maxBody  int64
+	shutdown context.Context
+}
+
+// New makes the media signing key and each provider's media policy, and warns loudly on log
+// about providers whose media may come over plain http and from loopback.
+func New(sources []Source, opts Options, log *slog.Logger) (*Server, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{log: log, max: opts.MaxBytes, maxBody: opts.MaxBodyBytes, shutdown: opts.Shutdown, sources: map[string]*source{}}
+	if s.shutdown == nil {
+		s.shutdown = context.Background()
+	}
+	var err error
+	if s.signer, err = newSigner(); err != nil {
+		return nil, err
+	}
+	if s.max <= 0 {
+		s.max = DefaultMaxBytes
+	}
+	for _, p := range sources {
+		s.sources[p.Name] = newSource(p)
+		if p.AllowInsecure {
+			s.log.Warn("media_allow_insecure: provider serves media over plain http and from loopback: for tests only",
+				"provider", p.Name, "media_hosts", strings.Join(hostsFor(p), " "))
+		}
+	}
+	return s, nil
+}
+
+// MaxBytes is the cap on one media file.
+func (s *Server) MaxBytes() int64 { return s.max }
+
+// writeError answers err in the JSON envelope and logs it (see httperr.Respond).
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	httperr.Respond(w, r, s.log, err)
+}
+
+// Mint returns the same-origin path (/api/media/<token>) the page may load provider's file
 // at rawURL from, and true; false when the URL is not one the server fetches for that provider
 // (another scheme than https — or http with media_allow_insecure —, user info, a host off the
-// provider's media_hosts, a URL longer than mediaMaxURL).
-func (s *Server) mintMedia(provider, rawURL string) (string, bool) {
-	src := s.mediaSources[provider]
-	if src == nil || s.media == nil || len(rawURL) > mediaMaxURL {
+// provider's media_hosts, a URL longer than maxURL).
+func (s *Server) Mint(provider, rawURL string) (string, bool) {
+	src := s.sources[provider]
+	if src == nil || s.signer == nil || len(rawURL) > maxURL {
 		return "", false
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil || !src.allows(u) {
 		return "", false
 	}
-	tok, ok := s.media.mint(provider, rawURL)
+	tok, ok := s.signer.mint(provider, rawURL)
 	if !ok {
 		return "", false
 	}
@@ -106,21 +158,22 @@ var mediaRequestHeaders = []string{"Range", "If-None-Match", "If-Modified-Since"
 // Content-Length are set by the handler itself).
 var mediaResponseHeaders = []string{"ETag", "Last-Modified", "Accept-Ranges", "Content-Range"}
 
-// handleMedia serves GET (and HEAD) /api/media/{token}: it checks the token (403
+// ServeHTTP serves GET (and HEAD) /api/media/{token} (register it on a pattern with the {token}
+// wildcard): it checks the token (403
 // media_token_invalid, 410 media_token_expired), fetches the file from the provider's host —
 // without the provider's key or the browser's headers other than Range and the conditional ones,
 // without following redirects (502 media_redirect), through the dial guard — and streams it back
 // if its type is on the allow-list (else 502 media_type_refused) and it is not larger than the
 // cap (502 media_too_large when Content-Length says so, else the transfer is cut). The answer
 // carries nosniff, a sandboxing CSP, same-origin CORP and private caching for an hour.
-func (s *Server) handleMedia(w http.ResponseWriter, r *http.Request) {
-	provider, rawURL, err := s.media.open(r.PathValue("token"))
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	provider, rawURL, err := s.signer.open(r.PathValue("token"))
 	if errors.Is(err, errMediaTokenExpired) {
 		s.writeError(w, r, httperr.Errorf(httperr.EMediaTokenExpired,
 			"This media link has expired (links last an hour). Run the model again to get a fresh one."))
 		return
 	}
-	src := s.mediaSources[provider]
+	src := s.sources[provider]
 	var u *url.URL
 	if err == nil && src != nil {
 		u, err = url.Parse(rawURL)
@@ -208,9 +261,9 @@ func (s *Server) handleMedia(w http.ResponseWriter, r *http.Request) {
 			"The file's host sent content of type %q, which the playground does not serve.", truncate(ct, 80)))
 		return
 	}
-	if resp.ContentLength > s.mediaMax {
+	if resp.ContentLength > s.max {
 		s.writeError(w, r, httperr.Errorf(httperr.EMediaTooLarge,
-			"The file is %d bytes, more than the playground's limit of %d bytes.", resp.ContentLength, s.mediaMax))
+			"The file is %d bytes, more than the playground's limit of %d bytes.", resp.ContentLength, s.max))
 		return
 	}
 	s.copyMediaHeaders(h, resp.Header)
@@ -221,19 +274,19 @@ func (s *Server) handleMedia(w http.ResponseWriter, r *http.Request) {
 	if resp.ContentLength >= 0 {
 		h.Set("Content-Length", strconv.FormatInt(resp.ContentLength, 10))
 	}
-	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(mediaWriteTimeout))
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(writeTimeout))
 	w.WriteHeader(resp.StatusCode)
 	if method == http.MethodHead {
 		return
 	}
-	idle := time.AfterFunc(mediaIdleTimeout, cancel)
+	idle := time.AfterFunc(idleTimeout, cancel)
 	defer idle.Stop()
 	body := &idleReader{r: resp.Body, timer: idle}
-	if _, err := io.Copy(w, io.LimitReader(body, s.mediaMax)); err != nil {
+	if _, err := io.Copy(w, io.LimitReader(body, s.max)); err != nil {
 		return // the browser or the host went away; the transfer is short
 	}
 	if n, _ := body.Read(make([]byte, 1)); n > 0 {
-		s.log.Warn("media transfer cut at the size cap", "provider", provider, "host", u.Hostname(), "limit", s.mediaMax)
+		s.log.Warn("media transfer cut at the size cap", "provider", provider, "host", u.Hostname(), "limit", s.max)
 		panic(http.ErrAbortHandler) // the browser must see a broken transfer, not a complete file
 	}
 }
@@ -262,7 +315,7 @@ type idleReader struct {
 // Read reads from the underlying reader and resets the idle timer.
 func (i *idleReader) Read(p []byte) (int, error) {
 	n, err := i.r.Read(p)
-	i.timer.Reset(mediaIdleTimeout)
+	i.timer.Reset(idleTimeout)
 	return n, err
 }
 
@@ -274,27 +327,26 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// relayMedia is the proxy's response hook for media: on a successful JSON answer to an images
-// call (the call path travels in the request context under proxyContextKey), it adds the
+// Relay is the proxy's response hook for media: on a successful JSON answer to an images
+// call (callPath, the canonical operation path the upstream passes on), it adds the
 // top-level member kind.MediaMember ("playground_media"), an object mapping each http(s) URL at
-// data[].url or images[].url that mintMedia accepts to its /api/media/… path. The provider's
+// data[].url or images[].url that Mint accepts to its /api/media/… path. The provider's
 // bytes are kept: the member is inserted before the object's final '}', and Content-Length is
 // fixed. Answers that are larger than the server reads (MaxBodyBytes*2, at most 96 MiB), not a
 // JSON object, already hold the member, or hold no such URL pass through unchanged.
-func (s *Server) relayMedia(provider string, resp *http.Response) error {
-	if resp.StatusCode < 200 || resp.StatusCode > 299 || resp.Request == nil {
+func (s *Server) Relay(provider, callPath string, resp *http.Response) error {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil
 	}
-	callPath, _ := resp.Request.Context().Value(proxyContextKey{}).(string)
 	if callPath == "" || kind.For(callPath) != kind.Images {
 		return nil
 	}
 	if mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return nil
 	}
-	limit := s.cfg.MaxBodyBytes * 2
-	if limit <= 0 || limit > mediaRelayMax {
-		limit = mediaRelayMax
+	limit := s.maxBody * 2
+	if limit <= 0 || limit > relayMax {
+		limit = relayMax
 	}
 	orig := resp.Body
 	body, err := io.ReadAll(io.LimitReader(orig, limit+1))
@@ -318,7 +370,7 @@ func (s *Server) relayMedia(provider string, resp *http.Response) error {
 	return nil
 }
 
-// addMediaMember returns body with the media member added (see relayMedia), and true; false when
+// addMediaMember returns body with the media member added (see Relay), and true; false when
 // there is nothing to add or body is not a JSON object.
 func (s *Server) addMediaMember(provider string, body []byte) ([]byte, bool) {
 	type file struct {
@@ -344,7 +396,7 @@ func (s *Server) addMediaMember(provider string, body []byte) ([]byte, bool) {
 			if !strings.HasPrefix(f.URL, "https://") && !strings.HasPrefix(f.URL, "http://") {
 				continue
 			}
-			if p, ok := s.mintMedia(provider, f.URL); ok {
+			if p, ok := s.Mint(provider, f.URL); ok {
 				media[f.URL] = p
 			}
 		}

@@ -1,0 +1,83 @@
+package admit
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"playground/app/embed"
+	"playground/app/schema"
+	"playground/server/httperr"
+	"strconv"
+)
+
+// maxTokenFields are the parameters that bound an answer's length, in the order one is added to a
+// request that sets none.
+var maxTokenFields = []string{"max_tokens", "max_completion_tokens", "max_output_tokens", "max_new_tokens"}
+
+// CapTokens applies MaxTokens to a request body: a length parameter above the cap is refused; when
+// none is set, the first of maxTokenFields the model's schema has is set to the cap (or to the
+// schema's own maximum, when lower). It returns the body, the longest answer the request allows, and whether
+// the answer must be cut while streaming (the schema has no length parameter).
+func (g *Gate) CapTokens(op *schema.Operation, body []byte) ([]byte, int64, bool, error) {
+	limit := int64(g.rules.MaxTokens)
+	if limit <= 0 {
+		return body, 0, false, nil
+	}
+	var head map[string]json.RawMessage
+	if err := json.Unmarshal(body, &head); err != nil {
+		return nil, 0, false, httperr.Errorf(httperr.EInvalidJSON, "The request body must be a JSON object: %v", err)
+	}
+	longest, set := int64(0), false
+	for _, name := range maxTokenFields {
+		raw, ok := head[name]
+		if !ok || string(raw) == "null" {
+			continue
+		}
+		var n float64
+		if err := json.Unmarshal(raw, &n); err != nil {
+			return nil, 0, false, httperr.Errorf(httperr.EInvalidParameters, "%s: must be a number.", name)
+		}
+		if n > float64(limit) {
+			return nil, 0, false, httperr.Errorf(httperr.EEmbedMaxTokens,
+				"%s: this widget allows at most %s tokens per answer (a limit for public use); lower it and run again, or open the full playground.", name, embed.Count(limit))
+		}
+		set, longest = true, max(longest, int64(n))
+	}
+	if set {
+		return body, longest, false, nil
+	}
+	for _, name := range maxTokenFields {
+		for _, f := range op.Fields {
+			if f.Name != name {
+				continue
+			}
+			v := limit
+			if f.Max != nil && *f.Max >= 1 && int64(*f.Max) < v {
+				v = int64(*f.Max)
+			}
+			if _, ok := head[name]; ok {
+				// The field is there as null: set it, rather than add a second key after which
+				// the upstream may read the null (no cap).
+				head[name] = strconv.AppendInt(nil, v, 10)
+				out, err := json.Marshal(head)
+				if err != nil {
+					return nil, 0, false, fmt.Errorf("re-encoding the request with %s: %w", name, err)
+				}
+				return out, v, false, nil
+			}
+			// Insert the field rather than re-encode: the rest of the body goes out as it came.
+			i := bytes.IndexByte(body, '{')
+			out := make([]byte, 0, len(body)+len(name)+24)
+			out = append(out, body[:i+1]...)
+			out = strconv.AppendQuote(out, name)
+			out = append(out, ':')
+			out = strconv.AppendInt(out, v, 10)
+			if len(head) > 0 {
+				out = append(out, ',')
+			}
+			out = append(out, body[i+1:]...)
+			return out, v, false, nil
+		}
+	}
+	return body, limit, true, nil
+}
