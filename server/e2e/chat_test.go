@@ -151,8 +151,10 @@ func TestAccessibleNames(t *testing.T) {
 			runPrompt(tb, "Hello", 1)
 			tb.do("opening the raw traffic", chromedp.Click(chromedp.CSS(sel("inspect"))))
 		}
-		tb.do("opening the code view", chromedp.Click(chromedp.CSS(sel("view-request"))))
-		tb.waitJS("the code view", jsSel("request-body"), 5*time.Second)
+		// By script, once the button is drawn: a click on a node the page is redrawing is lost.
+		tb.waitJS("the View code button", jsSel("view-request")+` && `+jsSel("view-request")+`.getAttribute("aria-expanded") === "false"`, 10*time.Second)
+		eval[bool](tb, `(b => { b.click(); return true; })(`+jsSel("view-request")+`)`)
+		tb.waitJS("the code view", jsSel("request-body"), 15*time.Second)
 		if bad := eval[[]string](tb, unlabelled); len(bad) > 0 {
 			t.Errorf("%s: controls without an accessible name: %s", model, strings.Join(bad, ", "))
 		}

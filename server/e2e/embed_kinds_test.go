@@ -22,7 +22,7 @@ func TestEmbedKinds(t *testing.T) {
 
 	tb := b.newTab(t)
 	tb.navigate(e.URL + "/embed?model=flux/schnell")
-	tb.waitJS("the image widget", `!document.getElementById("app-wasm-loader") && `+jsSel("embed-model")+` && `+jsSel("run"), 30*time.Second)
+	tb.waitJS("the image widget", `!document.getElementById("app-wasm-loader") && `+jsSel("embed-model")+` && document.querySelector(".run-images") && `+jsSel("run"), 30*time.Second)
 	tb.waitJS("the notes to say the credit budget", jsSel("embed-notes")+`.textContent.includes("100,000 of 100,000 credits left")`, 10*time.Second)
 	tb.do("a prompt", chromedp.SendKeys(chromedp.CSS(sel("prompt")), "a red fox"))
 	tb.waitJS("the prompt typed", jsSel("prompt")+`.value === "a red fox"`, 5*time.Second)
