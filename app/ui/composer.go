@@ -18,13 +18,13 @@ import (
 func (p *playground) renderRunArea() app.UI {
 	area := p.renderKindRunArea()
 	if area == nil {
-		area = p.renderConversation()
+		area = &chatRun{Isession: p.chatSession, Ishare: p.share, Inote: p.shareNote}
 	}
 	return app.Div().Class("run-col").Body(area, p.renderPageTools())
 }
 
 // renderConversation is chat's run area: the system prompt, the conversation and the composer.
-func (p *playground) renderConversation() app.UI {
+func (p *chatSession) renderConversation(share func(), note string) app.UI {
 	return app.Section().Class("run").Aria("label", "Conversation").Body(
 		p.renderSystem(),
 		p.renderTranscript(),
@@ -39,12 +39,10 @@ func (p *playground) renderConversation() app.UI {
 				p.viewCodeButton(),
 				app.Button().Class("btn").DataSet("testid", "share").Text("Share").
 					Title("Put the model, the parameters that are set and the conversation in a link").
-					Disabled(p.form == nil).OnClick(func(ctx app.Context, e app.Event) { p.share() }),
+					Disabled(p.form == nil).OnClick(func(ctx app.Context, e app.Event) { share() }),
 			),
 		),
-		app.If(p.shareNote != "", func() app.UI {
-			return app.P().Class("msg-note").DataSet("testid", "share-note").Aria("live", "polite").Text(p.shareNote)
-		}),
+		shareNote(note),
 		app.If(p.showRequest, p.renderRequest),
 	)
 }
@@ -85,7 +83,7 @@ func (p *playground) renderPageTools() app.UI {
 }
 
 // renderSystem draws the system prompt box.
-func (p *playground) renderSystem() app.UI {
+func (p *chatSession) renderSystem() app.UI {
 	return boundArea("system", "system-prompt", "field-label", "System prompt", "Optional instructions for the model", 2, &p.system)
 }
 
@@ -100,7 +98,7 @@ func boundArea(class, id, labelClass, label, placeholder string, rows int, dst *
 }
 
 // renderTranscript draws the conversation.
-func (p *playground) renderTranscript() app.UI {
+func (p *chatSession) renderTranscript() app.UI {
 	return app.Div().Class("transcript").DataSet("testid", "transcript").DataSet("runs", p.runs).Aria("live", "polite").Body(
 		app.If(len(p.turns) == 0, func() app.UI {
 			return app.P().Class("muted transcript-empty").Text("Type a message and press Run (Ctrl+Enter).")
@@ -116,7 +114,7 @@ func (p *playground) renderTranscript() app.UI {
 
 // renderRunError draws the run error in a fixed slot: an error appearing before the composer must
 // not shift (and so redraw) it.
-func (p *playground) renderRunError() app.UI {
+func (p *chatSession) renderRunError() app.UI {
 	return app.Div().Class("run-error").Body(
 		app.If(p.runErr != "", func() app.UI {
 			return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(p.runErr)
@@ -125,12 +123,12 @@ func (p *playground) renderRunError() app.UI {
 }
 
 // renderPromptBox draws the message box.
-func (p *playground) renderPromptBox() app.UI {
+func (p *chatSession) renderPromptBox() app.UI {
 	return boundArea("prompt-box", "prompt", "sr-only", "Message", "Message the model — Ctrl+Enter (⌘+Enter) runs, Esc stops", 3, &p.prompt)
 }
 
 // runButton is Run, or Stop while a run streams.
-func (p *playground) runButton() app.UI {
+func (p *chatSession) runButton() app.UI {
 	if p.running {
 		return app.Button().Class("btn btn-stop").DataSet("testid", "stop").Text("Stop").
 			Title("Stop (Esc)").OnClick(func(ctx app.Context, e app.Event) { p.stop() })
@@ -140,7 +138,7 @@ func (p *playground) runButton() app.UI {
 }
 
 // streamToggle switches the stream parameter, for models that have it.
-func (p *playground) streamToggle() app.UI {
+func (p *chatSession) streamToggle() app.UI {
 	if p.field("stream") == nil {
 		return nil
 	}
@@ -159,7 +157,7 @@ func (p *playground) streamToggle() app.UI {
 }
 
 // clearButton starts a new conversation.
-func (p *playground) clearButton() app.UI {
+func (p *chatSession) clearButton() app.UI {
 	title := "Start a new conversation; this one stays in the history"
 	if p.embed {
 		title = "Start a new conversation"
@@ -169,14 +167,14 @@ func (p *playground) clearButton() app.UI {
 }
 
 // viewCodeButton shows or hides the request and its code.
-func (p *playground) viewCodeButton() app.UI {
+func (p *chatSession) viewCodeButton() app.UI {
 	return app.Button().Class("btn").DataSet("testid", "view-request").Text(viewRequestLabel(p.showRequest)).
 		Aria("expanded", p.showRequest).OnClick(func(ctx app.Context, e app.Event) { p.showRequest = !p.showRequest })
 }
 
 // attachKinds reports whether the model's messages schema takes image parts and file parts: a
 // probe message with each is checked against it, once per model.
-func (p *playground) attachKinds() (images, files bool) {
+func (p *chatSession) attachKinds() (images, files bool) {
 	name := "messages"
 	if p.form.Kind == kind.Responses.Name() {
 		name = "input"
@@ -208,7 +206,7 @@ func (p *playground) attachKinds() (images, files bool) {
 // renderAttach draws the images and files attached to the message being typed, and the controls
 // that attach more: a file (an image, or a PDF, sent as a data URL) or an image URL; only what the
 // model's schema takes is offered.
-func (p *playground) renderAttach() app.UI {
+func (p *chatSession) renderAttach() app.UI {
 	images, files := true, true
 	if p.form != nil {
 		images, files = p.attachKinds()

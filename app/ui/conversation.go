@@ -20,7 +20,7 @@ const (
 // on (the buttons are disabled, and the functions check again).
 
 // editMessage replaces the text of message i and reports whether it could.
-func (p *playground) editMessage(i int, text string) bool {
+func (p *chatSession) editMessage(i int, text string) bool {
 	if p.running || i < 0 || i >= len(p.turns) {
 		return false
 	}
@@ -29,12 +29,12 @@ func (p *playground) editMessage(i int, text string) bool {
 	if t.Role == convo.RoleAssistant {
 		t.html = markdown.HTML(text)
 	}
-	p.saveConversation()
+	p.saved()
 	return true
 }
 
 // deleteMessage removes message i.
-func (p *playground) deleteMessage(i int) {
+func (p *chatSession) deleteMessage(i int) {
 	if p.running {
 		return
 	}
@@ -47,11 +47,11 @@ func (p *playground) deleteMessage(i int) {
 	if results > 0 {
 		p.stateNote = "Deleted with the " + plural(results, "tool result", "tool results") + " that answered its calls."
 	}
-	p.saveConversation()
+	p.saved()
 }
 
 // moveMessage moves message i to position j.
-func (p *playground) moveMessage(i, j int) {
+func (p *chatSession) moveMessage(i, j int) {
 	if p.running {
 		return
 	}
@@ -66,12 +66,12 @@ func (p *playground) moveMessage(i, j int) {
 	}
 	p.runErr = ""
 	p.turns = turns
-	p.saveConversation()
+	p.saved()
 }
 
 // regenerate drops an answer and what follows it and asks again (or, from a user message, drops
 // what follows it and runs).
-func (p *playground) regenerate(ctx app.Context, i int) {
+func (p *chatSession) regenerate(ctx app.Context, i int) {
 	if p.running {
 		return
 	}
@@ -93,7 +93,7 @@ func (p *playground) regenerate(ctx app.Context, i int) {
 }
 
 // answered reports, for the tool calls of message i, which ones a later tool message answers.
-func (p *playground) answered(i int) map[string]bool {
+func (p *chatSession) answered(i int) map[string]bool {
 	if i >= len(p.turns) || len(p.turns[i].ToolCalls) == 0 {
 		return nil
 	}
@@ -109,7 +109,7 @@ func (p *playground) answered(i int) map[string]bool {
 // answerTools adds the results typed for the open tool calls of message i as tool messages and
 // runs the conversation, so the model continues with them. A call left without a result is
 // reported and nothing is sent.
-func (p *playground) answerTools(ctx app.Context, i int, results map[string]string) {
+func (p *chatSession) answerTools(ctx app.Context, i int, results map[string]string) {
 	if p.running || i < 0 || i >= len(p.turns) {
 		return
 	}

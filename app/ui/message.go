@@ -33,7 +33,7 @@ type messageView struct {
 	Ibusy      bool // a run is going on: the conversation cannot be changed
 	Ilast      bool // the last message
 	Ianswered  map[string]bool
-	page       *playground
+	page       *chatSession
 
 	raw     bool              // the raw traffic is shown
 	editing bool              // the text is being edited

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"net/url"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -21,8 +20,6 @@ const defaultModel = "gryphe/mythomax-l2-13b"
 type playground struct {
 	app.Compo
 
-	deps Deps
-
 	models    []catalog.Model
 	shared    map[string]bool // ids several providers serve: their options and links name the provider
 	modelsErr string
@@ -34,39 +31,23 @@ type playground struct {
 	shareInputs []string
 	link        *url.URL // a share link to restore once the model list is there
 
-	// editor is the parameter form: the model's form, its values and what is typed into it (see
-	// editor.go); the parameters panel draws it.
-	*editor
-	formErr     string
-	showRequest bool
-	lastBody    builtBody // the last request body built, see requestBody
+	// chatSession is the conversation and its runs (see conversation.go); it holds the editor, the
+	// parameter form (see editor.go). The chat run area and the parameters panel draw them.
+	*chatSession
+	formErr string
 	// afterForm runs once the form being loaded has arrived (an image to put in an edit's input).
 	afterForm func(ctx app.Context)
 	inputNote string // what "Use as input" did
 
-	system      string
-	prompt      string
-	attachments []convo.Attachment // attached to the message being typed
-	// What the model's messages schema takes (attachKinds), for the model attachFor names.
-	attachFor                 string
-	attachImages, attachFiles bool
-
-	convID string // the id of the conversation in the history, "" before it is saved
 	// The runs of the open history entry of a kind that is not a conversation, see kindhistory.go.
 	kindRuns    []convo.Run
 	kindSeq     int           // bumped when an entry is opened: the run area starts from kindRuns
 	kindModel   string        // the model, provider and operation kindRuns belong to
 	history     convo.History // the saved conversations, as last read or written
 	showHistory bool
-	showEmbed   bool   // the embed snippet panel
-	stateNote   string // what happened to the saved state or a shared link
+	showEmbed   bool // the embed snippet panel
 	shareNote   string
 	shareLink   string
-	turns       []turn
-	running     bool
-	runs        int // runs finished since the page opened (data-runs on the transcript, for tests)
-	cancel      context.CancelFunc
-	runErr      string
 
 	// policy is what the server lets the widget do, as last read (see embed.go).
 	policy embed.Policy
@@ -80,7 +61,12 @@ func newPlayground(d Deps) *playground {
 
 // init readies a page (or a widget, which embeds one) in place: the form state calls back into it.
 func (p *playground) init(d Deps) {
-	p.deps, p.editor = d, newEditor()
+	p.chatSession = &chatSession{editor: newEditor(), deps: d, saved: p.saveConversation}
+	p.ran = func() {
+		if p.embed && p.hasPage {
+			p.loadPolicy(p.page) // what is left of the daily budget
+		}
+	}
 }
 
 // OnMount keeps the page's own context for dispatches that outlive the element that started them.
@@ -271,7 +257,7 @@ func (p *playground) carryValues() {
 }
 
 // topField returns the top-level field a form key lies in, or nil.
-func (p *playground) topField(key string) *schema.Field {
+func (p *editor) topField(key string) *schema.Field {
 	for i := range p.form.Fields {
 		if form.Under(key, p.form.Fields[i].Name) {
 			return &p.form.Fields[i]
@@ -280,7 +266,7 @@ func (p *playground) topField(key string) *schema.Field {
 	return nil
 }
 
-func (p *playground) field(name string) *schema.Field {
+func (p *editor) field(name string) *schema.Field {
 	if p.form == nil {
 		return nil
 	}

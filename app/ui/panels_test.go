@@ -90,3 +90,21 @@ func TestEmbedSnippets(t *testing.T) {
 		t.Errorf("the setup is not in the snippet:\n%s", html)
 	}
 }
+
+func TestChatRunDrawsTheSession(t *testing.T) {
+	f := embeddedForm(t, "gryphe/mythomax-l2-13b")
+	s := &chatSession{editor: newEditor(), saved: func() {}}
+	s.form = f
+	s.system, s.prompt = "Be brief.", "and a follow-up"
+	s.turns = []turn{{Message: convo.Message{Role: convo.RoleUser, Text: "Hello there"}}, {Message: convo.Message{Role: convo.RoleAssistant, Text: "Hi"}, html: "<p>Hi</p>"}}
+	html := render(t, &chatRun{Isession: s, Ishare: func() {}, Inote: "Link copied."})
+	for _, want := range []string{"Hello there", "<p>Hi</p>", `data-testid="share"`, "Link copied.", "Be brief.", "and a follow-up", `data-testid="run"`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("chat run area lacks %q:\n%s", want, html)
+		}
+	}
+	s.newConversation()
+	if len(s.turns) != 0 || s.convID != "" {
+		t.Errorf("New kept %d turns", len(s.turns))
+	}
+}

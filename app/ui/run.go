@@ -40,7 +40,7 @@ type turn struct {
 
 // onKey handles the page's shortcuts, wherever the focus is: Ctrl+Enter (⌘+Enter) runs, Esc stops
 // a run.
-func (p *playground) onKey(ctx app.Context, e app.Event) {
+func (p *chatSession) onKey(ctx app.Context, e app.Event) {
 	if p.form != nil && p.form.Kind != "" && p.form.Kind != "chat" {
 		return // the kind's run area has its own (see runKeys)
 	}
@@ -59,7 +59,7 @@ func (p *playground) onKey(ctx app.Context, e app.Event) {
 }
 
 // conversation is the conversation to send, followed by next when it is not nil.
-func (p *playground) conversation(next *convo.Message) convo.Conversation {
+func (p *chatSession) conversation(next *convo.Message) convo.Conversation {
 	c := convo.Conversation{System: p.system, Messages: make([]convo.Message, 0, len(p.turns)+1)}
 	for _, t := range p.turns {
 		c.Messages = append(c.Messages, t.Message)
@@ -72,7 +72,7 @@ func (p *playground) conversation(next *convo.Message) convo.Conversation {
 
 // canContinue reports whether the conversation can be run as it is: it ends with a message the
 // model should answer (a user message, edited or left by a removed answer, or tool results).
-func (p *playground) canContinue() bool {
+func (p *chatSession) canContinue() bool {
 	if len(p.turns) == 0 {
 		return false
 	}
@@ -82,7 +82,7 @@ func (p *playground) canContinue() bool {
 
 // requestBody builds the body Run would send with next as the new message (nil: the conversation
 // as it is).
-func (p *playground) requestBody(next *convo.Message) ([]byte, error) {
+func (p *chatSession) requestBody(next *convo.Message) ([]byte, error) {
 	if errs := p.formErrors(); len(errs) > 0 {
 		return nil, fmt.Errorf("fix the parameters first: %s", strings.Join(errs, "; "))
 	}
@@ -106,7 +106,7 @@ func (p *playground) requestBody(next *convo.Message) ([]byte, error) {
 // conversationValues are the request fields the conversation fills, in the shape of the model's
 // kind: chat's `messages` (the system prompt first), the Messages API's `messages` and `system`,
 // the Responses API's `input` and `instructions`; and a key that changes when they do.
-func (p *playground) conversationValues(next *convo.Message) (schema.Values, []byte) {
+func (p *chatSession) conversationValues(next *convo.Message) (schema.Values, []byte) {
 	conv := p.conversation(next)
 	page := schema.Values{}
 	text := func(s string) json.RawMessage { b, _ := json.Marshal(s); return b }
@@ -132,7 +132,7 @@ func (p *playground) conversationValues(next *convo.Message) (schema.Values, []b
 }
 
 // dialect is the API family the current model's conversation is sent in (nil: chat).
-func (p *playground) dialect() chat.Dialect {
+func (p *chatSession) dialect() chat.Dialect {
 	switch p.form.Kind {
 	case kind.Messages.Name():
 		return chat.AnthropicMessages
@@ -165,7 +165,7 @@ func sameValues(a, b schema.Values) bool {
 	return true
 }
 
-func (p *playground) renderRequest() app.UI {
+func (p *chatSession) renderRequest() app.UI {
 	if p.form == nil {
 		return app.Div()
 	}
@@ -192,7 +192,7 @@ func (p *playground) renderRequest() app.UI {
 // nextMessage is the message Run would add: what is typed and attached, or nil when there is none
 // and the conversation can be run as it is. For the request preview, a placeholder stands for a
 // message not typed yet.
-func (p *playground) nextMessage(preview bool) *convo.Message {
+func (p *chatSession) nextMessage(preview bool) *convo.Message {
 	if strings.TrimSpace(p.prompt) == "" && len(p.attachments) == 0 {
 		if p.canContinue() || !preview {
 			return nil
@@ -204,7 +204,7 @@ func (p *playground) nextMessage(preview bool) *convo.Message {
 
 // run sends the conversation plus the typed message and streams the answer into a new turn. With
 // nothing typed, a conversation that ends with a user message or tool results is run as it is.
-func (p *playground) run(ctx app.Context) {
+func (p *chatSession) run(ctx app.Context) {
 	if p.running || p.form == nil {
 		return
 	}
@@ -226,7 +226,7 @@ func (p *playground) run(ctx app.Context) {
 
 // send runs the conversation, followed by next when it is not nil, and streams the answer into a
 // new turn. It reports whether the run started.
-func (p *playground) send(ctx app.Context, next *convo.Message) bool {
+func (p *chatSession) send(ctx app.Context, next *convo.Message) bool {
 	if p.running || p.form == nil {
 		return false
 	}
@@ -311,7 +311,7 @@ func (p *playground) send(ctx app.Context, next *convo.Message) bool {
 }
 
 // finish records the end of a run: the final text, why it ended and what it used.
-func (p *playground) finish(idx int, requested string, res *chat.Result, err error) {
+func (p *chatSession) finish(idx int, requested string, res *chat.Result, err error) {
 	p.runs++
 	p.running = false
 	p.cancel = nil
@@ -344,13 +344,13 @@ func (p *playground) finish(idx int, requested string, res *chat.Result, err err
 	default:
 		t.Err = chat.Explain(err)
 	}
-	p.saveConversation()
-	if p.embed && p.hasPage {
-		p.loadPolicy(p.page) // what is left of the daily budget
+	p.saved()
+	if p.ran != nil {
+		p.ran()
 	}
 }
 
-func (p *playground) stop() {
+func (p *chatSession) stop() {
 	if p.cancel != nil {
 		p.cancel()
 	}

@@ -92,15 +92,6 @@ func (p *playground) storeHistory(h convo.History) {
 	p.history = h
 }
 
-// newConversation starts an empty conversation; the current one stays in the history.
-func (p *playground) newConversation() {
-	if p.running {
-		return
-	}
-	p.saveConversation()
-	p.turns, p.convID, p.runErr = nil, "", ""
-}
-
 // openSaved restores a conversation from the history: its model, parameters and messages.
 func (p *playground) openSaved(ctx app.Context, id string) {
 	if p.running {

@@ -37,7 +37,7 @@ func renderStats(facts []chat.Fact) app.UI {
 // shows it as set and "View request" shows exactly the body that is sent; the user can change or
 // clear it there. A user who clears it gets it back on the next streamed run, since an unset value
 // is all the form records.
-func (p *playground) askForUsage() {
+func (p *chatSession) askForUsage() {
 	if string(p.st.Values["stream"]) != "true" {
 		return
 	}
