@@ -18,13 +18,13 @@ import (
 func (p *playground) renderRunArea() app.UI {
 	area := p.renderKindRunArea()
 	if area == nil {
-		area = &chatRun{Isession: p.chatSession, Ishare: p.share, Inote: p.shareNote}
+		area = &chatRun{Isession: p.chatSession, Ishare: p.shareLink}
 	}
 	return app.Div().Class("run-col").Body(area, p.renderPageTools())
 }
 
 // renderConversation is chat's run area: the system prompt, the conversation and the composer.
-func (p *chatSession) renderConversation(share func(), note string) app.UI {
+func (p *chatSession) renderConversation(share func() (convo.ShareLink, error)) app.UI {
 	return app.Section().Class("run").Aria("label", "Conversation").Body(
 		p.renderSystem(),
 		p.renderTranscript(),
@@ -37,12 +37,9 @@ func (p *chatSession) renderConversation(share func(), note string) app.UI {
 				p.streamToggle(),
 				p.clearButton(),
 				p.viewCodeButton(),
-				app.Button().Class("btn").DataSet("testid", "share").Text("Share").
-					Title("Put the model, the parameters that are set and the conversation in a link").
-					Disabled(p.form == nil).OnClick(func(ctx app.Context, e app.Event) { share() }),
+				shareControlOf(share),
 			),
 		),
-		shareNote(note),
 		app.If(p.showRequest, p.renderRequest),
 	)
 }

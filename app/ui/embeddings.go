@@ -11,6 +11,7 @@ import (
 
 	"playground/app/catalog"
 	"playground/app/chat"
+	"playground/app/convo"
 	"playground/app/kind"
 	"playground/app/schema"
 )
@@ -25,10 +26,9 @@ type embeddingRun struct {
 	Ibackend Backend
 	Iclient  *chat.Client
 	Ibuild   requestBuilder
-	Ifirst   string               // the page's prompt (?prompt= of a link): the first text, when the area opens
-	Ilog     runLog               // the page's history of runs
-	Ishare   func(texts []string) // puts the model, the parameters and the texts in a link (the page's Share)
-	Inote    string               // what sharing said
+	Ifirst   string                                        // the page's prompt (?prompt= of a link): the first text, when the area opens
+	Ilog     runLog                                        // the page's history of runs
+	Ishare   func(texts []string) (convo.ShareLink, error) // the link of the model, the parameters and the texts (nil: no Share)
 
 	inputs   []string
 	running  bool
@@ -131,9 +131,10 @@ func (c *embeddingRun) Render() app.UI {
 				OnClick(func(ctx app.Context, e app.Event) { c.inputs = append(c.inputs, "") }),
 			app.Button().Class("btn").DataSet("testid", "view-request").Text(viewRequestLabel(c.showCode)).Aria("expanded", c.showCode).
 				OnClick(func(ctx app.Context, e app.Event) { c.showCode = !c.showCode }),
-			app.If(c.Ishare != nil, func() app.UI { return shareButton(func() { c.Ishare(c.texts()) }) }),
+			app.If(c.Ishare != nil, func() app.UI {
+				return shareControlOf(func() (convo.ShareLink, error) { return c.Ishare(c.texts()) })
+			}),
 		),
-		shareNote(c.Inote),
 		app.If(c.showCode, func() app.UI {
 			body, err := c.Ibuild(c.page())
 			return kindCodeView(c.Iform, c.Ibackend, body, err)

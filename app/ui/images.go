@@ -9,6 +9,7 @@ import (
 
 	"playground/app/catalog"
 	"playground/app/chat"
+	"playground/app/convo"
 	"playground/app/kind"
 	"playground/app/schema"
 )
@@ -22,10 +23,9 @@ type imageRun struct {
 	Ibackend Backend
 	Iclient  *chat.Client
 	Ibuild   requestBuilder
-	Iprompt  *string // the page's prompt: share links, presets and ?prompt= reach it
-	Ishare   func()  // puts the model, the parameters and the prompt in a link (the page's Share)
-	Inote    string  // what sharing said
-	Ilog     runLog  // the page's history of runs
+	Iprompt  *string                         // the page's prompt: share links, presets and ?prompt= reach it
+	Ishare   func() (convo.ShareLink, error) // the link of the model, the parameters and the prompt (nil: no Share)
+	Ilog     runLog                          // the page's history of runs
 	// Ican reports whether an image can be used as the input of an edit; Iuse does it (the page's,
 	// see useinput.go); Iinput says what it did.
 	Ican   func(kind.Image) bool
@@ -95,10 +95,9 @@ func (c *imageRun) Render() app.UI {
 					OnClick(func(ctx app.Context, e app.Event) { c.showCode = !c.showCode }),
 				app.Button().Class("btn").DataSet("testid", "clear").Text("Clear").Title("Remove the images shown").
 					Disabled(c.running || len(c.runs) == 0).OnClick(func(ctx app.Context, e app.Event) { c.clear() }),
-				shareButton(c.Ishare),
+				shareControlOf(c.Ishare),
 			),
 		),
-		shareNote(c.Inote),
 		app.If(c.Iinput != "", func() app.UI {
 			return app.P().Class("msg-note").DataSet("testid", "input-note").Aria("live", "polite").Text(c.Iinput)
 		}),

@@ -11,6 +11,7 @@ import (
 
 	"playground/app/catalog"
 	"playground/app/chat"
+	"playground/app/convo"
 	"playground/app/form"
 	"playground/app/kind"
 	"playground/app/schema"
@@ -30,23 +31,19 @@ func (p *playground) renderKindRunArea() app.UI {
 		return nil
 	}
 	client := p.deps.Chat
-	share := p.shareFromArea
+	share, shareTexts := p.shareLink, p.shareLinkOf
 	if p.embed {
-		share = nil // the widget has Open in Playground instead
+		share, shareTexts = nil, nil // the widget has Open in Playground instead
 	}
 	switch {
 	case p.form.Model.Unsupported || !kindRuns(p.form.Kind):
 		return &notRunnable{Iform: p.form, Ibackend: p.deps.Backend, Ibuild: p.buildBody}
 	case p.form.Kind == kind.Images.Name():
 		return &imageRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Iprompt: &p.prompt,
-			Ishare: share, Inote: p.shareNote, Ilog: p.runLog(), Ican: p.canUseAsInput, Iuse: p.useAsInput, Iinput: p.inputNote}
+			Ishare: share, Ilog: p.runLog(), Ican: p.canUseAsInput, Iuse: p.useAsInput, Iinput: p.inputNote}
 	case p.form.Kind == kind.Embeddings.Name():
-		var shareTexts func([]string)
-		if share != nil {
-			shareTexts = func(texts []string) { p.shareInputs = texts; share() }
-		}
 		return &embeddingRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Ifirst: p.prompt,
-			Ilog: p.runLog(), Ishare: shareTexts, Inote: p.shareNote}
+			Ilog: p.runLog(), Ishare: shareTexts}
 	}
 	return nil
 }
@@ -257,30 +254,11 @@ func runKeys(run func(app.Context), stop func()) app.EventHandler {
 	}
 }
 
-// shareFromArea is Share pressed in a kind's run area: the page shares, then draws itself (the
-// note is the page's).
-func (p *playground) shareFromArea() {
-	p.share()
-	if p.hasPage {
-		p.page.Dispatch(func(app.Context) {})
-	}
-}
-
-// shareButton is a run area's Share: the page's, which puts the model, the parameters that are set
-// and what is typed in a link.
-func shareButton(share func()) app.UI {
-	if share == nil {
+// shareControlOf is a run area's Share, on the link link makes (nil: the widget, which has Open
+// in Playground instead).
+func shareControlOf(link func() (convo.ShareLink, error)) app.UI {
+	if link == nil {
 		return nil
 	}
-	return app.Button().Class("btn").DataSet("testid", "share").Text("Share").
-		Title("Put the model, the parameters that are set and the prompt in a link").
-		OnClick(func(ctx app.Context, e app.Event) { share() })
-}
-
-// shareNote says what sharing did, or nothing.
-func shareNote(note string) app.UI {
-	if note == "" {
-		return nil
-	}
-	return app.P().Class("msg-note").DataSet("testid", "share-note").Aria("live", "polite").Text(note)
+	return &shareControl{Ilink: link}
 }

@@ -62,7 +62,7 @@ func builder(f *catalog.Form) requestBuilder {
 func TestKindRunAreas(t *testing.T) {
 	img := embeddedForm(t, "flux/schnell")
 	prompt := strings.Repeat("x", 4001)
-	html := render(t, &imageRun{Iform: img, Ibuild: builder(img), Iprompt: &prompt, Ishare: func() {}})
+	html := render(t, &imageRun{Iform: img, Ibuild: builder(img), Iprompt: &prompt, Ishare: func() (convo.ShareLink, error) { return convo.ShareLink{}, nil }})
 	for _, want := range []string{`data-testid="prompt"`, `data-testid="run"`, `data-testid="view-request"`, `data-testid="share"`,
 		`4001 / 4000 characters`, `prompt-count over`, `Describe an image and press Run`} {
 		if !strings.Contains(html, want) {

@@ -23,13 +23,11 @@ type playground struct {
 	models    []catalog.Model
 	shared    map[string]bool // ids several providers serve: their options and links name the provider
 	modelsErr string
-	wanted    string // model id asked for by the URL, until the list arrives
-	wantedAt  string // the provider asked for by the URL, "" for the first that serves the model
-	wantedOp  string // the operation asked for by the URL (?op=PATH), "" for the model's main one
-	op        string // the operation of the form shown, as asked for ("" for the model's main one)
-	// shareInputs are the texts of the embeddings run area, for Share pressed there.
-	shareInputs []string
-	link        *url.URL // a share link to restore once the model list is there
+	wanted    string   // model id asked for by the URL, until the list arrives
+	wantedAt  string   // the provider asked for by the URL, "" for the first that serves the model
+	wantedOp  string   // the operation asked for by the URL (?op=PATH), "" for the model's main one
+	op        string   // the operation of the form shown, as asked for ("" for the model's main one)
+	link      *url.URL // a share link to restore once the model list is there
 
 	// chatSession is the conversation and its runs (see conversation.go); it holds the editor, the
 	// parameter form (see editor.go). The chat run area and the parameters panel draw them.
@@ -46,8 +44,6 @@ type playground struct {
 	history     convo.History // the saved conversations, as last read or written
 	showHistory bool
 	showEmbed   bool // the embed snippet panel
-	shareNote   string
-	shareLink   string
 
 	// policy is what the server lets the widget do, as last read (see embed.go).
 	policy embed.Policy
@@ -216,7 +212,7 @@ func (p *playground) loadOperation(ctx app.Context, id, provider, op string, fro
 					}
 				}
 			}
-			p.form, p.op, p.shareInputs = &form, op, nil
+			p.form, p.op = &form, op
 			p.carryValues()
 			p.painting = false
 			if then := p.afterForm; then != nil {

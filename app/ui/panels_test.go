@@ -4,6 +4,7 @@ package ui
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -97,8 +98,8 @@ func TestChatRunDrawsTheSession(t *testing.T) {
 	s.form = f
 	s.system, s.prompt = "Be brief.", "and a follow-up"
 	s.turns = []turn{{Message: convo.Message{Role: convo.RoleUser, Text: "Hello there"}}, {Message: convo.Message{Role: convo.RoleAssistant, Text: "Hi"}, html: "<p>Hi</p>"}}
-	html := render(t, &chatRun{Isession: s, Ishare: func() {}, Inote: "Link copied."})
-	for _, want := range []string{"Hello there", "<p>Hi</p>", `data-testid="share"`, "Link copied.", "Be brief.", "and a follow-up", `data-testid="run"`} {
+	html := render(t, &chatRun{Isession: s, Ishare: func() (convo.ShareLink, error) { return convo.ShareLink{}, nil }})
+	for _, want := range []string{"Hello there", "<p>Hi</p>", `data-testid="share"`, "Be brief.", "and a follow-up", `data-testid="run"`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("chat run area lacks %q:\n%s", want, html)
 		}
@@ -106,5 +107,21 @@ func TestChatRunDrawsTheSession(t *testing.T) {
 	s.newConversation()
 	if len(s.turns) != 0 || s.convID != "" {
 		t.Errorf("New kept %d turns", len(s.turns))
+	}
+}
+
+func TestShareControl(t *testing.T) {
+	c := &shareControl{Ilink: func() (convo.ShareLink, error) {
+		return convo.ShareLink{Query: "model=m&s=jX", DroppedData: 1}, nil
+	}}
+	render(t, c)
+	c.share()
+	if !strings.Contains(c.note, "opening it restores this setup") || !strings.Contains(c.note, "1 attachment was left out") {
+		t.Errorf("note %q", c.note)
+	}
+	c.Ilink = func() (convo.ShareLink, error) { return convo.ShareLink{}, errors.New("the setup is too long") }
+	c.share()
+	if c.note != "Cannot share: the setup is too long" {
+		t.Errorf("note %q", c.note)
 	}
 }

@@ -58,9 +58,8 @@ type chatRun struct {
 	app.Compo
 
 	Isession *chatSession
-	Ishare   func() // the page's Share
-	Inote    string // what sharing said
+	Ishare   func() (convo.ShareLink, error) // the link of the setup (the page's)
 }
 
 // Render draws the run area.
-func (c *chatRun) Render() app.UI { return c.Isession.renderConversation(c.Ishare, c.Inote) }
+func (c *chatRun) Render() app.UI { return c.Isession.renderConversation(c.Ishare) }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"errors"
 	"net/url"
 	"strings"
 	"time"
@@ -153,31 +154,19 @@ func (p *playground) restore(ctx app.Context, s setup) {
 	}
 }
 
-// share puts the whole setup in the page's URL and copies the link. Files attached as data are
-// left out, and the oldest messages when the link would be too long; the note says so.
-func (p *playground) share() {
+// shareLinkOf is the share link of the whole setup, with texts for a run area that takes several
+// (embeddings). Files attached as data are left out, and the oldest messages when the link would
+// be too long; the link's notes say so.
+func (p *playground) shareLinkOf(texts []string) (convo.ShareLink, error) {
 	if p.form == nil {
-		return
+		return convo.ShareLink{}, errors.New("no model is selected")
 	}
-	link, err := convo.EncodeShare(convo.Share{Model: p.form.Model.ID, Provider: p.shareProvider(), Params: p.params(),
-		Conversation: p.conversation(nil), Prompt: p.prompt, Op: p.op, Inputs: p.shareInputs}, convo.DefaultShareLimit)
-	if err != nil {
-		p.shareNote = "Cannot share: " + err.Error()
-		return
-	}
-	loc := app.Window().Get("location")
-	u := loc.Get("origin").String() + loc.Get("pathname").String() + "?" + link.Query
-	app.Window().Get("history").Call("replaceState", nil, "", "?"+link.Query)
-	p.shareLink = u
-	note := "Link copied: opening it restores this setup; it never runs by itself."
-	if !copyText(u) {
-		note = "The link is in the address bar (the browser did not let the page copy it): opening it restores this setup; it never runs by itself."
-	}
-	if notes := link.Notes(); len(notes) > 0 {
-		note += " " + strings.Join(notes, " ")
-	}
-	p.shareNote = note
+	return convo.EncodeShare(convo.Share{Model: p.form.Model.ID, Provider: p.shareProvider(), Params: p.params(),
+		Conversation: p.conversation(nil), Prompt: p.prompt, Op: p.op, Inputs: texts}, convo.DefaultShareLimit)
 }
+
+// shareLink is the share link of the setup (see shareLinkOf).
+func (p *playground) shareLink() (convo.ShareLink, error) { return p.shareLinkOf(nil) }
 
 // shareProvider is the provider a link names: only for a model several providers serve.
 func (p *playground) shareProvider() string {

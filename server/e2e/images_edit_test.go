@@ -87,7 +87,7 @@ func openEdit(t *testing.T, tb *tab, base string, src []byte) {
 	t.Helper()
 	openKind(tb, base, "openai/gpt-image-2", "run")
 	pick(tb, "param-image", "one file")
-	tb.waitJS("the image's file picker", jsSel("param-image-value"), 5*time.Second)
+	tb.waitJS("the image's file picker", jsSel("param-image-value"), 15*time.Second)
 	setFile(tb, "param-image-value", filepath.Join(t.TempDir(), "source.png"), src)
 	tb.waitJS("the image picked", jsSel("param-image-value-info")+` && `+jsSel("param-image-value-info")+`.innerText.includes("source.png")`, 10*time.Second)
 	tb.do("typing a prompt", chromedp.SendKeys(chromedp.CSS(sel("prompt")), "a red hat"))
@@ -97,7 +97,7 @@ func openEdit(t *testing.T, tb *tab, base string, src []byte) {
 func runRefused(tb *tab, want string) {
 	tb.t.Helper()
 	tb.do("clicking Run", chromedp.Click(chromedp.CSS(sel("run"))))
-	tb.waitJS("Run refused with "+want, `document.querySelector('.run-error [data-testid="error"]')?.innerText.includes(`+jsString(want)+`)`, 5*time.Second)
+	tb.waitJS("Run refused with "+want, `document.querySelector('.run-error [data-testid="error"]')?.innerText.includes(`+jsString(want)+`)`, 15*time.Second)
 }
 
 func TestImagesEdit(t *testing.T) {
@@ -108,7 +108,7 @@ func TestImagesEdit(t *testing.T) {
 		tb := b.newTab(t)
 		openEdit(t, tb, e.URL, pngFile(t, 96, 64))
 		tb.do("opening the mask painter", chromedp.Click(chromedp.CSS(sel("param-mask-paint"))))
-		tb.waitJS("the painter", jsSel("mask-canvas"), 5*time.Second)
+		tb.waitJS("the painter", jsSel("mask-canvas"), 15*time.Second)
 		if w := eval[int](tb, jsSel("mask-canvas")+`.width`); w != 96 {
 			t.Errorf("the canvas is %d pixels wide, want the source's 96", w)
 		}
@@ -124,10 +124,10 @@ func TestImagesEdit(t *testing.T) {
 			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, r["x"]+r["w"]*0.15, y, chromedp.ButtonLeft),
 			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, r["x"]+r["w"]*0.25, y, chromedp.ButtonLeft),
 			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, r["x"]+r["w"]*0.25, y, chromedp.ButtonLeft))
-		tb.waitJS("Use mask enabled", `!`+jsSel("mask-apply")+`.disabled`, 5*time.Second)
+		tb.waitJS("Use mask enabled", `!`+jsSel("mask-apply")+`.disabled`, 15*time.Second)
 		saveScreenshot(t, tb, "images-mask-painter.png")
 		tb.do("using the mask", chromedp.Click(chromedp.CSS(sel("mask-apply"))))
-		tb.waitJS("the mask set", jsSel("mask-painter")+` === null && `+jsSel("param-mask-info")+` && `+jsSel("param-mask-info")+`.innerText.includes("mask.png")`, 5*time.Second)
+		tb.waitJS("the mask set", jsSel("mask-painter")+` === null && `+jsSel("param-mask-info")+` && `+jsSel("param-mask-info")+`.innerText.includes("mask.png")`, 15*time.Second)
 		tb.do("clicking Run", chromedp.Click(chromedp.CSS(sel("run"))))
 		waitKindRun(tb, 1)
 		reqs := requestsTo(e, "/v1/images/edits")
@@ -168,10 +168,10 @@ func TestImagesEdit(t *testing.T) {
 		// A file of the wrong type, and one too large, are refused when picked, naming the field;
 		// the image picked before stays.
 		setFile(tb, "param-image-value", filepath.Join(t.TempDir(), "photo.gif"), []byte("GIF89a\x01\x00\x01\x00"))
-		tb.waitJS("the GIF refused", jsSel("error")+` && [...document.querySelectorAll('[data-testid="error"]')].some(e => e.innerText.includes("image: photo.gif is image/gif; this field takes PNG, JPEG or WebP images"))`, 5*time.Second)
+		tb.waitJS("the GIF refused", jsSel("error")+` && [...document.querySelectorAll('[data-testid="error"]')].some(e => e.innerText.includes("image: photo.gif is image/gif; this field takes PNG, JPEG or WebP images"))`, 15*time.Second)
 		big := append(pngFile(t, 8, 8), make([]byte, 3<<20)...)
 		setFile(tb, "param-image-value", filepath.Join(t.TempDir(), "huge.png"), big)
-		tb.waitJS("the large file refused", `[...document.querySelectorAll('[data-testid="error"]')].some(e => e.innerText.includes("image: huge.png is 3.1 MB, over the limit"))`, 5*time.Second)
+		tb.waitJS("the large file refused", `[...document.querySelectorAll('[data-testid="error"]')].some(e => e.innerText.includes("image: huge.png is 3.1 MB, over the limit"))`, 15*time.Second)
 		if info := eval[string](tb, jsSel("param-image-value-info")+`.innerText`); !strings.Contains(info, "source.png") {
 			t.Errorf("the image picked before is gone: %q", info)
 		}
@@ -191,11 +191,13 @@ func TestImagesEdit(t *testing.T) {
 		openKind(tb, e.URL, "openai/gpt-image-1", "run")
 		tb.waitJS("the API choice", jsSel("operation")+` && `+jsSel("operation")+`.value === "/v1/images/generations"`, 10*time.Second)
 		pick(tb, "param-response_format", "b64_json")
-		tb.do("a prompt and Run", chromedp.SendKeys(chromedp.CSS(sel("prompt")), "a cat"), chromedp.Click(chromedp.CSS(sel("run"))))
+		tb.do("a prompt", chromedp.SendKeys(chromedp.CSS(sel("prompt")), "a cat"))
+		tb.waitJS("the prompt typed", jsSel("prompt")+`.value === "a cat"`, 15*time.Second)
+		eval[bool](tb, `(b => { b.click(); return true; })(`+jsSel("run")+`)`) // by script: the page may redraw the button meanwhile
 		waitKindRun(tb, 1)
 		shown := eval[string](tb, jsSel("image")+`.src`)
 		tb.do("opening it full size", chromedp.Click(chromedp.CSS(sel("image"))))
-		tb.waitJS("Use as input in the full view", jsSel("lightbox-use"), 5*time.Second)
+		tb.waitJS("Use as input in the full view", jsSel("lightbox-use"), 15*time.Second)
 		tb.do("using it as input", chromedp.Click(chromedp.CSS(sel("lightbox-use"))))
 		tb.waitJS("the edit operation", jsSel("operation")+`.value === "/v1/images/edits" && `+jsSel("input-note")+` && `+jsSel("input-note")+`.innerText.includes("is now the input image")`, 10*time.Second)
 		if eval[string](tb, jsSel("param-image")+`.selectedOptions[0].text`) != "one file" {
@@ -228,7 +230,9 @@ func TestImagesEdit(t *testing.T) {
 		tb := b.newTab(t)
 		openKind(tb, e.URL, "flux/schnell", "run")
 		pick(tb, "param-response_format", "b64_json")
-		tb.do("a prompt and Run", chromedp.SendKeys(chromedp.CSS(sel("prompt")), "a dog"), chromedp.Click(chromedp.CSS(sel("run"))))
+		tb.do("a prompt", chromedp.SendKeys(chromedp.CSS(sel("prompt")), "a dog"))
+		tb.waitJS("the prompt typed", jsSel("prompt")+`.value === "a dog"`, 15*time.Second)
+		eval[bool](tb, `(b => { b.click(); return true; })(`+jsSel("run")+`)`) // by script: the page may redraw the button meanwhile
 		waitKindRun(tb, 1)
 		if eval[bool](tb, jsSel("image-use")+` !== null`) {
 			t.Error("Use as input on a model no operation of which takes an image")
