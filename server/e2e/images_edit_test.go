@@ -101,7 +101,7 @@ func runRefused(tb *tab, want string) {
 }
 
 func TestImagesEdit(t *testing.T) {
-	e := newEnv(t, true, withEditSchemas(t))
+	e := newEnv(t, true, withEditSchemas(t), withMedia)
 	b := startBrowser(t)
 
 	t.Run("PaintMask", func(t *testing.T) {
@@ -116,14 +116,28 @@ func TestImagesEdit(t *testing.T) {
 		if r["w"] <= 96 {
 			t.Errorf("the canvas is shown %v wide: not scaled up, so the test does not tell natural from shown size", r["w"])
 		}
-		// A stroke across the left quarter, a third of the way down.
-		y := r["y"] + r["h"]/3
-		tb.do("painting a stroke",
-			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, r["x"]+r["w"]*0.05, y),
-			chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, r["x"]+r["w"]*0.05, y, chromedp.ButtonLeft),
-			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, r["x"]+r["w"]*0.15, y, chromedp.ButtonLeft),
-			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, r["x"]+r["w"]*0.25, y, chromedp.ButtonLeft),
-			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, r["x"]+r["w"]*0.25, y, chromedp.ButtonLeft))
+		// stroke drags across the canvas from x0 to x1 (fractions of its width) at y (of its height).
+		stroke := func(what string, x0, x1, yf float64) {
+			y := r["y"] + r["h"]*yf
+			tb.do(what,
+				chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, r["x"]+r["w"]*x0, y),
+				chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, r["x"]+r["w"]*x0, y, chromedp.ButtonLeft),
+				chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, r["x"]+r["w"]*(x0+x1)/2, y, chromedp.ButtonLeft),
+				chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, r["x"]+r["w"]*x1, y, chromedp.ButtonLeft),
+				chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, r["x"]+r["w"]*x1, y, chromedp.ButtonLeft))
+		}
+		// Clear takes back what was painted.
+		stroke("painting a stroke to clear", 0.6, 0.9, 0.5)
+		tb.waitJS("Use mask enabled", `!`+jsSel("mask-apply")+`.disabled`, 15*time.Second)
+		tb.do("clearing it", chromedp.Click(chromedp.CSS(sel("mask-clear"))))
+		tb.waitJS("Use mask disabled again", jsSel("mask-apply")+`.disabled`, 15*time.Second)
+		// A stroke across the left quarter, a third of the way down; another on the right, two thirds
+		// down, erased again.
+		stroke("painting a stroke", 0.05, 0.25, 1.0/3)
+		stroke("painting a second stroke", 0.6, 0.9, 2.0/3)
+		tb.do("switching to erase", chromedp.Click(chromedp.CSS(sel("mask-erase"))))
+		tb.waitJS("erase on", jsSel("mask-erase")+`.getAttribute("aria-pressed") === "true"`, 15*time.Second)
+		stroke("erasing the second stroke", 0.55, 0.95, 2.0/3)
 		tb.waitJS("Use mask enabled", `!`+jsSel("mask-apply")+`.disabled`, 15*time.Second)
 		saveScreenshot(t, tb, "images-mask-painter.png")
 		tb.do("using the mask", chromedp.Click(chromedp.CSS(sel("mask-apply"))))
@@ -148,6 +162,12 @@ func TestImagesEdit(t *testing.T) {
 		}
 		if a := alpha(80, 60); a != 255 {
 			t.Errorf("an unpainted pixel has alpha %d, want 255", a)
+		}
+		if a := alpha(72, 43); a != 255 {
+			t.Errorf("an erased pixel has alpha %d, want 255 (kept)", a)
+		}
+		if a := alpha(72, 32); a != 255 {
+			t.Errorf("a pixel painted then cleared has alpha %d, want 255 (kept)", a)
 		}
 		if src := sentFile(t, reqs[0].Body, "image"); !bytes.Equal(src, pngFile(t, 96, 64)) {
 			t.Error("the image sent is not the file picked")
@@ -222,6 +242,37 @@ func TestImagesEdit(t *testing.T) {
 		// On the edit operation, Use as input replaces the input with another result.
 		if eval[int](tb, `document.querySelectorAll('[data-testid="image-use"]').length`) != 2 {
 			t.Error("each image of both runs has no Use as input")
+		}
+		tb.checkConsole()
+	})
+
+	t.Run("UseAsInputFromTheMediaRoute", func(t *testing.T) {
+		// The generated image is on the provider's host: the page shows it through the media route
+		// and, for the edit's file input, fetches the file from there (same origin).
+		tb := b.newTab(t)
+		before := len(requestsTo(e, "/v1/images/edits"))
+		openKind(tb, e.URL, "openai/gpt-image-1", "run")
+		tb.waitJS("the API choice", jsSel("operation")+` && `+jsSel("operation")+`.value === "/v1/images/generations"`, 10*time.Second)
+		tb.do("a prompt", chromedp.SendKeys(chromedp.CSS(sel("prompt")), "a fox"))
+		tb.waitJS("the prompt typed", jsSel("prompt")+`.value === "a fox"`, 15*time.Second)
+		eval[bool](tb, `(b => { b.click(); return true; })(`+jsSel("run")+`)`)
+		waitKindRun(tb, 1)
+		shown := eval[string](tb, jsSel("image")+`.src`)
+		if !strings.HasPrefix(shown, e.URL+"/api/media/") {
+			t.Fatalf("the image is shown from %q, want the media route", shown)
+		}
+		tb.do("reading the shown file", chromedp.Evaluate[chromedp.Void](`window.__shown = null; fetch(`+jsString(shown)+`).then(r => r.arrayBuffer()).then(b => window.__shown = btoa(String.fromCharCode(...new Uint8Array(b))))`))
+		tb.waitJS("the shown file read", `window.__shown !== null`, 15*time.Second)
+		tb.do("using it as input", chromedp.Click(chromedp.CSS(sel("image-use"))))
+		tb.waitJS("the edit operation", jsSel("operation")+`.value === "/v1/images/edits" && `+jsSel("input-note")+` && `+jsSel("input-note")+`.innerText.includes("is now the input image")`, 15*time.Second)
+		eval[bool](tb, `(b => { b.click(); return true; })(`+jsSel("run")+`)`)
+		waitKindRun(tb, 2)
+		reqs := requestsTo(e, "/v1/images/edits")
+		if len(reqs) != before+1 {
+			t.Fatalf("%d edit requests", len(reqs)-before)
+		}
+		if sent := base64Of(sentFile(t, reqs[len(reqs)-1].Body, "image")); sent != eval[string](tb, `window.__shown`) {
+			t.Errorf("the file sent (%d base64 characters) is not the one shown", len(sent))
 		}
 		tb.checkConsole()
 	})
