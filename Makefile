@@ -12,7 +12,7 @@ WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm
 # Pure packages: no go-app import, so they are tested under GOOS=js too.
 PURE      := ./app/kind/... ./app/schema/... ./app/catalog/... ./app/markdown/... ./app/chat/... ./app/form/... ./app/codegen/... ./app/convo/... ./app/embed/... ./app/imagefile/...
 
-.PHONY: all build wasm server run example test vet test-host test-load test-js fuzz chromium clean
+.PHONY: all build wasm server run example test vet test-host test-load test-js fuzz chromium sdk clean
 
 all: build
 
@@ -46,7 +46,7 @@ inspect: server
 		printf '%s\n' "$$out" | tail -1; exit $$status
 
 ## test: everything CI runs.
-test: build chromium vet test-host test-load test-js fuzz
+test: build chromium sdk vet test-host test-load test-js fuzz
 
 vet:
 	$(GO) vet ./...
@@ -86,6 +86,11 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseEmbeddings$$' -fuzztime=$(FUZZTIME) ./app/kind
 	$(GO) test -run='^$$' -fuzz='^FuzzKept$$' -fuzztime=$(FUZZTIME) ./app/kind
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./app/imagefile
+
+## sdk: the official OpenAI SDK for Node (pinned in server/e2e/sdk/package-lock.json), which
+## TestOpenAISDK points at the playground's /api/v1.
+sdk:
+	npm ci --prefix server/e2e/sdk --no-audit --no-fund --loglevel=error
 
 ## chromium: the browser tests need Chromium; install it with apt when we can, else say why not.
 chromium:
