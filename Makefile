@@ -2,7 +2,7 @@
 # (installing Chromium with apt when it is missing and we are root). See README.md.
 
 GO        ?= go
-ADDR      ?= localhost:8080
+ADDR      ?= $(or $(PLAYGROUND_ADDR),localhost:8080)
 # An execution count, not a duration: Go 1.26's fuzz coordinator can fail a duration-bounded run
 # with a spurious "context deadline exceeded" (golang/go#75804, fixed in Go 1.27).
 FUZZTIME  ?= 200000x

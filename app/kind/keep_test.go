@@ -9,9 +9,9 @@ import (
 )
 
 func TestKeepImagesKeepsURLsNotBytes(t *testing.T) {
-	answer := `{"data":[{"url":"https://cdn.example/a.png","revised_prompt":"a cat"},{"b64_json":"` +
-		strings.Repeat("A", 40000) + `"},{"url":"https://cdn.example/b.glb"}],"seed":7,
-		"playground_media":{"https://cdn.example/a.png":"/api/media/tok1"},"meta":{"usage":{"credits_used":12,"usd_spent":0.01}}}`
+	answer := `{"data":[{"url":"https://files.example/a.png","revised_prompt":"a cat"},{"b64_json":"` +
+		strings.Repeat("A", 40000) + `"},{"url":"https://files.example/b.glb"}],"seed":7,
+		"playground_media":{"https://files.example/a.png":"/api/media/tok1"},"meta":{"usage":{"credits_used":12,"usd_spent":0.01}}}`
 	r, err := ParseImages([]byte(answer))
 	if err != nil {
 		t.Fatal(err)

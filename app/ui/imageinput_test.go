@@ -166,9 +166,9 @@ func TestUseAsInput(t *testing.T) {
 	p := editPage(t)
 	pngData := testPNG(t, 8, 8)
 	b64 := kind.Image{B64: form.DataURL("image/png", pngData)[len("data:image/png;base64,"):]}
-	proxied := kind.Image{URL: "https://cdn.example/a.png", Proxied: "/api/media/x"}
-	remote := kind.Image{URL: "https://cdn.example/a.png"}
-	mesh := kind.Image{URL: "https://cdn.example/a.glb"}
+	proxied := kind.Image{URL: "https://files.example/a.png", Proxied: "/api/media/x"}
+	remote := kind.Image{URL: "https://files.example/a.png"}
+	mesh := kind.Image{URL: "https://files.example/a.glb"}
 	for _, tt := range []struct {
 		name string
 		im   kind.Image
@@ -191,7 +191,7 @@ func TestUseAsInput(t *testing.T) {
 	up := newPlayground(Deps{})
 	up.form = fileForm(t, "ByteDance/dreamina-creative-upscale.json", "bytedance/dreamina-creative-upscale", "")
 	up.fillInput(app.Context{}, proxied, "a.png")
-	if got := string(up.st.Values["image_url"]); got != `"https://cdn.example/a.png"` {
+	if got := string(up.st.Values["image_url"]); got != `"https://files.example/a.png"` {
 		t.Errorf("a URL input holds %s", got)
 	}
 	gen := newPlayground(Deps{})

@@ -137,8 +137,8 @@ func TestEmbeddingPage(t *testing.T) {
 
 func TestRunAreasReopenHistory(t *testing.T) {
 	img := embeddedForm(t, "flux/schnell")
-	ir, err := kind.ParseImages([]byte(`{"data":[{"url":"https://cdn.example/a.png"},{"b64_json":"iVBORw0KGgo="}],
-		"playground_media":{"https://cdn.example/a.png":"/api/media/tok"}}`))
+	ir, err := kind.ParseImages([]byte(`{"data":[{"url":"https://files.example/a.png"},{"b64_json":"iVBORw0KGgo="}],
+		"playground_media":{"https://files.example/a.png":"/api/media/tok"}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestImageRunKeepsEachRun(t *testing.T) {
 		t.Errorf("Clear: %d runs shown, new entry %v", len(c.runs), freshed)
 	}
 	r := keptRun(runRecord{took: 2500 * time.Millisecond}, "a fox", nil, kind.KeepImages(ir2(t)))
-	if r.TookMS != 2500 || r.Prompt != "a fox" || !strings.Contains(string(r.Result), "https://cdn.example/b.png") || strings.Contains(string(r.Result), "iVBOR") {
+	if r.TookMS != 2500 || r.Prompt != "a fox" || !strings.Contains(string(r.Result), "https://files.example/b.png") || strings.Contains(string(r.Result), "iVBOR") {
 		t.Errorf("kept run %+v", r)
 	}
 	if failed := keptRun(runRecord{err: "boom"}, "p", nil, []byte(`{}`)); failed.Result != nil || failed.Error != "boom" {
@@ -197,7 +197,7 @@ func TestImageRunKeepsEachRun(t *testing.T) {
 
 func ir2(t *testing.T) kind.ImageResult {
 	t.Helper()
-	r, err := kind.ParseImages([]byte(`{"data":[{"url":"https://cdn.example/b.png"},{"b64_json":"iVBORw0KGgo="}]}`))
+	r, err := kind.ParseImages([]byte(`{"data":[{"url":"https://files.example/b.png"},{"b64_json":"iVBORw0KGgo="}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
