@@ -21,18 +21,35 @@ func mintWith(s *Server, lifetime time.Duration, provider, rawURL string) string
 	return tok
 }
 
-// TestMediaDialGuardOnTheRoute: a valid token for an https URL whose host is loopback, at a
-// provider without media_allow_insecure, is refused at dial time (502) and never reaches the host.
-func TestMediaDialGuardOnTheRoute(t *testing.T) {
-	hits := 0
+// countingFiles is a file host (over TLS when tls) that answers an empty image/png and counts its
+// requests.
+func countingFiles(t *testing.T, tls bool) (*httptest.Server, func() int) {
+	t.Helper()
 	var mu sync.Mutex
-	files := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	hits := 0
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		hits++
 		mu.Unlock()
 		w.Header().Set("Content-Type", "image/png")
-	}))
+	})
+	files := httptest.NewServer(h)
+	if tls {
+		files.Close()
+		files = httptest.NewTLSServer(h)
+	}
 	t.Cleanup(files.Close)
+	return files, func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return hits
+	}
+}
+
+// TestMediaDialGuardOnTheRoute: a valid token for an https URL whose host is loopback, at a
+// provider without media_allow_insecure, is refused at dial time (502) and never reaches the host.
+func TestMediaDialGuardOnTheRoute(t *testing.T) {
+	files, hits := countingFiles(t, true)
 	s := mediaServer(t, Source{Name: "strict", BaseURL: "https://api.example.com/v1", Hosts: []string{"127.0.0.1:*"}})
 	path, ok := s.Mint("strict", files.URL+"/a.png")
 	if !ok {
@@ -45,10 +62,8 @@ func TestMediaDialGuardOnTheRoute(t *testing.T) {
 	if rec.Code != 502 || !strings.Contains(rec.Body.String(), "media_address_refused") {
 		t.Fatalf("%d %s, want 502 media_address_refused", rec.Code, rec.Body)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if hits != 0 {
-		t.Fatalf("the loopback host got %d requests", hits)
+	if n := hits(); n != 0 {
+		t.Fatalf("the loopback host got %d requests", n)
 	}
 }
 
@@ -135,15 +150,7 @@ func TestMediaURLParsing(t *testing.T) {
 // TestMediaTokenRefusals: tokens the server never minted this way (expired, of an unknown
 // provider, for a host off the list, for a URL it never relayed) are refused before any fetch.
 func TestMediaTokenRefusals(t *testing.T) {
-	hits := 0
-	var mu sync.Mutex
-	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		hits++
-		mu.Unlock()
-		w.Header().Set("Content-Type", "image/png")
-	}))
-	t.Cleanup(files.Close)
+	files, hits := countingFiles(t, false)
 	s := mediaServer(t, Source{Name: "aimlapi", BaseURL: "https://api.aimlapi.com/v1", Hosts: []string{"127.0.0.1:*"}, AllowInsecure: true})
 	mux := http.NewServeMux()
 	mux.Handle("GET /api/media/{token}", s)
@@ -170,9 +177,7 @@ func TestMediaTokenRefusals(t *testing.T) {
 			}
 		})
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if hits != 0 {
-		t.Fatalf("the file host got %d requests for refused tokens", hits)
+	if n := hits(); n != 0 {
+		t.Fatalf("the file host got %d requests for refused tokens", n)
 	}
 }
