@@ -66,13 +66,20 @@ type HTTPBackend struct {
 	HTTP *http.Client
 }
 
-// Models fetches GET {BaseURL}/models.
+// Models fetches GET {BaseURL}/models. The same answer lists the providers; they are kept for View
+// code, so its snippets name the real base URL from the first draw on, without a second request.
 func (b HTTPBackend) Models(ctx context.Context) ([]catalog.Model, error) {
 	var out struct {
-		Models []catalog.Model `json:"models"`
+		Models       []catalog.Model `json:"models"`
+		ProviderInfo []ProviderInfo  `json:"provider_info"`
 	}
 	if err := b.get(ctx, "/models", &out); err != nil {
 		return nil, fmt.Errorf("loading the model list: %w", err)
+	}
+	if out.ProviderInfo != nil {
+		providerInfos.Lock()
+		providerInfos.list = out.ProviderInfo
+		providerInfos.Unlock()
 	}
 	return out.Models, nil
 }
