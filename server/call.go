@@ -15,6 +15,7 @@ import (
 	"playground/server/admit"
 	"playground/server/catalogapi"
 	"playground/server/httperr"
+	"playground/server/jobs"
 	"playground/server/meter"
 	"playground/server/upstream"
 )
@@ -27,6 +28,8 @@ type call struct {
 	kind  kind.Kind
 	path  string // the operation's canonical path, e.g. "/v1/images/generations"
 	body  []byte
+	// ticket is the client's reserved place for the job the call makes (job kinds only).
+	ticket *jobs.Ticket
 }
 
 // handleCall serves POST /api/{operation path}[?provider=NAME] for every model operation in the
@@ -124,6 +127,15 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, path string, 
 			settle(admit.Spend{Tokens: estimate(), USD: u.USD, Credits: u.Credits})
 		}()
 	}
+	if p, ok := c.kind.(kind.Poller); ok && p.PollPath(c.path, "x") != "" {
+		t, err := s.jobs.Reserve(jobClient(rec.Client, g))
+		if err != nil {
+			s.writeError(sw, r, err)
+			return
+		}
+		defer t.Release()
+		c.ticket = t
+	}
 	s.forward(sw, r, c, func(stream *upstream.Stream, cancel func()) http.ResponseWriter {
 		mw = meter.NewWriter(stream, c.kind)
 		if cutRunes > 0 {
@@ -189,11 +201,22 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, c *call, wrap f
 		s.writeError(w, r, err)
 		return
 	}
+	ctx := upstream.WithOperation(r.Context(), c.path)
+	if c.ticket != nil {
+		ctx = jobs.WithTicket(ctx, c.ticket)
+	}
+	s.proxy(w, r.WithContext(ctx), up, c.body, wrap)
+}
+
+// proxy sends r (its context carrying the operation, see upstream.WithOperation) with body to
+// the provider up and streams the answer back, through wrap when it is not nil (see forward).
+// The call ends with the server's shutdown.
+func (s *Server) proxy(w http.ResponseWriter, r *http.Request, up *upstream.Upstream, body []byte, wrap func(sw *upstream.Stream, cancel func()) http.ResponseWriter) {
 	// A stream lasts as long as the model writes: lift the server's write deadline for it.
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	sw := upstream.NewStream(w, s.cfg.KeepAlive)
 	defer sw.Done()
-	ctx, cancel := context.WithCancel(upstream.WithOperation(r.Context(), c.path))
+	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	stop := context.AfterFunc(s.shutdown, func() {
 		sw.End(httperr.Errorf(httperr.EServerShutdown, "The playground server is shutting down, so this answer was cut short. Run it again in a moment."))
@@ -201,8 +224,12 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, c *call, wrap f
 	})
 	defer stop()
 	r2 := r.Clone(ctx)
-	r2.Body = io.NopCloser(bytes.NewReader(c.body))
-	r2.ContentLength = int64(len(c.body))
+	r2.Body = http.NoBody
+	r2.ContentLength = 0
+	if body != nil {
+		r2.Body = io.NopCloser(bytes.NewReader(body))
+		r2.ContentLength = int64(len(body))
+	}
 	var out http.ResponseWriter = sw
 	if wrap != nil {
 		out = wrap(sw, cancel)

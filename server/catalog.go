@@ -20,8 +20,8 @@ func (s *Server) loadProviders() error {
 		name := pc.Name
 		up, err := upstream.New(upstream.Config{Name: pc.Name, BaseURL: pc.BaseURL, Key: pc.Key, KeyEnv: pc.KeyEnv,
 			KeySource: pc.keySource(), Headers: pc.Headers, HeaderTimeout: pc.HeaderTimeout,
-			// Images answers get the same-origin paths of the files they point to.
-			OnResponse: func(op string, resp *http.Response) error { return s.media.Relay(name, op, resp) }}, s.log)
+			// Jobs are bound to their clients; answers get the same-origin paths of their files.
+			OnResponse: func(op string, resp *http.Response) error { return s.onResponse(name, op, resp) }}, s.log)
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"playground/server/admit"
+	"playground/server/jobs"
 	"playground/server/media"
 	"playground/server/meter"
 	"playground/server/upstream"
@@ -52,6 +53,14 @@ type Config struct {
 	// MediaMaxBytes caps one file served by the media route (/api/media/…); 0 means
 	// DefaultMediaMaxBytes (64 MiB).
 	MediaMaxBytes int64
+	// MediaMaxAVBytes caps one video or sound file served by the media route; 0 means
+	// media.DefaultMaxAVBytes (1 GiB). Such files are streamed, never held in memory.
+	MediaMaxAVBytes int64
+	// JobLifetime is how long after its creation the server relays a job's polls (video,
+	// music, speech to text); 0 means jobs.DefaultLifetime (30 minutes).
+	JobLifetime time.Duration
+	// MaxOpenJobs is how many jobs one client may have running; 0 means jobs.DefaultMaxOpen.
+	MaxOpenJobs int
 }
 
 // Limits bound what one client, and all clients together, can make the server spend on model
@@ -174,6 +183,8 @@ func DefaultConfig() Config {
 		WebDir:         "web",
 		MaxBodyBytes:   DefaultMaxBodyBytes,
 		MediaMaxBytes:  DefaultMediaMaxBytes,
+		JobLifetime:    jobs.DefaultLifetime,
+		MaxOpenJobs:    jobs.DefaultMaxOpen,
 		Refresh:        DefaultRefresh,
 		Limits:         DefaultLimits(),
 		FrameAncestors: []string{"'self'"},

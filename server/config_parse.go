@@ -53,13 +53,15 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	ancestors := fs.String("frame-ancestors", envOr("PLAYGROUND_FRAME_ANCESTORS", strings.Join(cfg.FrameAncestors, " ")), "origins that may show the playground in a frame, CSP syntax (env PLAYGROUND_FRAME_ANCESTORS)")
 	embedOrigins := fs.String("embed-origins", envOr("PLAYGROUND_EMBED_ORIGINS", ""), "origins whose pages may embed the widget, space-separated CSP sources (env PLAYGROUND_EMBED_ORIGINS)")
 	embedModels := fs.String("embed-models", envOr("PLAYGROUND_EMBED_MODELS", ""), "models the embed may run: comma- or space-separated patterns, empty for all (env PLAYGROUND_EMBED_MODELS)")
-	embedKinds := fs.String("embed-kinds", envOr("PLAYGROUND_EMBED_KINDS", ""), "endpoint kinds the embed may run (chat, responses, messages, images, embeddings): comma- or space-separated, empty for all (env PLAYGROUND_EMBED_KINDS)")
+	embedKinds := fs.String("embed-kinds", envOr("PLAYGROUND_EMBED_KINDS", ""), "endpoint kinds the embed may run (chat, responses, messages, images, embeddings, video, music, stt): comma- or space-separated, empty for all (env PLAYGROUND_EMBED_KINDS)")
 	embedUSD := fs.String("embed-daily-usd", envOr("PLAYGROUND_EMBED_DAILY_USD", strconv.FormatFloat(cfg.Embed.DailyUSD, 'g', -1, 64)), "US dollars all embeds may spend per UTC day as providers report it, 0 for no budget (env PLAYGROUND_EMBED_DAILY_USD)")
 	embedCredits := fs.String("embed-daily-credits", envOr("PLAYGROUND_EMBED_DAILY_CREDITS", strconv.FormatFloat(cfg.Embed.DailyCredits, 'g', -1, 64)), "AI/ML API credits all embeds may spend per UTC day, 0 for no budget (env PLAYGROUND_EMBED_DAILY_CREDITS)")
 	embedRate := fs.String("embed-rate", envOr("PLAYGROUND_EMBED_RATE", strconv.FormatFloat(cfg.Embed.Limits.RatePerMinute, 'g', -1, 64)), "embed runs per minute per visitor, 0 for no limit (env PLAYGROUND_EMBED_RATE)")
 	embedBurst := fs.String("embed-burst", envOr("PLAYGROUND_EMBED_BURST", strconv.Itoa(cfg.Embed.Limits.Burst)), "embed runs a visitor may start at once (env PLAYGROUND_EMBED_BURST)")
 	embedMax := fs.String("embed-max-tokens", envOr("PLAYGROUND_EMBED_MAX_TOKENS", strconv.Itoa(cfg.Embed.MaxTokens)), "longest embed answer in tokens, 0 for no cap (env PLAYGROUND_EMBED_MAX_TOKENS)")
 	embedDaily := fs.String("embed-daily-tokens", envOr("PLAYGROUND_EMBED_DAILY_TOKENS", strconv.FormatInt(cfg.Embed.DailyTokens, 10)), "tokens all embeds may use per UTC day, 0 for no budget (env PLAYGROUND_EMBED_DAILY_TOKENS)")
+	jobLifetime := fs.String("job-lifetime", envOr("PLAYGROUND_JOB_LIFETIME", cfg.JobLifetime.String()), "how long after its start a video, music or speech-to-text job is followed (env PLAYGROUND_JOB_LIFETIME)")
+	maxJobs := fs.String("max-open-jobs", envOr("PLAYGROUND_MAX_OPEN_JOBS", strconv.Itoa(cfg.MaxOpenJobs)), "jobs (video, music, speech to text) one client may have running (env PLAYGROUND_MAX_OPEN_JOBS)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -114,6 +116,12 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		return cfg, err
 	}
 	cfg.FrameAncestors = strings.Fields(*ancestors)
+	if cfg.JobLifetime, err = time.ParseDuration(*jobLifetime); err != nil || cfg.JobLifetime < time.Minute {
+		return cfg, fmt.Errorf("job-lifetime: %q is not a duration of at least 1m (e.g. 30m)", *jobLifetime)
+	}
+	if cfg.MaxOpenJobs, perr = strconv.Atoi(*maxJobs); perr != nil || cfg.MaxOpenJobs < 1 {
+		return cfg, fmt.Errorf("max-open-jobs: %q is not a whole number ≥ 1", *maxJobs)
+	}
 	if cfg.Refresh, err = time.ParseDuration(*refresh); err != nil || cfg.Refresh < time.Second {
 		return cfg, fmt.Errorf("refresh: %q is not a duration of at least 1s (e.g. 10m)", *refresh)
 	}

@@ -21,8 +21,11 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes <= 0 {
 		return errors.New("max body bytes: must be positive")
 	}
-	if c.MediaMaxBytes < 0 {
+	if c.MediaMaxBytes < 0 || c.MediaMaxAVBytes < 0 {
 		return errors.New("media max bytes: must not be negative (0 means the default)")
+	}
+	if c.JobLifetime < 0 || c.MaxOpenJobs < 0 {
+		return errors.New("job lifetime and max open jobs: must not be negative (0 means the default)")
 	}
 	for _, a := range c.FrameAncestors {
 		if strings.ContainsAny(a, ";,\r\n") {

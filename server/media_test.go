@@ -124,7 +124,7 @@ func runMedia(t *testing.T) *mediaEnv {
 	cfg.WebDir = t.TempDir()
 	cfg.Limits.RatePerMinute = 0
 	cfg.Limits.StreamsPerClient = 0
-	cfg.MediaMaxBytes = cap
+	cfg.MediaMaxBytes, cfg.MediaMaxAVBytes = cap, cap
 	p := &cfg.Providers[0]
 	p.BaseURL, p.Key = up.URL+"/v1", canary
 	p.MediaHosts, p.MediaAllowInsecure = []string{"127.0.0.1:*"}, true

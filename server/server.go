@@ -18,6 +18,7 @@ import (
 	"playground/server/admit"
 	"playground/server/catalogapi"
 	"playground/server/httperr"
+	"playground/server/jobs"
 	"playground/server/media"
 	"playground/server/meter"
 	"playground/server/upstream"
@@ -39,6 +40,8 @@ type Server struct {
 	recorder meter.Recorder
 	// media mints and serves the /api/media/ paths of the files providers' answers point to.
 	media *media.Server
+	// jobs binds the jobs clients start to them and paces their polls.
+	jobs *jobs.Registry
 	// shutdown is cancelled by EndStreams, ending every model call in flight.
 	shutdown   context.Context
 	endStreams context.CancelFunc
@@ -62,6 +65,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		s.recorder = meter.Slog{Log: log}
 	}
 	s.shutdown, s.endStreams = context.WithCancel(context.Background())
+	s.jobs = jobs.New(jobs.Config{Lifetime: cfg.JobLifetime, MaxOpen: cfg.MaxOpenJobs})
 	var err error
 	if s.generic, err = catalog.LoadGeneric(embedded.FS); err != nil {
 		return nil, fmt.Errorf("loading generic schemas: %w", err)
@@ -70,7 +74,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	for i, p := range cfg.Providers {
 		sources[i] = media.Source{Name: p.Name, BaseURL: p.BaseURL, Hosts: p.MediaHosts, AllowInsecure: p.MediaAllowInsecure}
 	}
-	if s.media, err = media.New(sources, media.Options{MaxBytes: cfg.MediaMaxBytes, MaxBodyBytes: cfg.MaxBodyBytes, Shutdown: s.shutdown}, log); err != nil {
+	if s.media, err = media.New(sources, media.Options{MaxBytes: cfg.MediaMaxBytes, MaxAVBytes: cfg.MediaMaxAVBytes, MaxBodyBytes: cfg.MaxBodyBytes, Shutdown: s.shutdown}, log); err != nil {
 		return nil, err
 	}
 	if err := s.loadProviders(); err != nil {
@@ -121,6 +125,8 @@ func (s *Server) routes(page http.Handler) http.Handler {
 	// Every model operation of the catalogue, at the provider's own path under /api.
 	mux.Handle("POST /api/v1/", s.crossOrigin(http.HandlerFunc(s.handleCall)))
 	mux.Handle("POST /api/v2/", s.crossOrigin(http.HandlerFunc(s.handleCall)))
+	mux.HandleFunc("GET /api/v1/", s.handlePoll)
+	mux.HandleFunc("GET /api/v2/", s.handlePoll)
 	// Files a provider's answer pointed to, fetched by the server under a signed token (media).
 	mux.Handle("GET /api/media/{token}", s.media)
 	mux.HandleFunc("GET /api/embed/config", s.catalog.ServeEmbedConfig)
@@ -129,6 +135,8 @@ func (s *Server) routes(page http.Handler) http.Handler {
 	// The widget's model calls, of every kind its policy allows, under the embed's limits.
 	mux.Handle("POST /api/embed/v1/", s.crossOrigin(http.HandlerFunc(s.handleEmbedCall)))
 	mux.Handle("POST /api/embed/v2/", s.crossOrigin(http.HandlerFunc(s.handleEmbedCall)))
+	mux.HandleFunc("GET /api/embed/v1/", s.handleEmbedPoll)
+	mux.HandleFunc("GET /api/embed/v2/", s.handleEmbedPoll)
 	mux.HandleFunc("GET "+embed.ScriptPath, s.assets.serveEmbedScript)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, httperr.Errorf(httperr.ENotFound, "No API route %s %s.", r.Method, r.URL.Path))

@@ -86,10 +86,10 @@ func GroupLabel(id string) string {
 // main one (chat before Responses before Messages).
 var registry = []Kind{
 	Chat, Responses, Messages, Images, Embeddings,
-	pending("video", "Video", "video", Job, "/v2/video/generations", "/v1/video/generations", "/video/generations", "/v2/generate/video/*"),
+	Video,
 	pending("tts", "Text to speech", "audio", Sync, "/v1/tts"),
-	pending("stt", "Speech to text", "audio", Job, "/v1/stt/create", "/v1/stt"),
-	pending("music", "Music", "audio", Job, "/v2/generate/audio", "/v2/generate/audio/*"),
+	STT,
+	Music,
 	pending("ocr", "OCR", "ocr", Sync, "/v1/ocr"),
 }
 

@@ -43,6 +43,12 @@ const (
 	EEmbedMaxTokens   = "embed_max_tokens"
 	EEmbedBudgetSpent = "embed_budget_spent"
 
+	// Jobs (video, music, speech to text): who may poll what, and how often.
+	EJobNotFound  = "job_not_found"
+	EJobExpired   = "job_expired"
+	ETooManyJobs  = "too_many_jobs"
+	EPollTooOften = "poll_too_often"
+
 	// The upstream call.
 	EUpstreamUnauthorized = "upstream_unauthorized"
 	EUpstreamForbidden    = "upstream_forbidden"
@@ -120,6 +126,11 @@ var table = map[string]Entry{
 	EEmbedKindLocked:  {http.StatusForbidden, TypePermission},
 	EEmbedMaxTokens:   {http.StatusBadRequest, TypeInvalidRequest},
 	EEmbedBudgetSpent: {http.StatusTooManyRequests, TypeRateLimit},
+
+	EJobNotFound:  {http.StatusNotFound, TypeInvalidRequest},
+	EJobExpired:   {http.StatusGone, TypeInvalidRequest},
+	ETooManyJobs:  {http.StatusTooManyRequests, TypeRateLimit},
+	EPollTooOften: {http.StatusTooManyRequests, TypeRateLimit},
 
 	EUpstreamUnauthorized: {http.StatusBadGateway, TypeUpstreamAuth},
 	EUpstreamForbidden:    {http.StatusBadGateway, TypeUpstreamAuth},

@@ -35,6 +35,9 @@ const (
 	tokenLifetime = time.Hour
 	// DefaultMaxBytes is the default cap on one media file (Config.MediaMaxBytes).
 	DefaultMaxBytes = 64 << 20
+	// DefaultMaxAVBytes is the default cap on one video or sound file (Options.MaxAVBytes):
+	// videos run to hundreds of megabytes, and they are streamed, never held.
+	DefaultMaxAVBytes = 1 << 30
 	// maxURL is the longest file URL a token is minted for (signed CDN URLs run to a few KiB;
 	// the token must fit the server's header limit).
 	maxURL = 8 << 10
@@ -67,6 +70,9 @@ type Source struct {
 type Options struct {
 	// MaxBytes caps one media file; 0 means DefaultMaxBytes.
 	MaxBytes int64
+	// MaxAVBytes caps one video or sound file (video/…, audio/…); 0 means
+	// DefaultMaxAVBytes.
+	MaxAVBytes int64
 	// MaxBodyBytes is the server's request body limit: Relay reads images answers up to twice
 	// that (at most 96 MiB).
 	MaxBodyBytes int64
@@ -81,6 +87,7 @@ type Server struct {
 	signer   *signer
 	sources  map[string]*source
 	max      int64
+	maxAV    int64
 	maxBody  int64
 	shutdown context.Context
 }
@@ -91,7 +98,7 @@ func New(sources []Source, opts Options, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{log: log, max: opts.MaxBytes, maxBody: opts.MaxBodyBytes, shutdown: opts.Shutdown, sources: map[string]*source{}}
+	s := &Server{log: log, max: opts.MaxBytes, maxAV: opts.MaxAVBytes, maxBody: opts.MaxBodyBytes, shutdown: opts.Shutdown, sources: map[string]*source{}}
 	if s.shutdown == nil {
 		s.shutdown = context.Background()
 	}
@@ -101,6 +108,9 @@ func New(sources []Source, opts Options, log *slog.Logger) (*Server, error) {
 	}
 	if s.max <= 0 {
 		s.max = DefaultMaxBytes
+	}
+	if s.maxAV <= 0 {
+		s.maxAV = DefaultMaxAVBytes
 	}
 	for _, p := range sources {
 		s.sources[p.Name] = newSource(p)
@@ -261,9 +271,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"The file's host sent content of type %q, which the playground does not serve.", truncate(ct, 80)))
 		return
 	}
-	if resp.ContentLength > s.max {
+	limit := s.max
+	if strings.HasPrefix(ct, "video/") || strings.HasPrefix(ct, "audio/") {
+		limit = s.maxAV
+	}
+	if resp.ContentLength > limit {
 		s.writeError(w, r, httperr.Errorf(httperr.EMediaTooLarge,
-			"The file is %d bytes, more than the playground's limit of %d bytes.", resp.ContentLength, s.max))
+			"The file is %d bytes, more than the playground's limit of %d bytes.", resp.ContentLength, limit))
 		return
 	}
 	s.copyMediaHeaders(h, resp.Header)
@@ -282,11 +296,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	idle := time.AfterFunc(idleTimeout, cancel)
 	defer idle.Stop()
 	body := &idleReader{r: resp.Body, timer: idle}
-	if _, err := io.Copy(w, io.LimitReader(body, s.max)); err != nil {
+	if _, err := io.Copy(w, io.LimitReader(body, limit)); err != nil {
 		return // the browser or the host went away; the transfer is short
 	}
 	if n, _ := body.Read(make([]byte, 1)); n > 0 {
-		s.log.Warn("media transfer cut at the size cap", "provider", provider, "host", u.Hostname(), "limit", s.max)
+		s.log.Warn("media transfer cut at the size cap", "provider", provider, "host", u.Hostname(), "limit", limit)
 		panic(http.ErrAbortHandler) // the browser must see a broken transfer, not a complete file
 	}
 }
@@ -327,18 +341,21 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// Relay is the proxy's response hook for media: on a successful JSON answer to an images
-// call (callPath, the canonical operation path the upstream passes on), it adds the
-// top-level member kind.MediaMember ("playground_media"), an object mapping each http(s) URL at
-// data[].url or images[].url that Mint accepts to its /api/media/… path. The provider's
-// bytes are kept: the member is inserted before the object's final '}', and Content-Length is
-// fixed. Answers that are larger than the server reads (MaxBodyBytes*2, at most 96 MiB), not a
-// JSON object, already hold the member, or hold no such URL pass through unchanged.
+// Relay is the proxy's response hook for media: on a successful JSON answer of a kind whose
+// answers point to files (images; the video and music jobs' polls; text to speech's JSON answer —
+// see kind.MediaURLs), for the call's canonical operation path callPath (which the upstream
+// passes on), it adds the top-level member kind.MediaMember ("playground_media"), an object
+// mapping each http(s) URL of the answer that Mint accepts to its /api/media/… path. The
+// provider's bytes are kept: the member is inserted before the object's final '}', and
+// Content-Length is fixed. Answers that are larger than the server reads (MaxBodyBytes*2, at
+// most 96 MiB), not a JSON object, already hold the member, or hold no such URL pass through
+// unchanged.
 func (s *Server) Relay(provider, callPath string, resp *http.Response) error {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil
 	}
-	if callPath == "" || kind.For(callPath) != kind.Images {
+	k := relayKind(callPath)
+	if k == nil {
 		return nil
 	}
 	if mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err != nil || mt != "application/json" {
@@ -360,7 +377,7 @@ func (s *Server) Relay(provider, callPath string, resp *http.Response) error {
 	}
 	orig.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
-	out, ok := s.addMediaMember(provider, body)
+	out, ok := s.addMediaMember(provider, k, body)
 	if !ok {
 		return nil
 	}
@@ -370,16 +387,30 @@ func (s *Server) Relay(provider, callPath string, resp *http.Response) error {
 	return nil
 }
 
+// relayKind is the kind of the call (or poll) on callPath when its answers point to files, or
+// nil.
+func relayKind(callPath string) kind.Kind {
+	if callPath == "" {
+		return nil
+	}
+	k := kind.For(callPath)
+	if p := kind.PollKind(callPath); p != nil && (k == nil || k == kind.Kind(p)) {
+		k = p
+	}
+	switch {
+	case k == nil:
+		return nil
+	case k == kind.Images, k == kind.Video, k == kind.Music, k.Name() == "tts":
+		return k
+	}
+	return nil
+}
+
 // addMediaMember returns body with the media member added (see Relay), and true; false when
 // there is nothing to add or body is not a JSON object.
-func (s *Server) addMediaMember(provider string, body []byte) ([]byte, bool) {
-	type file struct {
-		URL string `json:"url"`
-	}
+func (s *Server) addMediaMember(provider string, k kind.Kind, body []byte) ([]byte, bool) {
 	var doc struct {
-		Data   []json.RawMessage `json:"data"`
-		Images []json.RawMessage `json:"images"`
-		Media  json.RawMessage   `json:"playground_media"`
+		Media json.RawMessage `json:"playground_media"`
 	}
 	trimmed := bytes.TrimRight(body, " \t\r\n")
 	if !bytes.HasPrefix(bytes.TrimLeft(trimmed, " \t\r\n"), []byte("{")) || !bytes.HasSuffix(trimmed, []byte("}")) ||
@@ -387,18 +418,12 @@ func (s *Server) addMediaMember(provider string, body []byte) ([]byte, bool) {
 		return nil, false
 	}
 	media := map[string]string{}
-	for _, list := range [][]json.RawMessage{doc.Data, doc.Images} {
-		for _, raw := range list {
-			var f file
-			if json.Unmarshal(raw, &f) != nil || f.URL == "" || media[f.URL] != "" {
-				continue
-			}
-			if !strings.HasPrefix(f.URL, "https://") && !strings.HasPrefix(f.URL, "http://") {
-				continue
-			}
-			if p, ok := s.Mint(provider, f.URL); ok {
-				media[f.URL] = p
-			}
+	for _, u := range kind.MediaURLs(k, body) {
+		if media[u] != "" {
+			continue
+		}
+		if p, ok := s.Mint(provider, u); ok {
+			media[u] = p
 		}
 	}
 	if len(media) == 0 {
@@ -408,7 +433,7 @@ func (s *Server) addMediaMember(provider string, body []byte) ([]byte, bool) {
 	if err != nil {
 		return nil, false
 	}
-	// data or images held an entry, so the object has members: the new one follows a comma.
+	// The answer held a URL, so the object has members: the new one follows a comma.
 	out := make([]byte, 0, len(body)+len(member)+len(kind.MediaMember)+4)
 	out = append(out, trimmed[:len(trimmed)-1]...)
 	out = append(out, `,"`+kind.MediaMember+`":`...)

@@ -96,6 +96,15 @@ func Operation(ctx context.Context) string {
 	return op
 }
 
+// queryKey carries the query of a poll (see WithQuery).
+type queryKey struct{}
+
+// WithQuery returns ctx carrying the encoded query the forwarded request gets (the server
+// builds it; nothing of the browser's query is passed on).
+func WithQuery(ctx context.Context, query string) context.Context {
+	return context.WithValue(ctx, queryKey{}, query)
+}
+
 // New builds the upstream of cfg; log receives the errors its proxy answers with. It fails when
 // the base URL is not one ParseBaseURL accepts.
 func New(cfg Config, log *slog.Logger) (*Upstream, error) {
@@ -206,6 +215,7 @@ func (u *Upstream) rewrite(pr *httputil.ProxyRequest) {
 	endpoint := Operation(pr.In.Context())
 	out := pr.Out
 	out.URL = &url.URL{Scheme: u.base.Scheme, Host: u.base.Host, Path: OutboundPath(u.base.Path, endpoint)}
+	out.URL.RawQuery, _ = pr.In.Context().Value(queryKey{}).(string)
 	out.Host = u.base.Host
 	in := pr.In.Header
 	out.Header = http.Header{}
@@ -217,7 +227,11 @@ func (u *Upstream) rewrite(pr *httputil.ProxyRequest) {
 	for name, v := range u.headers { // checked at start-up: never a header set below
 		out.Header.Set(name, v)
 	}
-	out.Header.Set("Content-Type", "application/json")
+	if pr.In.Method == http.MethodGet {
+		out.Header.Del("Content-Type") // a poll has no body
+	} else {
+		out.Header.Set("Content-Type", "application/json")
+	}
 	out.Header.Set("Accept-Encoding", "identity") // never let compression buffer a stream
 	out.Header.Set("User-Agent", "playground")
 	out.Header.Set("Authorization", "Bearer "+u.key.Reveal())
