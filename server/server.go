@@ -207,7 +207,7 @@ func securityHeaders(next http.Handler, frameAncestors, embedOrigins []string) h
 			a = "'none'"
 		}
 		return "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; " +
-			"img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; " +
+			"img-src 'self' data: blob:; media-src 'self' blob: data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; " +
 			"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors " + a
 	}
 	csp := policy(frameAncestors)

@@ -223,7 +223,18 @@ func ctxError(ctx context.Context) error {
 // answer yields an [*APIError] built by [ParseError]; the raw traffic is recorded in the returned
 // Exchange either way.
 func (c *Client) Post(ctx context.Context, path string, body []byte) (status int, contentType string, answer []byte, x *Exchange, err error) {
-	x = &Exchange{Method: http.MethodPost, RequestBody: body}
+	return c.do(ctx, http.MethodPost, path, body)
+}
+
+// Get fetches BaseURL+path (path may hold a query; ?provider= or &provider= is added when
+// Provider is set) like Post: the poll of a job.
+func (c *Client) Get(ctx context.Context, path string) (status int, contentType string, answer []byte, x *Exchange, err error) {
+	return c.do(ctx, http.MethodGet, path, nil)
+}
+
+// do is Post and Get.
+func (c *Client) do(ctx context.Context, method, path string, body []byte) (status int, contentType string, answer []byte, x *Exchange, err error) {
+	x = &Exchange{Method: method, RequestBody: body}
 	defer func() {
 		if err != nil {
 			x.Err = err.Error()
@@ -235,14 +246,24 @@ func (c *Client) Post(ctx context.Context, path string, body []byte) (status int
 	}
 	url := strings.TrimRight(c.BaseURL, "/") + path
 	if c.Provider != "" {
-		url += "?provider=" + neturl.QueryEscape(c.Provider)
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		url += sep + "provider=" + neturl.QueryEscape(c.Provider)
 	}
 	x.URL = url
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
 		return 0, "", nil, x, fmt.Errorf("building request: %w", err)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := hc.Do(req)
 	if err != nil {

@@ -79,6 +79,28 @@ type Run struct {
 	Result json.RawMessage `json:"result,omitempty"`
 	// Error is what went wrong, as shown.
 	Error string `json:"error,omitempty"`
+	// Job is the generation the run started, for the job kinds (video, music, speech to
+	// text): kept from its start, so that a reload picks it up where it was.
+	Job *Job `json:"job,omitempty"`
+}
+
+// Job is a generation a run started and polls.
+type Job struct {
+	// ID is the generation id.
+	ID string `json:"id"`
+	// Poll is the GET path (with its query) that polls it, below the API root.
+	Poll string `json:"poll"`
+	// Started is when it was created.
+	Started time.Time `json:"started"`
+	// Status is its last known status (see kind's Status constants).
+	Status string `json:"status,omitempty"`
+	// Polls counts its polls so far.
+	Polls int `json:"polls,omitempty"`
+	// Stopped reports that the user stopped waiting for it.
+	Stopped bool `json:"stopped,omitempty"`
+	// Ended reports that it will not be polled again: it completed or failed, or the server no
+	// longer follows it.
+	Ended bool `json:"ended,omitempty"`
 }
 
 // RunsTitle is a title for an entry of runs: the first run's prompt or first input, like [Title].

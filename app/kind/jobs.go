@@ -2,6 +2,7 @@ package kind
 
 import (
 	"encoding/hex"
+	"fmt"
 	"encoding/json"
 	"net/url"
 	"strconv"
@@ -40,11 +41,14 @@ type jobKind struct {
 	polls     []string // the GET paths that poll a job (patterns, see match)
 }
 
-// Prepare gives the model to the picker and, for video and music, the prompt to the run area.
+// Prepare gives the model to the picker and, for video and music, the prompt to the run area;
+// speech to text's audio `url` is the run area's too.
 func (k *jobKind) Prepare(op *schema.Operation) {
 	ownModel(op)
 	if k.ownPrompt {
 		op.Own("prompt", "")
+	} else {
+		op.Own("url", "")
 	}
 }
 
@@ -140,6 +144,9 @@ type JobState struct {
 	Result json.RawMessage
 	// Usage is what the answer reports (meta.usage).
 	Usage Usage
+	// Proxied maps media URLs to the playground server's same-origin paths for them (see
+	// [MediaMember]).
+	Proxied map[string]string
 }
 
 // Done reports whether the job has ended, well or not: nothing more will come from polling.
@@ -186,6 +193,7 @@ func ReadJob(body []byte) JobState {
 			Code int    `json:"status_code"`
 			Msg  string `json:"status_msg"`
 		} `json:"base_resp"`
+		Media map[string]string `json:"playground_media"`
 	}
 	if json.Unmarshal(body, &doc) != nil {
 		return JobState{}
@@ -240,6 +248,14 @@ func ReadJob(body []byte) JobState {
 	}
 	if br := doc.BaseResp; br != nil && br.Code != 0 {
 		j.Status, j.ErrName, j.ErrMessage = StatusFailed, "status_code "+strconv.Itoa(br.Code), br.Msg
+	}
+	for u, p := range doc.Media {
+		if strings.HasPrefix(p, "/api/media/") {
+			if j.Proxied == nil {
+				j.Proxied = map[string]string{}
+			}
+			j.Proxied[u] = p
+		}
 	}
 	if j.ErrMessage != "" || j.ErrName != "" {
 		if j.Status == "" {
@@ -358,4 +374,59 @@ func MediaURLs(k Kind, body []byte) []string {
 		out = append(out, audio)
 	}
 	return out
+}
+
+// JobResult is a finished job's result as the page shows it and the history keeps it: its
+// files by URL (never their bytes), a transcript, and what it used.
+type JobResult struct {
+	// Media are the result's files.
+	Media []MediaFile `json:"media,omitempty"`
+	// Audio is MiniMax's hex audio, decoded; it is not kept in the history.
+	Audio []byte `json:"-"`
+	// Transcript is a speech-to-text job's transcript.
+	Transcript *Transcript `json:"transcript,omitempty"`
+	// Usage is what the job used, as its last answer reports.
+	Usage Usage `json:"usage"`
+}
+
+// MediaFile is one file of a job's result.
+type MediaFile struct {
+	// URL is where the provider serves it.
+	URL string `json:"url"`
+	// Proxied is the server's same-origin path for it, "" when the server did not relay it.
+	Proxied string `json:"proxied,omitempty"`
+}
+
+// Outcome is what a finished job holds: its files, or its transcript. A completed job with
+// neither is an error saying so.
+func (j JobState) Outcome() (JobResult, error) {
+	r := JobResult{Audio: j.Audio, Usage: j.Usage}
+	for _, u := range j.Media {
+		r.Media = append(r.Media, MediaFile{URL: u, Proxied: j.Proxied[u]})
+	}
+	if len(j.Result) > 0 {
+		t, err := ReadTranscript(j.Result)
+		if err != nil {
+			return r, err
+		}
+		r.Transcript = &t
+	}
+	if len(r.Media) == 0 && r.Audio == nil && r.Transcript == nil {
+		return r, fmt.Errorf("the job completed, but its answer holds no file and no transcript")
+	}
+	return r, nil
+}
+
+// KeptJobResult reads a result back from the history.
+func KeptJobResult(kept []byte) (JobResult, error) {
+	var r JobResult
+	if err := json.Unmarshal(kept, &r); err != nil {
+		return r, fmt.Errorf("reading the kept result: %w", err)
+	}
+	for i, m := range r.Media {
+		if !isHTTP(m.URL) || m.Proxied != "" && !strings.HasPrefix(m.Proxied, "/api/media/") {
+			r.Media[i].Proxied = ""
+		}
+	}
+	return r, nil
 }

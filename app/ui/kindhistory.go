@@ -21,11 +21,13 @@ type runLog struct {
 	seq   int
 	save  func(convo.Run)
 	fresh func()
+	// keep saves a job's run: it replaces the run of the same job id, or is save.
+	keep func(r convo.Run, jobID string)
 }
 
 // runLog is the page's history of runs for the current run area.
 func (p *playground) runLog() runLog {
-	return runLog{runs: p.kindRuns, seq: p.kindSeq, save: p.saveRun, fresh: p.freshRuns}
+	return runLog{runs: p.kindRuns, seq: p.kindSeq, save: p.saveRun, fresh: p.freshRuns, keep: p.keepJobRun}
 }
 
 // saveRun keeps a finished run in the history entry of this model (a new entry for the first).
@@ -47,6 +49,26 @@ func (p *playground) saveRun(r convo.Run) {
 	if len(p.kindRuns) > convo.MaxRuns {
 		p.kindRuns = p.kindRuns[len(p.kindRuns)-convo.MaxRuns:]
 	}
+	p.storeRuns()
+}
+
+// keepJobRun saves the run of a job: the run of the same job id in the open entry is replaced
+// (its status, polls, result), else it is a new run (see saveRun).
+func (p *playground) keepJobRun(r convo.Run, jobID string) {
+	if jobID != "" && p.form != nil && !p.embed && p.kindModel == p.form.Model.ID+"|"+p.form.Model.Provider+"|"+p.form.Path {
+		for i := range p.kindRuns {
+			if j := p.kindRuns[i].Job; j != nil && j.ID == jobID {
+				p.kindRuns[i] = r
+				p.storeRuns()
+				return
+			}
+		}
+	}
+	p.saveRun(r)
+}
+
+// storeRuns writes the open entry of runs to the history.
+func (p *playground) storeRuns() {
 	h, err := p.loadHistory().Upsert(convo.Saved{ID: p.convID, Updated: time.Now(), Model: p.form.Model.ID,
 		Provider: p.form.Model.Provider, Params: p.params(), Kind: p.form.Kind, Op: p.form.Path, Runs: p.kindRuns})
 	if err != nil {

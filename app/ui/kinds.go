@@ -41,11 +41,20 @@ func (p *playground) renderKindRunArea() app.UI {
 	case p.form.Kind == kind.Images.Name():
 		return &imageRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Iprompt: &p.prompt,
 			Ishare: share, Ilog: p.runLog(), Ican: p.canUseAsInput, Iuse: p.useAsInput, Iinput: p.inputNote}
+	case isJobKind(p.form.Kind):
+		return &jobRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Iprompt: &p.prompt,
+			Ishare: share, Ilog: p.runLog()}
 	case p.form.Kind == kind.Embeddings.Name():
 		return &embeddingRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Ifirst: p.prompt,
 			Ilog: p.runLog(), Ishare: shareTexts}
 	}
 	return nil
+}
+
+// isJobKind reports whether the kind called name answers with jobs to poll.
+func isJobKind(name string) bool {
+	_, ok := kind.ByName(name).(kind.Poller)
+	return ok
 }
 
 // kindRuns reports whether the playground runs the kind called name ("" is chat).
