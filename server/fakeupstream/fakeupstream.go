@@ -9,6 +9,15 @@
 //	POST /v1/embeddings                       embeddings (see "Embeddings")
 //	POST /v1/responses                        the Responses API, streamed or not (dialects.go)
 //	POST /v1/messages                         Anthropic's Messages API, streamed or not (dialects.go)
+//	POST /v2/video/generations, /v1/video/generations, /v2/generate/video/{vendor}/generation
+//	                                          a video job (see "Jobs")
+//	POST /v2/generate/audio                   a music job
+//	POST /v1/stt/create                       a speech-to-text job
+//	GET  /v2/video/generations?generation_id=, /v2/generate/video/{vendor}/generation?generation_id=,
+//	     /v2/generate/audio?generation_id=, /v1/stt/{id}
+//	                                          the job's state
+//	POST /v2/generate/audio/minimax/generate  MiniMax music, answered at once (numeric status)
+//	POST /v1/stt                              speech to text answered at once (201)
 //	POST /v1/… and /v2/… (any other path)     echo: {"echo": <request body>, "path": "<path>"}
 //	GET  /v1/models                           the model list
 //	GET  /files/{name}                        the file host the images' URLs point to
@@ -99,6 +108,24 @@
 // divided by 4, rounded up. An input "fake:error NNN" answers that error, "fake:slow" waits
 // [Server.SlowDelay] first.
 //
+// # Jobs
+//
+// A job is "queued" for [Server.QueueFor] on the fake's [Server.Clock], then "generating" for
+// [Server.GenerateFor], then "completed": a video's poll then holds "video": {"url":
+// "http://HOST/files/video-N.webm"}, a music job's "audio_file": {"url": ".../music-N.wav"}, both
+// with "meta": {"usage": {"credits_used", "usd_spent"}}; a speech-to-text job's "result" is
+// Deepgram's shape (metadata; results.channels[].alternatives[] with transcript, confidence and
+// words) for [Transcript]. Creation answers {"id", "status": "queued"} ({"generation_id"} for
+// speech to text). A poll of an unknown id, or of another family's id, is 404. Every poll is
+// counted ([Server.Jobs]). The scenario is the prompt's (the url's for speech to text):
+//
+//   - "fake:job-error": after queued, "error" with error {name, message}.
+//   - "fake:job-5xx": the first poll answers 502, later ones normally.
+//   - "fake:job-reset": the first poll's connection is closed, later ones answer normally.
+//   - "fake:job-never": stays "generating".
+//   - "fake:job-nourl": completes without its file (or transcript).
+//   - "fake:error NNN": the creation answers that error.
+//
 // # Files
 //
 // GET /files/NAME.png serves a 64×64 PNG whose colours derive from NAME ([FilePNG]), as
@@ -106,11 +133,17 @@
 // a media proxy, are:
 //
 //   - /files/redirect: 302 to [RedirectTarget].
+//
 //   - /files/html.png: [HTMLBody], an HTML page, sent as image/png.
+//
 //   - /files/huge.png: [HugeFileBytes] bytes of image/png (a PNG signature, then zeros), streamed
 //     without a Content-Length.
+//
 //   - /files/slow.png: the bytes of a PNG one at a time, [Server.SlowDelay] apart, then nothing,
 //     until the request's context ends (recorded, see [Server.Cancelled]).
+//
+//   - /files/video-N.webm: [ClipWebM], a real video, and /files/music-N.wav: a one-second [WAV]
+//     tone; both with range requests (206).
 //
 // Other names answer 404.
 package fakeupstream
@@ -202,6 +235,14 @@ type Server struct {
 	// Scripted holds replies by name for "fake:scripted NAME", e.g. hostile markdown for the
 	// browser's XSS tests. Set it before serving.
 	Scripted map[string]string
+	// Clock is the jobs' clock (see "Jobs"); nil means time.Now. A [FakeClock]'s Now lets a
+	// test move jobs along.
+	Clock func() time.Time
+	// QueueFor and GenerateFor are how long a job is "queued", then "generating"; zero means
+	// DefaultQueueFor and DefaultGenerateFor.
+	QueueFor, GenerateFor time.Duration
+
+	jobs jobs
 
 	seq    atomic.Int64
 	images atomic.Int64 // images made, numbering their file names
@@ -301,6 +342,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.serveFile(w, r)
 		return
+	case r.Method == http.MethodGet && jobFamily(http.MethodGet, path) != "":
+		want = http.MethodGet
 	case knownPosts[path] != nil:
 		want = http.MethodPost
 	case r.Method == http.MethodPost && (strings.HasPrefix(path, "/v1/") || strings.HasPrefix(path, "/v2/")):
@@ -327,6 +370,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case path == "/v1/models":
 		s.serveModels(w, r)
+	case r.Method == http.MethodGet:
+		s.servePoll(w, r, jobFamily(http.MethodGet, path))
+	case jobFamily(http.MethodPost, path) != "":
+		s.serveJobCreate(w, r, jobFamily(http.MethodPost, path), body)
 	case knownPosts[path] != nil:
 		knownPosts[path](s, w, r, body)
 	default:
@@ -337,13 +384,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // knownPosts are the POST routes answered with real response shapes; any other POST under /v1/
 // or /v2/ is echoed.
 var knownPosts = map[string]func(s *Server, w http.ResponseWriter, r *http.Request, body []byte){
-	"/v1/chat/completions":            (*Server).serveChat,
-	"/v1/images/generations":          (*Server).serveImages,
-	"/v1/images/generations/with-url": (*Server).serveImages,
-	"/v1/images/edits":                (*Server).serveImages,
-	"/v1/embeddings":                  (*Server).serveEmbeddings,
-	"/v1/responses":                   (*Server).serveResponses,
-	"/v1/messages":                    (*Server).serveMessages,
+	"/v1/chat/completions":                (*Server).serveChat,
+	"/v1/images/generations":              (*Server).serveImages,
+	"/v1/images/generations/with-url":     (*Server).serveImages,
+	"/v1/images/edits":                    (*Server).serveImages,
+	"/v1/embeddings":                      (*Server).serveEmbeddings,
+	"/v1/responses":                       (*Server).serveResponses,
+	"/v1/messages":                        (*Server).serveMessages,
+	"/v2/generate/audio/minimax/generate": (*Server).serveMiniMaxMusic,
+	"/v1/stt":                             (*Server).serveSyncSTT,
 }
 
 // serveEcho answers any other POST under /v1/ or /v2/: {"echo": <the body as JSON>, "path": path}.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // filesPrefix is the path of the fake's file host.
@@ -85,6 +86,12 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 		h.Set("Content-Type", "model/gltf-binary")
 		h.Set("Content-Length", strconv.Itoa(len(GLB)))
 		_, _ = w.Write(GLB)
+	case strings.HasPrefix(name, "video-") && strings.HasSuffix(name, ".webm") && !strings.Contains(name, "/"):
+		h.Set("Content-Type", "video/webm")
+		http.ServeContent(w, r, name, fileTime, bytes.NewReader(ClipWebM))
+	case (strings.HasPrefix(name, "music-") || strings.HasPrefix(name, "speech-")) && strings.HasSuffix(name, ".wav") && !strings.Contains(name, "/"):
+		h.Set("Content-Type", "audio/wav")
+		http.ServeContent(w, r, name, fileTime, bytes.NewReader(toneWAV))
 	case strings.HasSuffix(name, ".png") && !strings.Contains(name, "/") && len(name) > len(".png"):
 		b := FilePNG(name)
 		h.Set("Content-Type", "image/png")
@@ -94,6 +101,12 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "No file "+name+".", "invalid_request_error", "")
 	}
 }
+
+// fileTime is the modification time of the files served with ranges.
+var fileTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// toneWAV is the sound of the music and speech files.
+var toneWAV = WAV(1)
 
 // serveHuge streams HugeFileBytes bytes: a PNG signature, then zeros.
 func (s *Server) serveHuge(w http.ResponseWriter, r *http.Request) {
