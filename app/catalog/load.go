@@ -32,6 +32,9 @@ var genericSchemas = map[string]string{
 	"chat.json":       ChatCompletions,
 	"images.json":     "/v1/images/generations",
 	"embeddings.json": "/v1/embeddings",
+	"video.json":      "/v2/video/generations",
+	"music.json":      "/v2/generate/audio",
+	"stt.json":        "/v1/stt/create",
 }
 
 // LoadDefault builds a catalogue from a file system holding models.json and the OpenAPI documents it

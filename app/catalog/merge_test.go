@@ -90,9 +90,10 @@ func TestMerge(t *testing.T) {
 		{"openai/gpt-4o", "aimlapi", "openai/gpt-4o", true, false, false, true, "embedded:chat.json"},
 		// No schema anywhere: the generic chat form, marked.
 		{"brand-new", "", "acme/brand-new-13b", true, false, false, true, "generic:/v1/chat/completions"},
-		// Images run, with the embedded entry's (generic) images form; video is listed, not runnable.
+		// Images run, with the embedded entry's (generic) images form; so does video, with the
+		// shared video form.
 		{"flux/schnell", "", "flux/schnell", true, false, false, true, "embedded:images.json"},
-		{"kling/video-v2", "", "kling/video-v2", false, true, false, false, ""},
+		{"kling/video-v2", "", "kling/video-v2", true, false, false, true, "generic:/v2/video/generations"},
 		// Deprecated on the live list: resolves, not offered.
 		{"acme/retired-7b", "", "acme/retired-7b", true, false, true, true, "generic:/v1/chat/completions"},
 	}
@@ -133,7 +134,7 @@ func TestMerge(t *testing.T) {
 		t.Errorf("image form = %+v", f)
 	}
 	video, _ := c.Lookup("kling/video-v2", "")
-	if f := video.Form(); f.Path != "/v2/video/generations" || f.Kind != "video" || len(f.Fields) != 0 || f.Fields == nil || !f.Model.Unsupported {
+	if f := video.Form(); f.Path != "/v2/video/generations" || f.Kind != "video" || len(f.Fields) == 0 || f.Model.Unsupported {
 		t.Errorf("video form = %+v", f)
 	}
 }
