@@ -2,8 +2,8 @@ package kind
 
 import (
 	"encoding/hex"
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
