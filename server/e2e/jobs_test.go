@@ -1,0 +1,105 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"playground/server"
+)
+
+// withFastJobs makes the fake's jobs queue for 1 s and generate for 2 s, and trusts the loopback
+// proxy's X-Forwarded-For, so a test can act as another client.
+func withFastJobs(e **env) func(*server.Config) {
+	return func(c *server.Config) {
+		c.Limits.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}
+	}
+}
+
+// jobCard is the JS of the newest job card.
+const jobCard = `document.querySelector('[data-testid="job-card"]')`
+
+// TestVideoJob runs a video model from its /?model= link: the job card follows the job through
+// queued and generating to the end, and the video plays from the server's media route; a reload
+// during a second job picks it up from the history; another client's generation id is refused.
+func TestVideoJob(t *testing.T) {
+	var e *env
+	e = newEnv(t, true, withMedia, withFastJobs(&e))
+	e.Fake.QueueFor, e.Fake.GenerateFor = time.Second, 2*time.Second
+	b := startBrowser(t)
+	tb := b.newTab(t)
+	openKind(tb, e.URL, "google/veo3", "run")
+	tb.do("clicking Run with no prompt", chromedp.Click(chromedp.CSS(sel("run"))))
+	tb.waitJS("the empty prompt refused", jsSel("error")+` && `+jsSel("error")+`.innerText.includes("prompt")`, 5*time.Second)
+	tb.do("a prompt and Run", chromedp.SendKeys(chromedp.CSS(sel("prompt")), "a wave at dawn"), chromedp.Click(chromedp.CSS(sel("run"))))
+	tb.waitJS("the job card", jobCard+` && `+jobCard+`.dataset.status !== ""`, 10*time.Second)
+	tb.waitJS("the job to complete", jobCard+`.dataset.status === "completed" && `+jobCard+`.dataset.ended === "true"`, 30*time.Second)
+	tb.waitJS("the video's metadata", jsSel("job-video")+` && `+jsSel("job-video")+`.readyState >= 1 && `+jsSel("job-video")+`.duration > 1`, 15*time.Second)
+	if src := eval[string](tb, jsSel("job-video")+`.src`); !strings.HasPrefix(src, e.URL+"/api/media/") {
+		t.Errorf("the video plays from %q, want the media route", src)
+	}
+	facts := eval[string](tb, jsSel("job-facts")+`.innerText`)
+	if !strings.Contains(facts, "completed") || !strings.Contains(facts, "poll") {
+		t.Errorf("the card's facts say %q", facts)
+	}
+	if got := eval[string](tb, jsSel("run-facts")+`.innerText`); !strings.Contains(got, "$0.06") {
+		t.Errorf("the finished job's facts %q lack its cost", got)
+	}
+	var polls, creates int
+	for _, r := range e.Fake.Requests() {
+		switch {
+		case r.Method == "GET" && r.Path == "/v2/video/generations":
+			polls++
+		case r.Method == "POST" && r.Path == "/v2/video/generations":
+			creates++
+		}
+	}
+	if creates != 1 || polls < 2 {
+		t.Errorf("%d creations and %d polls reached the provider", creates, polls)
+	}
+	saveScreenshot(t, tb, "kind-video-job.png")
+
+	// A second job, slow: reload while it runs; its history entry's card picks it up.
+	e.Fake.GenerateFor = 6 * time.Second
+	tb.do("clearing, a second prompt and Run", chromedp.Evaluate[chromedp.Void](jsSel("clear")+`.click()`),
+		chromedp.SendKeys(chromedp.CSS(sel("prompt")), "a slow tide"), chromedp.Click(chromedp.CSS(sel("run"))))
+	tb.waitJS("the second job polled", jobCard+` && `+jobCard+`.innerText.includes("a slow tide") && `+jobCard+`.dataset.polling === "true"`, 10*time.Second)
+	tb.navigate(e.URL + "/?model=google/veo3")
+	tb.waitJS("the page again", `!document.getElementById("app-wasm-loader") && `+jsSel("run"), 30*time.Second)
+	tb.do("opening the history", chromedp.Click(chromedp.CSS(sel("history-toggle"))))
+	tb.waitJS("the saved job", jsSel("history-open")+` && `+jsSel("history-open")+`.innerText.includes("a slow tide")`, 5*time.Second)
+	tb.do("opening the saved job", chromedp.Evaluate[chromedp.Void](jsSel("history-open")+`.click()`))
+	tb.waitJS("the reopened job to complete", jobCard+` && `+jobCard+`.innerText.includes("a slow tide") && `+jobCard+`.dataset.status === "completed"`, 40*time.Second)
+	tb.waitJS("its video", jsSel("job-video")+` && `+jsSel("job-video")+`.readyState >= 1`, 15*time.Second)
+	tb.checkConsole()
+
+	// Another client (another address, through the trusted loopback proxy) starts a job; this
+	// browser's poll of its id is refused.
+	req, _ := http.NewRequest("POST", e.URL+"/api/v2/video/generations", bytes.NewReader([]byte(`{"model":"google/veo3","prompt":"theirs"}`)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", "192.0.2.44")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var theirs struct{ ID string }
+	_ = json.NewDecoder(resp.Body).Decode(&theirs)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || theirs.ID == "" {
+		t.Fatalf("the other client's job: %d %+v", resp.StatusCode, theirs)
+	}
+	other := b.newTab(t)
+	other.navigate(e.URL + "/healthz")
+	other.do("polling the other client's job", chromedp.Evaluate[chromedp.Void](`window.__poll = null;
+		fetch("/api/v2/video/generations?generation_id=`+theirs.ID+`").then(r => r.json().then(j => window.__poll = [r.status, j.error.code]))`))
+	other.waitJS("the poll answered", `window.__poll !== null`, 5*time.Second)
+	if got := eval[[]any](other, `window.__poll`); len(got) != 2 || got[0] != float64(404) || got[1] != "job_not_found" {
+		t.Errorf("another client's job polled: %v, want 404 job_not_found", got)
+	}
+}
