@@ -14,12 +14,10 @@ import (
 	"playground/server"
 )
 
-// withFastJobs makes the fake's jobs queue for 1 s and generate for 2 s, and trusts the loopback
-// proxy's X-Forwarded-For, so a test can act as another client.
-func withFastJobs(e **env) func(*server.Config) {
-	return func(c *server.Config) {
-		c.Limits.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}
-	}
+// withTrustedLoopback believes X-Forwarded-For from loopback, so a test can act as another
+// client.
+func withTrustedLoopback(c *server.Config) {
+	c.Limits.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}
 }
 
 // jobCard is the JS of the newest job card.
@@ -29,8 +27,7 @@ const jobCard = `document.querySelector('[data-testid="job-card"]')`
 // queued and generating to the end, and the video plays from the server's media route; a reload
 // during a second job picks it up from the history; another client's generation id is refused.
 func TestVideoJob(t *testing.T) {
-	var e *env
-	e = newEnv(t, true, withMedia, withFastJobs(&e))
+	e := newEnv(t, true, withMedia, withTrustedLoopback)
 	e.Fake.QueueFor, e.Fake.GenerateFor = time.Second, 2*time.Second
 	b := startBrowser(t)
 	tb := b.newTab(t)
