@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"playground/app/embed"
+	"playground/app/kind"
 	"playground/server/httperr"
 )
 
@@ -177,5 +179,38 @@ func TestParseConfigEmbedKindsAndMoney(t *testing.T) {
 	bad := writeConfig(t, "providers:\n  - name: a\n    base_url: https://a.example/v1\n    key_env: A_KEY\n    catalog: {embedded: true}\nembed:\n  kinds: [chat, ocr]\n")
 	if _, err := ReadFileConfig(bad, env(nil)); err == nil || !strings.Contains(err.Error(), "embed.kinds[1]") {
 		t.Fatalf("a kind the playground does not run: %v", err)
+	}
+}
+
+// TestEmbedJobs: the widget runs jobs through /api/embed/: the job is the widget's (the full
+// playground's routes do not poll it), and what its finished poll reports it cost comes off the
+// embed's budget; an operator who limits embeds to chat refuses video.
+func TestEmbedJobs(t *testing.T) {
+	const video = `{"model":"google/veo3","prompt":"a wave"}`
+	e := runEmbed(t, func(c *Config) { c.Embed.Models = nil; c.Embed.DailyUSD = 1 })
+	e.fake.QueueFor, e.fake.GenerateFor = time.Nanosecond, time.Nanosecond
+	before := e.fullPolicy(t).DailyUSDLeft
+	resp, body := e.do(t, "POST", "/api/embed/v2/video/generations", video, nil)
+	id := kind.ReadJob(body).ID
+	if resp.StatusCode != 200 || id == "" {
+		t.Fatalf("create: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := e.do(t, "GET", "/api/v2/video/generations?generation_id="+id, "", nil); resp.StatusCode != 404 {
+		t.Fatalf("the widget's job polled on the playground's route: %d %s", resp.StatusCode, body)
+	}
+	resp, body = e.do(t, "GET", "/api/embed/v2/video/generations?generation_id="+id, "", nil)
+	job := kind.ReadJob(body)
+	if resp.StatusCode != 200 || job.Status != kind.StatusCompleted || job.Usage.USD <= 0 {
+		t.Fatalf("poll: %d %s", resp.StatusCode, body)
+	}
+	waitFor(t, "the poll to settle", func() bool { _, r := e.budgetState(); return r == 0 })
+	if spent := before - e.fullPolicy(t).DailyUSDLeft; spent < job.Usage.USD*0.9999 || spent > job.Usage.USD*1.0001 {
+		t.Fatalf("the budget lost %v; the job cost %v", spent, job.Usage.USD)
+	}
+
+	chatOnly := runEmbed(t, func(c *Config) { c.Embed.Models, c.Embed.Kinds = nil, []string{"chat"} })
+	resp, body = chatOnly.do(t, "POST", "/api/embed/v2/video/generations", video, nil)
+	if _, code := errorMessage(t, body); resp.StatusCode != 403 || code != httperr.EEmbedKindLocked || len(chatOnly.fake.Requests()) != 0 {
+		t.Fatalf("video in a chat-only embed: %d %s", resp.StatusCode, body)
 	}
 }

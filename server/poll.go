@@ -96,8 +96,9 @@ func (s *Server) servePoll(w http.ResponseWriter, r *http.Request, path string, 
 	}
 	var settle func(admit.Spend)
 	if g != nil {
-		if settle, err = g.Budget().Reserve(0); err != nil {
-			s.writeError(sw, r, err)
+		var berr *httperr.Error // Reserve's own type: never a typed nil in an error
+		if settle, berr = g.Budget().Reserve(0); berr != nil {
+			s.writeError(sw, r, berr)
 			return
 		}
 		defer func() {
