@@ -208,7 +208,7 @@ func (c *jobRun) renderInput() app.UI {
 		if formField(c.Iform, "url") == nil {
 			return app.P().Class("muted").Text("This model takes its audio in the parameters.")
 		}
-		return app.Div().Class("field").Body(
+		return app.Div().Class("stt-url").Body(
 			app.Label().For("audio-url").Text("Audio URL"),
 			app.Input().ID("audio-url").Type("url").Class("input").DataSet("testid", "audio-url").
 				Placeholder("https://…/speech.mp3 — the provider fetches it").Value(c.audioURL).

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"playground/server"
+	"playground/server/fakeupstream"
 )
 
 // withTrustedLoopback believes X-Forwarded-For from loopback, so a test can act as another
@@ -19,6 +20,9 @@ import (
 func withTrustedLoopback(c *server.Config) {
 	c.Limits.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}
 }
+
+// fakeTranscript is the text of the fake's speech-to-text jobs.
+const fakeTranscript = fakeupstream.Transcript
 
 // jobCard is the JS of the newest job card.
 const jobCard = `document.querySelector('[data-testid="job-card"]')`
@@ -99,4 +103,58 @@ func TestVideoJob(t *testing.T) {
 	if got := eval[[]any](other, `window.__poll`); len(got) != 2 || got[0] != float64(404) || got[1] != "job_not_found" {
 		t.Errorf("another client's job polled: %v, want 404 job_not_found", got)
 	}
+}
+
+// TestMusicAndSpeechToTextJobs runs a music model (the sound plays from the media route) and a
+// speech-to-text model by audio URL (the transcript with its word timings and its downloads).
+func TestMusicAndSpeechToTextJobs(t *testing.T) {
+	e := newEnv(t, true, withMedia)
+	e.Fake.QueueFor, e.Fake.GenerateFor = 500*time.Millisecond, time.Second
+	b := startBrowser(t)
+
+	t.Run("Music", func(t *testing.T) {
+		tb := b.newTab(t)
+		openKind(tb, e.URL, "minimax/music-1.5", "run")
+		tb.do("a prompt and Run", chromedp.SendKeys(chromedp.CSS(sel("prompt")), "a calm piano"), chromedp.Click(chromedp.CSS(sel("run"))))
+		tb.waitJS("the job to complete", jobCard+` && `+jobCard+`.dataset.status === "completed"`, 30*time.Second)
+		tb.waitJS("the sound's metadata", jsSel("job-audio")+` && `+jsSel("job-audio")+`.readyState >= 1 && `+jsSel("job-audio")+`.duration > 0.9`, 15*time.Second)
+		if href := eval[string](tb, jsSel("job-download")+`.getAttribute("download")`); !strings.HasSuffix(href, ".wav") {
+			t.Errorf("the download is named %q", href)
+		}
+		tb.checkConsole()
+	})
+
+	t.Run("SpeechToText", func(t *testing.T) {
+		tb := b.newTab(t)
+		openKind(tb, e.URL, "aai/universal", "run")
+		tb.do("clicking Run with no URL", chromedp.Click(chromedp.CSS(sel("run"))))
+		tb.waitJS("the missing URL refused", jsSel("error")+` && `+jsSel("error")+`.innerText.includes("url")`, 5*time.Second)
+		tb.do("a URL that is not one", chromedp.SendKeys(chromedp.CSS(sel("audio-url")), "speech.mp3"), chromedp.Click(chromedp.CSS(sel("run"))))
+		tb.waitJS("the bad URL refused", jsSel("error")+` && `+jsSel("error")+`.innerText.includes("http(s) URL")`, 5*time.Second)
+		if got := eval[string](tb, jsSel("audio-url")+`.value`); got != "speech.mp3" {
+			t.Errorf("the typed URL became %q", got)
+		}
+		tb.do("a real URL and Run", chromedp.Evaluate[chromedp.Void](jsSel("audio-url")+`.value = ""`),
+			chromedp.SendKeys(chromedp.CSS(sel("audio-url")), "https://files.example/speech.mp3"), chromedp.Click(chromedp.CSS(sel("run"))))
+		tb.waitJS("the transcript", jsSel("stt-text")+` && `+jsSel("stt-text")+`.innerText.includes("Hello from the fake upstream")`, 30*time.Second)
+		if n := eval[int](tb, `document.querySelectorAll('[data-testid="stt-words"] li').length`); n != len(strings.Fields(fakeTranscript)) {
+			t.Errorf("%d timed words shown", n)
+		}
+		srt := eval[string](tb, `atob(`+jsSel("stt-download-srt")+`.href.split(",")[1])`)
+		if !strings.HasPrefix(srt, "1\n00:00:00,000 --> ") || !strings.Contains(srt, "Hello from the fake upstream.") {
+			t.Errorf("the .srt download holds %q", srt)
+		}
+		for _, id := range []string{"stt-download-txt", "stt-download-json"} {
+			if !eval[bool](tb, jsSel(id)+`.href.startsWith("data:") && `+jsSel(id)+`.hasAttribute("download")`) {
+				t.Errorf("%s is not a download", id)
+			}
+		}
+		var sent struct{ URL string }
+		reqs := requestsTo(e, "/v1/stt/create")
+		if len(reqs) != 1 || json.Unmarshal(reqs[0].Body, &sent) != nil || sent.URL != "https://files.example/speech.mp3" {
+			t.Errorf("the provider got %d requests: %+v", len(reqs), reqs)
+		}
+		saveScreenshot(t, tb, "kind-stt-job.png")
+		tb.checkConsole()
+	})
 }
