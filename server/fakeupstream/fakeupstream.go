@@ -18,6 +18,7 @@
 //	                                          the job's state
 //	POST /v2/generate/audio/minimax/generate  MiniMax music, answered at once (numeric status)
 //	POST /v1/stt                              speech to text answered at once (201)
+//	POST /v1/tts                              text to speech (see "Text to speech")
 //	POST /v1/… and /v2/… (any other path)     echo: {"echo": <request body>, "path": "<path>"}
 //	GET  /v1/models                           the model list
 //	GET  /files/{name}                        the file host the images' URLs point to
@@ -125,6 +126,17 @@
 //   - "fake:job-never": stays "generating".
 //   - "fake:job-nourl": completes without its file (or transcript).
 //   - "fake:error NNN": the creation answers that error.
+//
+// # Text to speech
+//
+// POST /v1/tts answers a WAV tone (see [WAV]) half a second plus a second per 20 characters of
+// "text" long (at most 10 s), as audio/wav in 4 KiB chunks [Server.ChunkDelay] apart, with no
+// Content-Length. The "text" picks a scenario:
+//
+//   - "fake:json": the JSON answer {"audio": "http://HOST/files/speech-N.wav", "meta": {"usage"}}.
+//   - "fake:wrongtype": the audio sent as text/html.
+//   - "fake:reset": a third of the audio, then the connection is cut.
+//   - "fake:error NNN": that error.
 //
 // # Files
 //
@@ -393,6 +405,7 @@ var knownPosts = map[string]func(s *Server, w http.ResponseWriter, r *http.Reque
 	"/v1/messages":                        (*Server).serveMessages,
 	"/v2/generate/audio/minimax/generate": (*Server).serveMiniMaxMusic,
 	"/v1/stt":                             (*Server).serveSyncSTT,
+	"/v1/tts":                             (*Server).serveTTS,
 }
 
 // serveEcho answers any other POST under /v1/ or /v2/: {"echo": <the body as JSON>, "path": path}.

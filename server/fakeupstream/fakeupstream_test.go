@@ -94,7 +94,7 @@ func TestRoutesAndAuth(t *testing.T) {
 		{"images wrong method", "GET", "/v1/images/generations", "Bearer sekret", nil, 405, "use POST"},
 		{"embeddings", "POST", "/v1/embeddings", "Bearer sekret", []byte(`{"model":"m","input":"hi"}`), 200, `"object":"embedding"`},
 		{"embeddings wrong method", "GET", "/v1/embeddings", "Bearer sekret", nil, 405, "use POST"},
-		{"echo v1", "POST", "/v1/tts", "Bearer sekret", []byte(`{"model":"m","text":"hi"}`), 200, `{"echo":{"model":"m","text":"hi"},"path":"/v1/tts"}`},
+		{"echo v1", "POST", "/v1/keys", "Bearer sekret", []byte(`{"model":"m","text":"hi"}`), 200, `{"echo":{"model":"m","text":"hi"},"path":"/v1/keys"}`},
 		{"responses", "POST", "/v1/responses", "Bearer sekret", []byte(`{"model":"m","input":"hi"}`), 200, `"output_text"`},
 		{"echo v2", "POST", "/v2/other/thing", "Bearer sekret", []byte(`{"model":"v"}`), 200, `"path":"/v2/other/thing"`},
 		{"echo no key", "POST", "/v2/video/generations", "Bearer nope", []byte(`{"model":"v"}`), 401, `"code":"invalid_api_key"`},

@@ -3,6 +3,7 @@ package fakeupstream
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -178,5 +179,39 @@ func TestSyncAudioShapes(t *testing.T) {
 	New().ServeHTTP(rec, httptest.NewRequest("GET", "/files/video-1.webm", nil))
 	if rec.Code != 200 || rec.Body.Len() != len(ClipWebM) || !strings.HasPrefix(rec.Body.String(), "\x1a\x45\xdf\xa3") {
 		t.Fatalf("video file: %d, %d bytes", rec.Code, rec.Body.Len())
+	}
+}
+
+func TestTTS(t *testing.T) {
+	s, base, _ := setup(t)
+	s.ChunkDelay = 5 * time.Millisecond
+	resp, body := do(t, "POST", base+"/v1/tts", "", []byte(`{"model":"openai/tts-1","text":"Hello there, this is speech."}`))
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "audio/wav" || resp.ContentLength != -1 || string(body[:4]) != "RIFF" || len(body) <= 8<<10 {
+		t.Fatalf("binary: %d %q length %d, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), resp.ContentLength, len(body))
+	}
+	for _, tt := range []struct {
+		text, ct string
+		status   int
+	}{
+		{"fake:json", "application/json", 200},
+		{"fake:wrongtype", "text/html", 200},
+		{"fake:error 500", "application/json", 500},
+		{"fake:what", "application/json", 400},
+	} {
+		resp, body := do(t, "POST", base+"/v1/tts", "", []byte(`{"model":"openai/tts-1","text":"`+tt.text+`"}`))
+		if resp.StatusCode != tt.status || resp.Header.Get("Content-Type") != tt.ct {
+			t.Errorf("%s: %d %q", tt.text, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if tt.text == "fake:json" && !strings.Contains(string(body), `"audio":"http://`) {
+			t.Errorf("json: %s", body)
+		}
+	}
+	req, _ := http.NewRequest("POST", base+"/v1/tts", strings.NewReader(`{"model":"m","text":"fake:reset"}`))
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		_, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err == nil {
+			t.Error("fake:reset sent a whole answer")
+		}
 	}
 }

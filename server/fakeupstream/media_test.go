@@ -403,7 +403,7 @@ func TestEmbeddings(t *testing.T) {
 func TestEcho(t *testing.T) {
 	tests := []struct{ name, path, body, want string }{
 		{"another v2 path", "/v2/generate/other", `{"model":"x","prompt":"a wave"}`, `{"echo":{"model":"x","prompt":"a wave"},"path":"/v2/generate/other"}`},
-		{"not json", "/v1/tts", `model=tts-1`, `{"echo":"model=tts-1","path":"/v1/tts"}`},
+		{"not json", "/v1/keys", `model=tts-1`, `{"echo":"model=tts-1","path":"/v1/keys"}`},
 		{"empty", "/v1/ocr", ``, `{"echo":null,"path":"/v1/ocr"}`},
 	}
 	for _, tt := range tests {
