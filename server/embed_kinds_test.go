@@ -160,7 +160,7 @@ func TestParseConfigEmbedKindsAndMoney(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-embed-kinds", "chat,tts"}, `embed-kinds: "tts" is not a kind the playground runs; the kinds are chat, responses, messages, images, embeddings, video, stt, music`},
+		{[]string{"-embed-kinds", "chat,ocr"}, `embed-kinds: "ocr" is not a kind the playground runs; the kinds are chat, responses, messages, images, embeddings, video, tts, stt, music`},
 		{[]string{"-embed-daily-usd", "-1"}, "embed-daily-usd"},
 		{[]string{"-embed-daily-credits", "NaN"}, "embed-daily-credits"},
 	} {

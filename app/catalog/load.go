@@ -35,6 +35,7 @@ var genericSchemas = map[string]string{
 	"video.json":      "/v2/video/generations",
 	"music.json":      "/v2/generate/audio",
 	"stt.json":        "/v1/stt/create",
+	"tts.json":        "/v1/tts",
 }
 
 // LoadDefault builds a catalogue from a file system holding models.json and the OpenAPI documents it

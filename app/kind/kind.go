@@ -87,7 +87,7 @@ func GroupLabel(id string) string {
 var registry = []Kind{
 	Chat, Responses, Messages, Images, Embeddings,
 	Video,
-	pending("tts", "Text to speech", "audio", Sync, "/v1/tts"),
+	TTS,
 	STT,
 	Music,
 	pending("ocr", "OCR", "ocr", Sync, "/v1/ocr"),

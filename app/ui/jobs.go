@@ -529,11 +529,11 @@ func (c *jobRun) renderResult(card *jobCard) app.UI {
 		))
 	}
 	if res.Audio != nil {
-		ct := sniffAudio(res.Audio)
+		ct := firstNonEmpty(kind.SniffAudio(res.Audio), "audio/mpeg")
 		src := "data:" + ct + ";base64," + base64.StdEncoding.EncodeToString(res.Audio)
 		items = append(items, app.Figure().Class("gallery-item job-media").Body(
 			app.Audio().Src(src).Controls(true).DataSet("testid", "job-audio"),
-			app.A().Class("btn btn-small").Href(src).Attr("download", "music"+audioExtension(ct)).Text("Download"),
+			app.A().Class("btn btn-small").Href(src).Attr("download", "music"+kind.AudioExtension(ct, "")).Text("Download"),
 		))
 	}
 	return app.Div().Class("gallery").Body(items...)
@@ -598,32 +598,6 @@ func mediaFileName(raw string, video bool, n int) string {
 		return fmt.Sprintf("video-%d.mp4", n)
 	}
 	return fmt.Sprintf("audio-%d.mp3", n)
-}
-
-// sniffAudio is the type of audio bytes by their signature (MiniMax's hex audio says none).
-func sniffAudio(b []byte) string {
-	switch {
-	case len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WAVE":
-		return "audio/wav"
-	case len(b) >= 4 && string(b[:4]) == "OggS":
-		return "audio/ogg"
-	case len(b) >= 4 && string(b[:4]) == "fLaC":
-		return "audio/flac"
-	}
-	return "audio/mpeg"
-}
-
-// audioExtension is the file extension of an audio type.
-func audioExtension(ct string) string {
-	switch ct {
-	case "audio/wav":
-		return ".wav"
-	case "audio/ogg":
-		return ".ogg"
-	case "audio/flac":
-		return ".flac"
-	}
-	return ".mp3"
 }
 
 // roundDuration writes d to the second ("1m05s").

@@ -41,6 +41,9 @@ func (p *playground) renderKindRunArea() app.UI {
 	case p.form.Kind == kind.Images.Name():
 		return &imageRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Iprompt: &p.prompt,
 			Ishare: share, Ilog: p.runLog(), Ican: p.canUseAsInput, Iuse: p.useAsInput, Iinput: p.inputNote}
+	case p.form.Kind == kind.TTS.Name():
+		return &ttsRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Iprompt: &p.prompt,
+			Ishare: share, Ilog: p.runLog()}
 	case isJobKind(p.form.Kind):
 		return &jobRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Iprompt: &p.prompt,
 			Ishare: share, Ilog: p.runLog()}
@@ -128,7 +131,15 @@ func (c *notRunnable) Render() app.UI {
 	f := c.Iform
 	what := "an endpoint the playground does not know"
 	if k := kind.For(f.Path); k != nil {
-		what = "a " + strings.ToLower(k.Label()) + " model"
+		label := k.Label()
+		if label != strings.ToUpper(label) {
+			label = strings.ToLower(label) // "OCR" stays
+		}
+		article := "a "
+		if strings.ContainsRune("AEIOUaeiou", rune(label[0])) {
+			article = "an "
+		}
+		what = article + label + " model"
 	}
 	params := "its parameters are shown, and View code gives the request to send yourself"
 	if len(f.Fields) == 0 {

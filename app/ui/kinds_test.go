@@ -78,11 +78,76 @@ func TestKindRunAreas(t *testing.T) {
 		}
 	}
 
-	video := embeddedForm(t, "google/veo3")
-	html = render(t, &notRunnable{Iform: video, Ibuild: builder(video)})
-	if !strings.Contains(html, "is a video model (POST /v2/video/generations)") || !strings.Contains(html, "no request schema is known") ||
+	ocr := embeddedForm(t, "mistral/mistral-ocr-latest")
+	html = render(t, &notRunnable{Iform: ocr, Ibuild: builder(ocr)})
+	if !strings.Contains(html, "is an OCR model (POST /v1/ocr)") || !strings.Contains(html, "no request schema is known") ||
 		strings.Contains(html, `data-testid="run"`) {
 		t.Errorf("not-runnable note:\n%s", html)
+	}
+
+	video := embeddedForm(t, "google/veo3")
+	vp := ""
+	html = render(t, &jobRun{Iform: video, Ibuild: builder(video), Iprompt: &vp})
+	for _, want := range []string{`data-testid="prompt"`, `data-testid="run"`, `Describe the video and press Run`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("video run area lacks %s:\n%s", want, html)
+		}
+	}
+	stt := embeddedForm(t, "aai/universal")
+	html = render(t, &jobRun{Iform: stt, Ibuild: builder(stt), Iprompt: &vp})
+	if !strings.Contains(html, `data-testid="audio-url"`) || strings.Contains(html, `data-testid="prompt"`) {
+		t.Errorf("speech-to-text run area:\n%s", html)
+	}
+	tts := embeddedForm(t, "openai/tts-1")
+	long := strings.Repeat("y", 4097)
+	html = render(t, &ttsRun{Iform: tts, Ibuild: builder(tts), Iprompt: &long})
+	if !strings.Contains(html, `4097 / 4096 characters`) || !strings.Contains(html, `Type what to say`) {
+		t.Errorf("text-to-speech run area:\n%s", html)
+	}
+}
+
+func TestJobAndSpeechRunsRefuseBadInput(t *testing.T) {
+	stt := embeddedForm(t, "aai/universal")
+	p := ""
+	c := &jobRun{Iform: stt, Ibuild: builder(stt), Iprompt: &p}
+	render(t, c)
+	c.run(app.Context{})
+	if c.starting || !strings.Contains(c.err, "url: is required") {
+		t.Errorf("no URL: %q", c.err)
+	}
+	c.audioURL = "ftp://x/a.mp3"
+	c.run(app.Context{})
+	if c.starting || !strings.Contains(c.err, "url: must be an http(s) URL") || c.audioURL != "ftp://x/a.mp3" {
+		t.Errorf("a bad URL: %q, kept %q", c.err, c.audioURL)
+	}
+	tts := embeddedForm(t, "openai/tts-1")
+	long := strings.Repeat("y", 4097)
+	tc := &ttsRun{Iform: tts, Ibuild: builder(tts), Iprompt: &long}
+	render(t, tc)
+	tc.run(app.Context{})
+	if tc.running || !strings.Contains(tc.err, "text: is 4097 characters, more than the model's limit of 4096") || len(long) != 4097 {
+		t.Errorf("a long text: %q", tc.err)
+	}
+}
+
+func TestJobCardsFromHistory(t *testing.T) {
+	video := embeddedForm(t, "google/veo3")
+	kept, _ := json.Marshal(kind.JobResult{Media: []kind.MediaFile{{URL: "https://cdn.example/v.mp4", Proxied: "/api/media/tok"}}, Usage: kind.Usage{USD: 0.5}})
+	runs := []convo.Run{
+		{Prompt: "done", Result: kept, Job: &convo.Job{ID: "g1", Poll: "/v2/video/generations?generation_id=g1", Status: "completed", Ended: true}},
+		{Prompt: "stopped", Job: &convo.Job{ID: "g2", Poll: "/v2/video/generations?generation_id=g2", Status: "generating", Stopped: true}},
+		{Prompt: "failed", Error: "The job failed (GenerationError): no", Job: &convo.Job{ID: "g3", Ended: true, Status: "error"}},
+	}
+	p := ""
+	html := render(t, &jobRun{Iform: video, Ibuild: builder(video), Iprompt: &p, Ilog: runLog{runs: runs, seq: 1}})
+	for _, want := range []string{`src="/api/media/tok"`, `data-testid="job-video"`, `download="v.mp4"`, `data-testid="job-stopped"`,
+		`data-testid="resume"`, `GenerationError`, `$0.5`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the cards lack %s:\n%s", want, html)
+		}
+	}
+	if i, j := strings.Index(html, "failed"), strings.Index(html, "done"); i < 0 || j < 0 || i > j {
+		t.Error("the cards are not newest first")
 	}
 }
 
@@ -130,7 +195,7 @@ func TestEmbeddingPage(t *testing.T) {
 	if sdkOf("/v1/embeddings") != "embeddings.create" || sdkOf("/v1/messages") != "-" || sdkOf("/v2/video/generations") != "-" {
 		t.Error("sdkOf")
 	}
-	if !kindRuns("") || !kindRuns(kind.Images.Name()) || kindRuns("video") {
+	if !kindRuns("") || !kindRuns(kind.Images.Name()) || !kindRuns("video") || kindRuns("ocr") {
 		t.Error("kindRuns")
 	}
 }

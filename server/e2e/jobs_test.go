@@ -158,3 +158,39 @@ func TestMusicAndSpeechToTextJobs(t *testing.T) {
 		tb.checkConsole()
 	})
 }
+
+// TestTextToSpeech runs a text-to-speech model from its link: the streamed WAV plays from a blob:
+// URL with its length and a .wav download; the JSON answer's URL plays through the media route;
+// audio sent with the wrong type is refused, saying so.
+func TestTextToSpeech(t *testing.T) {
+	e := newEnv(t, true, withMedia)
+	b := startBrowser(t)
+	tb := b.newTab(t)
+	openKind(tb, e.URL, "openai/tts-1", "run")
+	tb.do("a text and Run", chromedp.SendKeys(chromedp.CSS(sel("prompt")), "Hello from the playground."), chromedp.Click(chromedp.CSS(sel("run"))))
+	tb.waitJS("the sound", jsSel("tts-audio")+` && `+jsSel("tts-audio")+`.readyState >= 1 && `+jsSel("tts-audio")+`.duration > 1`, 20*time.Second)
+	if src := eval[string](tb, jsSel("tts-audio")+`.src`); !strings.HasPrefix(src, "blob:") {
+		t.Errorf("the sound plays from %q, want a blob: URL", src)
+	}
+	if name := eval[string](tb, jsSel("tts-download")+`.getAttribute("download")`); name != "speech.wav" {
+		t.Errorf("the download is named %q", name)
+	}
+	if facts := eval[string](tb, jsSel("run-facts")+`.innerText`); !strings.Contains(facts, "s of audio") {
+		t.Errorf("the facts %q lack the length", facts)
+	}
+	var sent struct{ Text string }
+	if reqs := requestsTo(e, "/v1/tts"); len(reqs) != 1 || json.Unmarshal(reqs[0].Body, &sent) != nil || sent.Text != "Hello from the playground." {
+		t.Fatalf("the provider got %+v", reqs)
+	}
+	saveScreenshot(t, tb, "kind-tts.png")
+
+	tb.do("the JSON answer", chromedp.Evaluate[chromedp.Void](jsSel("prompt")+`.value = ""`), chromedp.SendKeys(chromedp.CSS(sel("prompt")), "fake:json"),
+		chromedp.Click(chromedp.CSS(sel("run"))))
+	tb.waitJS("the second sound through the media route", `document.querySelectorAll('[data-testid="tts-audio"]').length === 2 && `+
+		jsSel("tts-audio")+`.src.includes("/api/media/") && `+jsSel("tts-audio")+`.readyState >= 1`, 20*time.Second)
+
+	tb.do("audio with the wrong type", chromedp.Evaluate[chromedp.Void](jsSel("prompt")+`.value = ""`), chromedp.SendKeys(chromedp.CSS(sel("prompt")), "fake:wrongtype"),
+		chromedp.Click(chromedp.CSS(sel("run"))))
+	tb.waitJS("the refusal", jsSel("run-error")+` && `+jsSel("run-error")+`.innerText.includes("text/html")`, 20*time.Second)
+	tb.checkConsole()
+}

@@ -255,8 +255,8 @@ func TestKinds(t *testing.T) {
 
 	t.Run("NotRunnable", func(t *testing.T) {
 		tb := b.newTab(t)
-		openKind(tb, e.URL, "openai/tts-1", "not-runnable")
-		if text := eval[string](tb, jsSel("not-runnable")+`.innerText`); !strings.Contains(text, "text to speech model") || !strings.Contains(text, "cannot run it yet") {
+		openKind(tb, e.URL, "mistral/mistral-ocr-latest", "not-runnable")
+		if text := eval[string](tb, jsSel("not-runnable")+`.innerText`); !strings.Contains(text, "an OCR model") || !strings.Contains(text, "cannot run it yet") {
 			t.Errorf("the note says %q", text)
 		}
 		if eval[bool](tb, jsSel("run")+` !== null`) {
