@@ -160,7 +160,7 @@ func TestParseConfigEmbedKindsAndMoney(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-embed-kinds", "chat,ocr"}, `embed-kinds: "ocr" is not a kind the playground runs; the kinds are chat, responses, messages, images, embeddings, video, tts, stt, music`},
+		{[]string{"-embed-kinds", "chat,fax"}, `embed-kinds: "fax" is not a kind the playground runs; the kinds are chat, responses, messages, images, embeddings, video, tts, stt, music, ocr`},
 		{[]string{"-embed-daily-usd", "-1"}, "embed-daily-usd"},
 		{[]string{"-embed-daily-credits", "NaN"}, "embed-daily-credits"},
 	} {
@@ -176,9 +176,9 @@ func TestParseConfigEmbedKindsAndMoney(t *testing.T) {
 	if strings.Join(f.Embed.Kinds, ",") != "chat" || f.Embed.DailyUSD != 1.5 || f.Embed.DailyCredits != 300 {
 		t.Fatalf("file embed %+v", f.Embed)
 	}
-	bad := writeConfig(t, "providers:\n  - name: a\n    base_url: https://a.example/v1\n    key_env: A_KEY\n    catalog: {embedded: true}\nembed:\n  kinds: [chat, ocr]\n")
+	bad := writeConfig(t, "providers:\n  - name: a\n    base_url: https://a.example/v1\n    key_env: A_KEY\n    catalog: {embedded: true}\nembed:\n  kinds: [chat, fax]\n")
 	if _, err := ReadFileConfig(bad, env(nil)); err == nil || !strings.Contains(err.Error(), "embed.kinds[1]") {
-		t.Fatalf("a kind the playground does not run: %v", err)
+		t.Fatalf("a kind the playground does not know: %v", err)
 	}
 }
 

@@ -235,8 +235,8 @@ func TestEmbeddingsCall(t *testing.T) {
 	}
 }
 
-// TestCallRefusals: kinds that do not run yet, unknown paths and a model called on another kind's
-// path are refused before the provider hears of them.
+// TestCallRefusals: unknown paths and a model called on another kind's path are refused before
+// the provider hears of them.
 func TestCallRefusals(t *testing.T) {
 	e := runKinds(t, "")
 	tests := []struct {
@@ -244,7 +244,6 @@ func TestCallRefusals(t *testing.T) {
 		status           int
 		code, msg        string
 	}{
-		{"OCR does not run yet", "/api/v1/ocr", `{"model":"mistral/mistral-ocr-latest","document":{"type":"document_url","document_url":"https://x/a.pdf"}}`, 400, "model_not_runnable", "mistral/mistral-ocr-latest"},
 		{"unknown path", "/api/v1/nothing", `{"model":"flux/schnell","prompt":"x"}`, 404, "not_found", "/api/v1/nothing"},
 		{"unknown v2 path", "/api/v2/nothing", `{"model":"google/veo3"}`, 404, "not_found", "/api/v2/nothing"},
 		{"image model on chat", "/api/v1/chat/completions", `{"model":"flux/schnell","messages":[{"role":"user","content":"hi"}]}`, 400, "wrong_endpoint", "/v1/images/generations"},

@@ -36,6 +36,7 @@ var genericSchemas = map[string]string{
 	"music.json":      "/v2/generate/audio",
 	"stt.json":        "/v1/stt/create",
 	"tts.json":        "/v1/tts",
+	"ocr.json":        "/v1/ocr",
 }
 
 // LoadDefault builds a catalogue from a file system holding models.json and the OpenAPI documents it

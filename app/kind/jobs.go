@@ -132,8 +132,8 @@ type JobState struct {
 	Status string
 	// RawStatus is the status as the provider wrote it (a word, or MiniMax's number).
 	RawStatus string
-	// Media are the URLs of the finished job's files (video.url, audio_file.url, MiniMax's
-	// data.audio), in the answer's order.
+	// Media are the http(s) URLs of the finished job's files (video.url, audio_file.url,
+	// MiniMax's data.audio), in the answer's order; anything else there is left out.
 	Media []string
 	// Audio is MiniMax's audio when it came as hex, decoded; nil otherwise.
 	Audio []byte
@@ -203,15 +203,15 @@ func ReadJob(body []byte) JobState {
 		j.ID = doc.GenerationID
 	}
 	j.RawStatus, j.Status = readStatus(doc.Status)
-	if doc.Video != nil && doc.Video.URL != "" {
+	if doc.Video != nil && isHTTP(doc.Video.URL) {
 		j.Media = append(j.Media, doc.Video.URL)
 	}
 	for _, v := range doc.Videos {
-		if v.URL != "" {
+		if isHTTP(v.URL) {
 			j.Media = append(j.Media, v.URL)
 		}
 	}
-	if doc.AudioFile != nil && doc.AudioFile.URL != "" {
+	if doc.AudioFile != nil && isHTTP(doc.AudioFile.URL) {
 		j.Media = append(j.Media, doc.AudioFile.URL)
 	}
 	var audio string

@@ -90,7 +90,7 @@ var registry = []Kind{
 	TTS,
 	STT,
 	Music,
-	pending("ocr", "OCR", "ocr", Sync, "/v1/ocr"),
+	OCR,
 }
 
 // All returns every kind, in order of preference.
@@ -197,16 +197,6 @@ func (b *base) Delta(_ string, data []byte) (int64, Usage) { return chatDelta(da
 
 // ownModel gives the model to the picker.
 func ownModel(op *schema.Operation) { op.Own("model", schema.Model) }
-
-// pendingKind is a kind the playground lists and opens but cannot run yet.
-type pendingKind struct{ base }
-
-func pending(name, label, group string, mode Mode, paths ...string) Kind {
-	return &pendingKind{base{name: name, label: label, group: group, paths: paths, mode: mode}}
-}
-
-func (k *pendingKind) Prepare(op *schema.Operation) { ownModel(op) }
-func (k *pendingKind) Runs() bool                   { return false }
 
 // PrepareDocument prepares every operation of doc that belongs to a known kind (see
 // [Kind.Prepare]) and leaves the others as they are.

@@ -51,7 +51,7 @@ func TestFor(t *testing.T) {
 	for _, k := range All() {
 		runs[k.Name()] = k.Runs()
 	}
-	if !runs["chat"] || !runs["responses"] || !runs["messages"] || !runs["images"] || !runs["embeddings"] || !runs["video"] || !runs["music"] || !runs["stt"] || !runs["tts"] || runs["ocr"] {
+	if !runs["chat"] || !runs["responses"] || !runs["messages"] || !runs["images"] || !runs["embeddings"] || !runs["video"] || !runs["music"] || !runs["stt"] || !runs["tts"] || !runs["ocr"] {
 		t.Errorf("runs = %v", runs)
 	}
 }

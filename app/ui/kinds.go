@@ -41,6 +41,9 @@ func (p *playground) renderKindRunArea() app.UI {
 	case p.form.Kind == kind.Images.Name():
 		return &imageRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Iprompt: &p.prompt,
 			Ishare: share, Ilog: p.runLog(), Ican: p.canUseAsInput, Iuse: p.useAsInput, Iinput: p.inputNote}
+	case p.form.Kind == kind.OCR.Name():
+		return &ocrRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Iprompt: &p.prompt,
+			Ishare: share, Ilog: p.runLog()}
 	case p.form.Kind == kind.TTS.Name():
 		return &ttsRun{Iform: p.form, Ibackend: p.deps.Backend, Iclient: client, Ibuild: p.buildBody, Iprompt: &p.prompt,
 			Ishare: share, Ilog: p.runLog()}

@@ -78,8 +78,10 @@ func TestKindRunAreas(t *testing.T) {
 		}
 	}
 
-	ocr := embeddedForm(t, "mistral/mistral-ocr-latest")
-	html = render(t, &notRunnable{Iform: ocr, Ibuild: builder(ocr)})
+	// A model without a schema (a live model of an endpoint with no shared form) cannot run.
+	ocr := *embeddedForm(t, "mistral/mistral-ocr-latest")
+	ocr.Fields, ocr.Model.Unsupported = nil, true
+	html = render(t, &notRunnable{Iform: &ocr, Ibuild: builder(&ocr)})
 	if !strings.Contains(html, "is an OCR model (POST /v1/ocr)") || !strings.Contains(html, "no request schema is known") ||
 		strings.Contains(html, `data-testid="run"`) {
 		t.Errorf("not-runnable note:\n%s", html)
@@ -195,7 +197,7 @@ func TestEmbeddingPage(t *testing.T) {
 	if sdkOf("/v1/embeddings") != "embeddings.create" || sdkOf("/v1/messages") != "-" || sdkOf("/v2/video/generations") != "-" {
 		t.Error("sdkOf")
 	}
-	if !kindRuns("") || !kindRuns(kind.Images.Name()) || !kindRuns("video") || kindRuns("ocr") {
+	if !kindRuns("") || !kindRuns(kind.Images.Name()) || !kindRuns("video") || !kindRuns("ocr") || kindRuns("nothing") {
 		t.Error("kindRuns")
 	}
 }
@@ -267,4 +269,30 @@ func ir2(t *testing.T) kind.ImageResult {
 		t.Fatal(err)
 	}
 	return r
+}
+
+func TestOCRPageIsSafe(t *testing.T) {
+	res, err := kind.ParseOCR([]byte(`{"pages":[{"index":0,"markdown":"# T\n\n<script>alert(1)</script>\n\n![img-0.jpeg](img-0.jpeg)\n\n[x](javascript:alert(2))",
+		"images":[{"id":"img-0.jpeg","top_left_x":85,"top_left_y":110,"bottom_right_x":425,"bottom_right_y":550,"image_base64":"data:image/png;base64,iVBORw0KGgo="}],
+		"dimensions":{"dpi":200,"height":1100,"width":850}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := render(t, &ocrPageView{Ipage: res.Pages[0]})
+	for _, bad := range []string{"<script", "javascript:", `src="img-0.jpeg"`} {
+		if strings.Contains(html, bad) {
+			t.Errorf("the page holds %s:\n%s", bad, html)
+		}
+	}
+	for _, want := range []string{"[image: img-0.jpeg]", `left:10.00%;top:10.00%;width:40.00%;height:40.00%`, `src="data:image/png;base64,iVBORw0KGgo="`, "aspect-ratio:850/1100"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the page lacks %s:\n%s", want, html)
+		}
+	}
+	if got := string(documentOf("https://x/scan.PNG?x=1")); got != `{"image_url":"https://x/scan.PNG?x=1","type":"image_url"}` {
+		t.Errorf("documentOf(image) = %s", got)
+	}
+	if got := string(documentOf("https://x/a.pdf")); got != `{"document_url":"https://x/a.pdf","type":"document_url"}` {
+		t.Errorf("documentOf(pdf) = %s", got)
+	}
 }

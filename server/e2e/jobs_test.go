@@ -194,3 +194,45 @@ func TestTextToSpeech(t *testing.T) {
 	tb.waitJS("the refusal", jsSel("run-error")+` && `+jsSel("run-error")+`.innerText.includes("text/html")`, 20*time.Second)
 	tb.checkConsole()
 }
+
+// TestOCR reads a document from its /?model= link: the pages are tabs, the markdown is
+// rendered (its hostile HTML and links inert), the extracted images are drawn in their boxes, and
+// the raw JSON is a tab.
+func TestOCR(t *testing.T) {
+	e := newEnv(t, true)
+	b := startBrowser(t)
+	tb := b.newTab(t)
+	openKind(tb, e.URL, "mistral/mistral-ocr-latest", "run")
+	tb.do("clicking Run with no document", chromedp.Click(chromedp.CSS(sel("run"))))
+	tb.waitJS("the missing document refused", jsSel("error")+` && `+jsSel("error")+`.innerText.includes("document")`, 5*time.Second)
+	tb.do("including the images", chromedp.Click(chromedp.CSS(sel("param-include_image_base64"))))
+	tb.do("a document with hostile markdown and Run", chromedp.SendKeys(chromedp.CSS(sel("ocr-url")), "https://files.example/fake:xss.pdf"),
+		chromedp.Click(chromedp.CSS(sel("run"))))
+	tb.waitJS("the pages", jsSel("ocr-result")+` && document.querySelectorAll('[data-testid^="ocr-tab-"]').length === 4`, 20*time.Second)
+	if text := eval[string](tb, jsSel("ocr-markdown")+`.innerText`); !strings.Contains(text, "Hostile") {
+		t.Errorf("page 1 shows %q", text)
+	}
+	if eval[bool](tb, `window.__ocrXSS !== undefined || document.querySelector('[data-testid="ocr-markdown"] script, [data-testid="ocr-markdown"] [onerror], [data-testid="ocr-markdown"] a[href^="javascript"]') !== null`) {
+		t.Error("the hostile markdown ran or left live markup")
+	}
+	tb.do("page 2", chromedp.Evaluate[chromedp.Void](jsSel("ocr-tab-1")+`.click()`))
+	tb.waitJS("page 2's markdown", jsSel("ocr-markdown")+` && `+jsSel("ocr-markdown")+`.querySelector("table") && `+jsSel("ocr-markdown")+`.innerText.includes("Page 2")`, 5*time.Second)
+	tb.waitJS("its image in its box", jsSel("ocr-box")+` && `+jsSel("ocr-image")+` && `+jsSel("ocr-image")+`.complete && `+jsSel("ocr-image")+`.naturalWidth === 64`, 5*time.Second)
+	box := eval[[]float64](tb, `(() => { const p = document.querySelector('[data-testid="ocr-page"]').getBoundingClientRect(), b = document.querySelector('[data-testid="ocr-box"]').getBoundingClientRect(); return [(b.left-p.left)/p.width, (b.top-p.top)/p.height, b.width/p.width]; })()`)
+	if len(box) != 3 || box[0] < 0.10 || box[0] > 0.14 || box[1] < 0.25 || box[1] > 0.29 || box[2] < 0.45 || box[2] > 0.49 {
+		t.Errorf("the box is at %v of the page, want about [0.118 0.273 0.47]", box)
+	}
+	saveScreenshot(t, tb, "kind-ocr.png")
+	tb.do("the raw JSON", chromedp.Evaluate[chromedp.Void](jsSel("ocr-tab-json")+`.click()`))
+	tb.waitJS("the JSON", jsSel("ocr-json")+` && `+jsSel("ocr-json")+`.innerText.includes("usage_info")`, 5*time.Second)
+	var sent struct {
+		Document struct {
+			Type        string
+			DocumentURL string `json:"document_url"`
+		}
+	}
+	if reqs := requestsTo(e, "/v1/ocr"); len(reqs) != 1 || json.Unmarshal(reqs[0].Body, &sent) != nil || sent.Document.Type != "document_url" || sent.Document.DocumentURL != "https://files.example/fake:xss.pdf" {
+		t.Errorf("the provider got %+v", reqs)
+	}
+	tb.checkConsole()
+}

@@ -253,15 +253,4 @@ func TestKinds(t *testing.T) {
 		tb.checkConsole()
 	})
 
-	t.Run("NotRunnable", func(t *testing.T) {
-		tb := b.newTab(t)
-		openKind(tb, e.URL, "mistral/mistral-ocr-latest", "not-runnable")
-		if text := eval[string](tb, jsSel("not-runnable")+`.innerText`); !strings.Contains(text, "an OCR model") || !strings.Contains(text, "cannot run it yet") {
-			t.Errorf("the note says %q", text)
-		}
-		if eval[bool](tb, jsSel("run")+` !== null`) {
-			t.Error("a model that cannot run has a Run button")
-		}
-		tb.checkConsole()
-	})
 }

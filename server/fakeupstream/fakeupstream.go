@@ -19,6 +19,7 @@
 //	POST /v2/generate/audio/minimax/generate  MiniMax music, answered at once (numeric status)
 //	POST /v1/stt                              speech to text answered at once (201)
 //	POST /v1/tts                              text to speech (see "Text to speech")
+//	POST /v1/ocr                              OCR (see "OCR")
 //	POST /v1/… and /v2/… (any other path)     echo: {"echo": <request body>, "path": "<path>"}
 //	GET  /v1/models                           the model list
 //	GET  /files/{name}                        the file host the images' URLs point to
@@ -137,6 +138,14 @@
 //   - "fake:wrongtype": the audio sent as text/html.
 //   - "fake:reset": a third of the audio, then the connection is cut.
 //   - "fake:error NNN": that error.
+//
+// # OCR
+//
+// POST /v1/ocr reads any document ("document": {"document_url"} or {"image_url"}) as
+// [OCRPages] pages in Mistral's shape: per page its index, [OCRMarkdown], one extracted image in
+// a box of a 850×1100 page (its "image_base64" a PNG data URL when "include_image_base64" is
+// true, else null) and its dimensions; "pages": [i, …] keeps those pages only. A document URL
+// holding "fake:xss" gives page 0 [OCRHostile]; one starting "fake:error NNN" answers that error.
 //
 // # Files
 //
@@ -405,6 +414,7 @@ var knownPosts = map[string]func(s *Server, w http.ResponseWriter, r *http.Reque
 	"/v1/messages":                        (*Server).serveMessages,
 	"/v2/generate/audio/minimax/generate": (*Server).serveMiniMaxMusic,
 	"/v1/stt":                             (*Server).serveSyncSTT,
+	"/v1/ocr":                             (*Server).serveOCR,
 	"/v1/tts":                             (*Server).serveTTS,
 }
 

@@ -215,3 +215,29 @@ func TestTTS(t *testing.T) {
 		}
 	}
 }
+
+func TestOCR(t *testing.T) {
+	_, base, _ := setup(t)
+	resp, body := do(t, "POST", base+"/v1/ocr", "", []byte(`{"model":"mistral-ocr-latest","document":{"type":"document_url","document_url":"https://x/a.pdf"},"include_image_base64":true}`))
+	var out struct {
+		Pages []struct {
+			Index    int
+			Markdown string
+			Images   []struct {
+				ImageBase64 string `json:"image_base64"`
+			}
+		}
+	}
+	if resp.StatusCode != 200 || json.Unmarshal(body, &out) != nil || len(out.Pages) != OCRPages || out.Pages[1].Markdown != OCRMarkdown(1) ||
+		!strings.HasPrefix(out.Pages[0].Images[0].ImageBase64, "data:image/png;base64,") {
+		t.Fatalf("%d %.300s", resp.StatusCode, body)
+	}
+	_, body = do(t, "POST", base+"/v1/ocr", "", []byte(`{"model":"m","document":{"type":"image_url","image_url":"https://x/fake:xss.png"},"pages":[0,2]}`))
+	out.Pages = nil
+	if json.Unmarshal(body, &out) != nil || len(out.Pages) != 2 || out.Pages[1].Index != 2 || out.Pages[0].Markdown != OCRHostile || out.Pages[0].Images[0].ImageBase64 != "" {
+		t.Fatalf("pages and xss: %.300s", body)
+	}
+	if resp, _ := do(t, "POST", base+"/v1/ocr", "", []byte(`{"model":"m","document":{}}`)); resp.StatusCode != 400 {
+		t.Errorf("no document: %d", resp.StatusCode)
+	}
+}

@@ -404,7 +404,7 @@ func TestEcho(t *testing.T) {
 	tests := []struct{ name, path, body, want string }{
 		{"another v2 path", "/v2/generate/other", `{"model":"x","prompt":"a wave"}`, `{"echo":{"model":"x","prompt":"a wave"},"path":"/v2/generate/other"}`},
 		{"not json", "/v1/keys", `model=tts-1`, `{"echo":"model=tts-1","path":"/v1/keys"}`},
-		{"empty", "/v1/ocr", ``, `{"echo":null,"path":"/v1/ocr"}`},
+		{"empty", "/v2/empty/thing", ``, `{"echo":null,"path":"/v2/empty/thing"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

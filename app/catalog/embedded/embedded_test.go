@@ -176,7 +176,7 @@ func TestSchemas(t *testing.T) {
 		}
 		mp, _ := props["model"].(map[string]any)
 		enum, hasEnum := mp["enum"].([]any)
-		if file == "chat.json" || file == "images.json" || file == "embeddings.json" || file == "video.json" || file == "music.json" || file == "stt.json" || file == "tts.json" {
+		if file == "chat.json" || file == "images.json" || file == "embeddings.json" || file == "video.json" || file == "music.json" || file == "stt.json" || file == "tts.json" || file == "ocr.json" {
 			if hasEnum {
 				t.Errorf("%s: shared schema must not restrict model with an enum", file)
 			}
