@@ -120,11 +120,7 @@ func (c *embeddingRun) Render() app.UI {
 				)
 			}),
 		),
-		app.Div().Class("run-error").Body(
-			app.If(c.err != "", func() app.UI {
-				return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(c.err)
-			}),
-		),
+		runErrorBox(c.err),
 		app.Div().Class("composer-actions").Body(
 			c.runButton(),
 			app.Button().Class("btn").DataSet("testid", "embed-add").Text("Add text").
@@ -150,18 +146,11 @@ func (c *embeddingRun) Render() app.UI {
 }
 
 func (c *embeddingRun) runButton() app.UI {
-	if c.running {
-		return app.Button().Class("btn btn-stop").DataSet("testid", "stop").Text("Stop").Title("Stop (Esc)").
-			OnClick(func(ctx app.Context, e app.Event) { c.stop() })
-	}
-	return app.Button().Class("btn btn-primary").DataSet("testid", "run").Text("Run").Title("Run (Ctrl+Enter)").
-		OnClick(func(ctx app.Context, e app.Event) { c.run(ctx) })
+	return runOrStop(c.running, c.run, c.stop)
 }
 
 func (c *embeddingRun) stop() {
-	if c.cancel != nil {
-		c.cancel()
-	}
+	cancelIf(c.cancel)
 }
 
 // run embeds the texts. With none typed it says so; nothing typed is lost.
@@ -175,13 +164,9 @@ func (c *embeddingRun) run(ctx app.Context) {
 		c.err = "input: is required — type a text to embed first."
 		return
 	}
-	body, err := c.Ibuild(c.page())
-	if err != nil {
-		c.err = "Cannot run: " + err.Error()
-		return
-	}
-	if c.Iclient == nil {
-		c.err = "Running is only possible in the browser."
+	body, why := buildRun(c.Ibuild, c.page(), c.Iclient)
+	if why != "" {
+		c.err = why
 		return
 	}
 	c.running = true

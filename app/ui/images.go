@@ -81,20 +81,14 @@ func (c *imageRun) Render() app.UI {
 			}),
 			app.Range(c.runs).Slice(func(i int) app.UI { return c.renderRun(&c.runs[i]) }),
 		),
-		app.Div().Class("run-error").Body(
-			app.If(c.err != "", func() app.UI {
-				return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(c.err)
-			}),
-		),
+		runErrorBox(c.err),
 		app.Div().Class("composer").Body(
 			boundArea("prompt-box", "prompt", "sr-only", "Prompt", "Describe the image — Ctrl+Enter (⌘+Enter) runs", 3, c.Iprompt),
 			promptCounter(promptField, *c.Iprompt),
 			app.Div().Class("composer-actions").Body(
 				c.runButton(),
-				app.Button().Class("btn").DataSet("testid", "view-request").Text(viewRequestLabel(c.showCode)).Aria("expanded", c.showCode).
-					OnClick(func(ctx app.Context, e app.Event) { c.showCode = !c.showCode }),
-				app.Button().Class("btn").DataSet("testid", "clear").Text("Clear").Title("Remove the images shown").
-					Disabled(c.running || len(c.runs) == 0).OnClick(func(ctx app.Context, e app.Event) { c.clear() }),
+				viewCodeButton(&c.showCode),
+				clearButton("Remove the images shown", c.running || len(c.runs) == 0, c.clear),
 				shareControlOf(c.Ishare),
 			),
 		),
@@ -119,12 +113,7 @@ func (c *imageRun) Render() app.UI {
 }
 
 func (c *imageRun) runButton() app.UI {
-	if c.running {
-		return app.Button().Class("btn btn-stop").DataSet("testid", "stop").Text("Stop").Title("Stop (Esc)").
-			OnClick(func(ctx app.Context, e app.Event) { c.stop() })
-	}
-	return app.Button().Class("btn btn-primary").DataSet("testid", "run").Text("Run").Title("Run (Ctrl+Enter)").
-		OnClick(func(ctx app.Context, e app.Event) { c.run(ctx) })
+	return runOrStop(c.running, c.run, c.stop)
 }
 
 // stopOrClose is Esc: it closes the full view, else stops a run.
@@ -145,9 +134,7 @@ func (c *imageRun) clear() {
 }
 
 func (c *imageRun) stop() {
-	if c.cancel != nil {
-		c.cancel()
-	}
+	cancelIf(c.cancel)
 }
 
 // run sends the prompt with the parameters. An empty prompt, or parameters that break their
@@ -161,13 +148,9 @@ func (c *imageRun) run(ctx app.Context) {
 		c.err = "prompt: is required — describe the image first."
 		return
 	}
-	body, err := c.Ibuild(c.page())
-	if err != nil {
-		c.err = "Cannot run: " + err.Error()
-		return
-	}
-	if c.Iclient == nil {
-		c.err = "Running is only possible in the browser."
+	body, why := buildRun(c.Ibuild, c.page(), c.Iclient)
+	if why != "" {
+		c.err = why
 		return
 	}
 	c.running = true

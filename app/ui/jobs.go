@@ -169,19 +169,13 @@ func (c *jobRun) Render() app.UI {
 			}),
 			app.Range(c.cards).Slice(func(i int) app.UI { return c.renderCard(c.cards[i]) }),
 		),
-		app.Div().Class("run-error").Body(
-			app.If(c.err != "", func() app.UI {
-				return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(c.err)
-			}),
-		),
+		runErrorBox(c.err),
 		app.Div().Class("composer").Body(
 			c.renderInput(),
 			app.Div().Class("composer-actions").Body(
 				c.runButton(),
-				app.Button().Class("btn").DataSet("testid", "view-request").Text(viewRequestLabel(c.showCode)).Aria("expanded", c.showCode).
-					OnClick(func(ctx app.Context, e app.Event) { c.showCode = !c.showCode }),
-				app.Button().Class("btn").DataSet("testid", "clear").Text("Clear").Title("Remove the jobs shown (running ones go on at the provider)").
-					Disabled(c.starting || len(c.cards) == 0).OnClick(func(ctx app.Context, e app.Event) { c.clear() }),
+				viewCodeButton(&c.showCode),
+				clearButton("Remove the jobs shown (running ones go on at the provider)", c.starting || len(c.cards) == 0, c.clear),
 				shareControlOf(c.Ishare),
 			),
 		),
@@ -229,19 +223,12 @@ func (c *jobRun) renderInput() app.UI {
 }
 
 func (c *jobRun) runButton() app.UI {
-	if c.starting {
-		return app.Button().Class("btn btn-stop").DataSet("testid", "stop").Text("Stop").Title("Stop (Esc)").
-			OnClick(func(ctx app.Context, e app.Event) { c.stop() })
-	}
-	return app.Button().Class("btn btn-primary").DataSet("testid", "run").Text("Run").Title("Run (Ctrl+Enter)").
-		OnClick(func(ctx app.Context, e app.Event) { c.run(ctx) })
+	return runOrStop(c.starting, c.run, c.stop)
 }
 
 // stop cancels the creation call in flight (a job already made goes on).
 func (c *jobRun) stop() {
-	if c.cancel != nil {
-		c.cancel()
-	}
+	cancelIf(c.cancel)
 }
 
 // clear removes the cards; their jobs go on at the provider. The next run starts a new
@@ -279,13 +266,9 @@ func (c *jobRun) run(ctx app.Context) {
 			return
 		}
 	}
-	body, err := c.Ibuild(c.page())
-	if err != nil {
-		c.err = "Cannot run: " + err.Error()
-		return
-	}
-	if c.Iclient == nil {
-		c.err = "Running is only possible in the browser."
+	body, why := buildRun(c.Ibuild, c.page(), c.Iclient)
+	if why != "" {
+		c.err = why
 		return
 	}
 	c.starting = true

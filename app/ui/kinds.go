@@ -285,3 +285,54 @@ func shareControlOf(link func() (convo.ShareLink, error)) app.UI {
 	}
 	return &shareControl{Ilink: link}
 }
+
+// runOrStop is a run area's Run button, or its Stop while a call is in flight.
+func runOrStop(running bool, run func(app.Context), stop func()) app.UI {
+	if running {
+		return app.Button().Class("btn btn-stop").DataSet("testid", "stop").Text("Stop").Title("Stop (Esc)").
+			OnClick(func(ctx app.Context, e app.Event) { stop() })
+	}
+	return app.Button().Class("btn btn-primary").DataSet("testid", "run").Text("Run").Title("Run (Ctrl+Enter)").
+		OnClick(func(ctx app.Context, e app.Event) { run(ctx) })
+}
+
+// cancelIf calls cancel when it is set: a run area's Stop.
+func cancelIf(cancel func()) {
+	if cancel != nil {
+		cancel()
+	}
+}
+
+// buildRun builds a run's request body with build, or says why it cannot run (the request is not
+// valid, or there is no client outside the browser) in the words the run area shows.
+func buildRun(build requestBuilder, page schema.Values, client *chat.Client) ([]byte, string) {
+	body, err := build(page)
+	if err != nil {
+		return nil, "Cannot run: " + err.Error()
+	}
+	if client == nil {
+		return nil, "Running is only possible in the browser."
+	}
+	return body, ""
+}
+
+// runErrorBox is where a run area says why a run was refused before it was sent.
+func runErrorBox(msg string) app.UI {
+	return app.Div().Class("run-error").Body(
+		app.If(msg != "", func() app.UI {
+			return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(msg)
+		}),
+	)
+}
+
+// viewCodeButton toggles a run area's View code panel.
+func viewCodeButton(show *bool) app.UI {
+	return app.Button().Class("btn").DataSet("testid", "view-request").Text(viewRequestLabel(*show)).Aria("expanded", *show).
+		OnClick(func(ctx app.Context, e app.Event) { *show = !*show })
+}
+
+// clearButton is a run area's Clear: it removes what is shown (title says what).
+func clearButton(title string, disabled bool, clear func()) app.UI {
+	return app.Button().Class("btn").DataSet("testid", "clear").Text("Clear").Title(title).
+		Disabled(disabled).OnClick(func(ctx app.Context, e app.Event) { clear() })
+}

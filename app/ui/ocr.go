@@ -82,11 +82,7 @@ func (c *ocrRun) Render() app.UI {
 			}),
 			app.If(c.res != nil, func() app.UI { return c.renderResult() }),
 		),
-		app.Div().Class("run-error").Body(
-			app.If(c.err != "", func() app.UI {
-				return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(c.err)
-			}),
-		),
+		runErrorBox(c.err),
 		app.Div().Class("composer").Body(
 			app.Div().Class("stt-url").Body(
 				app.Label().For("ocr-url").Text("Document URL (PDF or image)"),
@@ -96,8 +92,7 @@ func (c *ocrRun) Render() app.UI {
 			),
 			app.Div().Class("composer-actions").Body(
 				c.runButton(),
-				app.Button().Class("btn").DataSet("testid", "view-request").Text(viewRequestLabel(c.showCode)).Aria("expanded", c.showCode).
-					OnClick(func(ctx app.Context, e app.Event) { c.showCode = !c.showCode }),
+				viewCodeButton(&c.showCode),
 				shareControlOf(c.Ishare),
 			),
 		),
@@ -109,18 +104,11 @@ func (c *ocrRun) Render() app.UI {
 }
 
 func (c *ocrRun) runButton() app.UI {
-	if c.running {
-		return app.Button().Class("btn btn-stop").DataSet("testid", "stop").Text("Stop").Title("Stop (Esc)").
-			OnClick(func(ctx app.Context, e app.Event) { c.stop() })
-	}
-	return app.Button().Class("btn btn-primary").DataSet("testid", "run").Text("Run").Title("Run (Ctrl+Enter)").
-		OnClick(func(ctx app.Context, e app.Event) { c.run(ctx) })
+	return runOrStop(c.running, c.run, c.stop)
 }
 
 func (c *ocrRun) stop() {
-	if c.cancel != nil {
-		c.cancel()
-	}
+	cancelIf(c.cancel)
 }
 
 // run reads the document. A missing or malformed URL is said before anything is sent; what was
@@ -135,13 +123,9 @@ func (c *ocrRun) run(ctx app.Context) {
 		c.err = "document: give the http(s) URL of a PDF or an image, which the provider fetches."
 		return
 	}
-	body, err := c.Ibuild(c.page())
-	if err != nil {
-		c.err = "Cannot run: " + err.Error()
-		return
-	}
-	if c.Iclient == nil {
-		c.err = "Running is only possible in the browser."
+	body, why := buildRun(c.Ibuild, c.page(), c.Iclient)
+	if why != "" {
+		c.err = why
 		return
 	}
 	c.running = true

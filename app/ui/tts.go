@@ -102,20 +102,14 @@ func (c *ttsRun) Render() app.UI {
 			}),
 			app.Range(c.runs).Slice(func(i int) app.UI { return c.renderRun(&c.runs[i]) }),
 		),
-		app.Div().Class("run-error").Body(
-			app.If(c.err != "", func() app.UI {
-				return app.Div().Class("pg-error").DataSet("testid", "error").Aria("live", "assertive").Text(c.err)
-			}),
-		),
+		runErrorBox(c.err),
 		app.Div().Class("composer").Body(
 			boundArea("prompt-box", "prompt", "sr-only", "Text", "What to say — Ctrl+Enter (⌘+Enter) runs", 3, c.Iprompt),
 			promptCounter(c.textField(), *c.Iprompt),
 			app.Div().Class("composer-actions").Body(
 				c.runButton(),
-				app.Button().Class("btn").DataSet("testid", "view-request").Text(viewRequestLabel(c.showCode)).Aria("expanded", c.showCode).
-					OnClick(func(ctx app.Context, e app.Event) { c.showCode = !c.showCode }),
-				app.Button().Class("btn").DataSet("testid", "clear").Text("Clear").Title("Remove the sounds shown").
-					Disabled(c.running || len(c.runs) == 0).OnClick(func(ctx app.Context, e app.Event) { c.clear() }),
+				viewCodeButton(&c.showCode),
+				clearButton("Remove the sounds shown", c.running || len(c.runs) == 0, c.clear),
 				shareControlOf(c.Ishare),
 			),
 		),
@@ -127,18 +121,11 @@ func (c *ttsRun) Render() app.UI {
 }
 
 func (c *ttsRun) runButton() app.UI {
-	if c.running {
-		return app.Button().Class("btn btn-stop").DataSet("testid", "stop").Text("Stop").Title("Stop (Esc)").
-			OnClick(func(ctx app.Context, e app.Event) { c.stop() })
-	}
-	return app.Button().Class("btn btn-primary").DataSet("testid", "run").Text("Run").Title("Run (Ctrl+Enter)").
-		OnClick(func(ctx app.Context, e app.Event) { c.run(ctx) })
+	return runOrStop(c.running, c.run, c.stop)
 }
 
 func (c *ttsRun) stop() {
-	if c.cancel != nil {
-		c.cancel()
-	}
+	cancelIf(c.cancel)
 }
 
 func (c *ttsRun) clear() {
@@ -165,13 +152,9 @@ func (c *ttsRun) run(ctx app.Context) {
 		c.err = fmt.Sprintf("%s: is %d characters, more than the model's limit of %d.", f.Name, n, *f.MaxLength)
 		return
 	}
-	body, err := c.Ibuild(c.page())
-	if err != nil {
-		c.err = "Cannot run: " + err.Error()
-		return
-	}
-	if c.Iclient == nil {
-		c.err = "Running is only possible in the browser."
+	body, why := buildRun(c.Ibuild, c.page(), c.Iclient)
+	if why != "" {
+		c.err = why
 		return
 	}
 	c.running = true
