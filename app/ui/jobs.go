@@ -41,7 +41,7 @@ type jobRun struct {
 	Ibackend Backend
 	Iclient  *chat.Client
 	Ibuild   requestBuilder
-	Iprompt  *string                         // the page's prompt (video, music)
+	Iprompt  *string                         // the page's prompt (video, music) or audio URL (speech to text)
 	Ishare   func() (convo.ShareLink, error) // nil: no Share
 	Ilog     runLog
 
@@ -51,7 +51,6 @@ type jobRun struct {
 	cards    []*jobCard // newest first
 	seq      int
 	showCode bool
-	audioURL string // speech to text: the audio's URL
 	mounted  bool
 }
 
@@ -142,8 +141,8 @@ func (c *jobRun) isSTT() bool { return c.Iform.Kind == kind.STT.Name() }
 func (c *jobRun) page() schema.Values {
 	v := schema.Values{}
 	if c.isSTT() {
-		if formField(c.Iform, "url") != nil && c.audioURL != "" {
-			v["url"], _ = json.Marshal(c.audioURL)
+		if formField(c.Iform, "url") != nil && *c.Iprompt != "" {
+			v["url"], _ = json.Marshal(*c.Iprompt)
 		}
 		return v
 	}
@@ -205,8 +204,8 @@ func (c *jobRun) renderInput() app.UI {
 		return app.Div().Class("stt-url").Body(
 			app.Label().For("audio-url").Text("Audio URL"),
 			app.Input().ID("audio-url").Type("url").Class("input").DataSet("testid", "audio-url").
-				Placeholder("https://…/speech.mp3 — the provider fetches it").Value(c.audioURL).
-				OnInput(func(ctx app.Context, e app.Event) { c.audioURL = ctx.JSSrc().Get("value").String() }),
+				Placeholder("https://…/speech.mp3 — the provider fetches it").Value(*c.Iprompt).
+				OnInput(func(ctx app.Context, e app.Event) { *c.Iprompt = ctx.JSSrc().Get("value").String() }),
 		)
 	}
 	if formField(c.Iform, "prompt") == nil {
@@ -251,11 +250,11 @@ func (c *jobRun) run(ctx app.Context) {
 	switch {
 	case c.isSTT():
 		if f := formField(c.Iform, "url"); f != nil {
-			if c.audioURL == "" && f.Required {
+			if *c.Iprompt == "" && f.Required {
 				c.err = "url: is required — give the URL of the audio file."
 				return
 			}
-			if u, err := url.Parse(c.audioURL); c.audioURL != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+			if u, err := url.Parse(*c.Iprompt); *c.Iprompt != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
 				c.err = "url: must be an http(s) URL of the audio file, which the provider fetches."
 				return
 			}
@@ -273,9 +272,6 @@ func (c *jobRun) run(ctx app.Context) {
 	}
 	c.starting = true
 	prompt := *c.Iprompt
-	if c.isSTT() {
-		prompt = c.audioURL
-	}
 	started := time.Now()
 	c.cancel = post(ctx, c.Iclient, c.Iform, body, func(ctx app.Context, answer []byte, rec runRecord) {
 		c.starting, c.cancel = false, nil

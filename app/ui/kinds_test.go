@@ -117,10 +117,10 @@ func TestJobAndSpeechRunsRefuseBadInput(t *testing.T) {
 	if c.starting || !strings.Contains(c.err, "url: is required") {
 		t.Errorf("no URL: %q", c.err)
 	}
-	c.audioURL = "ftp://x/a.mp3"
+	p = "ftp://x/a.mp3"
 	c.run(app.Context{})
-	if c.starting || !strings.Contains(c.err, "url: must be an http(s) URL") || c.audioURL != "ftp://x/a.mp3" {
-		t.Errorf("a bad URL: %q, kept %q", c.err, c.audioURL)
+	if c.starting || !strings.Contains(c.err, "url: must be an http(s) URL") || p != "ftp://x/a.mp3" {
+		t.Errorf("a bad URL: %q, kept %q", c.err, p)
 	}
 	tts := embeddedForm(t, "openai/tts-1")
 	long := strings.Repeat("y", 4097)
