@@ -2,7 +2,9 @@
 # (installing Chromium with apt when it is missing and we are root). See README.md.
 
 GO        ?= go
-ADDR      ?= $(or $(PLAYGROUND_ADDR),localhost:8080)
+# ADDR, when set, is passed as -addr; else the server reads PLAYGROUND_ADDR (default localhost:8080).
+ADDR      ?=
+SERVE_ADDR = $(or $(ADDR),$(PLAYGROUND_ADDR),localhost:8080)
 # An execution count, not a duration: Go 1.26's fuzz coordinator can fail a duration-bounded run
 # with a spurious "context deadline exceeded" (golang/go#75804, fixed in Go 1.27).
 FUZZTIME  ?= 200000x
@@ -27,17 +29,17 @@ wasm:
 server:
 	$(GO) build -trimpath -o bin/playground ./server/cmd/playground
 
-## run: build, then serve on $(ADDR) (set AIMLAPI_API_KEY to run models).
+## run: build, then serve on ADDR, else PLAYGROUND_ADDR, else localhost:8080 (set AIMLAPI_API_KEY to run models).
 run: build
-	./bin/playground -addr $(ADDR)
+	./bin/playground $(if $(ADDR),-addr $(ADDR))
 
 ## example: the example docs page (web/examples/docs.html) on localhost:8081, embedding widgets
-## from the playground on $(ADDR), which lets that origin frame them. Ctrl+C stops both.
+## from the playground on $(SERVE_ADDR), which lets that origin frame them. Ctrl+C stops both.
 example: build
 	$(GO) build -o bin/docsexample ./server/cmd/docsexample
-	./bin/docsexample -addr localhost:8081 -playground http://$(ADDR) & docs=$$!; \
+	./bin/docsexample -addr localhost:8081 -playground http://$(SERVE_ADDR) & docs=$$!; \
 		trap 'kill $$docs' EXIT INT TERM; \
-		./bin/playground -addr $(ADDR) -embed-origins http://localhost:8081
+		./bin/playground $(if $(ADDR),-addr $(ADDR)) -embed-origins http://localhost:8081
 
 ## inspect: build the server, then print the summary line of `playground schema inspect` over the
 ## shared corpus (the exit status is the command's, not tail's).

@@ -15,15 +15,15 @@ func TestReadJob(t *testing.T) {
 		{"video created", `{"id":"g1","status":"queued"}`, JobState{ID: "g1", Status: StatusQueued, RawStatus: "queued"}},
 		{"video generating", `{"id":"g1","status":"generating","video":null,"error":null}`,
 			JobState{ID: "g1", Status: StatusGenerating, RawStatus: "generating"}},
-		{"video completed", `{"id":"g1","status":"completed","video":{"url":"https://cdn.aimlapi.com/a.mp4"},"meta":{"usage":{"credits_used":120000,"usd_spent":0.06}}}`,
-			JobState{ID: "g1", Status: StatusCompleted, RawStatus: "completed", Media: []string{"https://cdn.aimlapi.com/a.mp4"},
+		{"video completed", `{"id":"g1","status":"completed","video":{"url":"https://files.example/a.mp4"},"meta":{"usage":{"credits_used":120000,"usd_spent":0.06}}}`,
+			JobState{ID: "g1", Status: StatusCompleted, RawStatus: "completed", Media: []string{"https://files.example/a.mp4"},
 				Usage: Usage{Credits: 120000, USD: 0.06}}},
 		{"video failed", `{"id":"g1","status":"error","error":{"name":"GenerationError","message":"The prompt was refused."}}`,
 			JobState{ID: "g1", Status: StatusFailed, RawStatus: "error", ErrName: "GenerationError", ErrMessage: "The prompt was refused."}},
 		{"completed without a file", `{"id":"g1","status":"completed","video":null}`,
 			JobState{ID: "g1", Status: StatusCompleted, RawStatus: "completed"}},
-		{"music", `{"id":"m1","status":"completed","audio_file":{"url":"https://cdn.aimlapi.com/a.wav"}}`,
-			JobState{ID: "m1", Status: StatusCompleted, RawStatus: "completed", Media: []string{"https://cdn.aimlapi.com/a.wav"}}},
+		{"music", `{"id":"m1","status":"completed","audio_file":{"url":"https://files.example/a.wav"}}`,
+			JobState{ID: "m1", Status: StatusCompleted, RawStatus: "completed", Media: []string{"https://files.example/a.wav"}}},
 		{"other status words", `{"id":"x","status":"IN_PROGRESS"}`, JobState{ID: "x", Status: StatusGenerating, RawStatus: "IN_PROGRESS"}},
 		{"unknown status word", `{"id":"x","status":"thinking"}`, JobState{ID: "x", RawStatus: "thinking"}},
 		{"stt created", `{"generation_id":"s1"}`, JobState{ID: "s1"}},
@@ -33,8 +33,8 @@ func TestReadJob(t *testing.T) {
 			JobState{Status: StatusCompleted, Result: []byte(`{"metadata":{"duration":1},"results":{"channels":[]}}`)}},
 		{"minimax in progress", `{"data":{"status":1,"audio":""},"base_resp":{"status_code":0,"status_msg":"success"}}`,
 			JobState{Status: StatusGenerating, RawStatus: "1"}},
-		{"minimax url", `{"data":{"status":2,"audio":"https://x.example/a.mp3"},"base_resp":{"status_code":0}}`,
-			JobState{Status: StatusCompleted, RawStatus: "2", Media: []string{"https://x.example/a.mp3"}}},
+		{"minimax url", `{"data":{"status":2,"audio":"https://files.example/a.mp3"},"base_resp":{"status_code":0}}`,
+			JobState{Status: StatusCompleted, RawStatus: "2", Media: []string{"https://files.example/a.mp3"}}},
 		{"minimax hex", `{"data":{"status":2,"audio":"52494646"}}`, JobState{Status: StatusCompleted, RawStatus: "2", Audio: []byte("RIFF")}},
 		{"minimax error", `{"base_resp":{"status_code":1004,"status_msg":"authentication failed"}}`,
 			JobState{Status: StatusFailed, ErrName: "status_code 1004", ErrMessage: "authentication failed"}},
@@ -113,9 +113,9 @@ func TestMediaURLs(t *testing.T) {
 		body string
 		want []string
 	}{
-		{Images, `{"data":[{"url":"https://a/1.png"},{"b64_json":"AA"},{"url":"javascript:x"}],"images":[{"url":"http://b/2.png"}]}`, []string{"https://a/1.png", "http://b/2.png"}},
-		{Video, `{"id":"g","status":"completed","video":{"url":"https://a/v.mp4"}}`, []string{"https://a/v.mp4"}},
-		{ByName("tts"), `{"audio":"https://a/s.wav"}`, []string{"https://a/s.wav"}},
+		{Images, `{"data":[{"url":"https://files.example/1.png"},{"b64_json":"AA"},{"url":"javascript:x"}],"images":[{"url":"http://files.example/2.png"}]}`, []string{"https://files.example/1.png", "http://files.example/2.png"}},
+		{Video, `{"id":"g","status":"completed","video":{"url":"https://files.example/v.mp4"}}`, []string{"https://files.example/v.mp4"}},
+		{ByName("tts"), `{"audio":"https://files.example/s.wav"}`, []string{"https://files.example/s.wav"}},
 		{Embeddings, `not json`, nil},
 	}
 	for _, tt := range tests {
@@ -126,7 +126,7 @@ func TestMediaURLs(t *testing.T) {
 }
 
 func FuzzReadJob(f *testing.F) {
-	for _, s := range []string{`{"id":"g","status":"completed","video":{"url":"https://a/v.mp4"}}`,
+	for _, s := range []string{`{"id":"g","status":"completed","video":{"url":"https://files.example/v.mp4"}}`,
 		`{"data":{"status":2,"audio":"52494646"},"base_resp":{"status_code":3}}`, `{"generation_id":"s","result":{}}`, `{"error":{"code":5}}`} {
 		f.Add([]byte(s))
 	}

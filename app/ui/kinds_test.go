@@ -134,7 +134,7 @@ func TestJobAndSpeechRunsRefuseBadInput(t *testing.T) {
 
 func TestJobCardsFromHistory(t *testing.T) {
 	video := embeddedForm(t, "google/veo3")
-	kept, _ := json.Marshal(kind.JobResult{Media: []kind.MediaFile{{URL: "https://cdn.example/v.mp4", Proxied: "/api/media/tok"}}, Usage: kind.Usage{USD: 0.5}})
+	kept, _ := json.Marshal(kind.JobResult{Media: []kind.MediaFile{{URL: "https://files.example/v.mp4", Proxied: "/api/media/tok"}}, Usage: kind.Usage{USD: 0.5}})
 	runs := []convo.Run{
 		{Prompt: "done", Result: kept, Job: &convo.Job{ID: "g1", Poll: "/v2/video/generations?generation_id=g1", Status: "completed", Ended: true}},
 		{Prompt: "stopped", Job: &convo.Job{ID: "g2", Poll: "/v2/video/generations?generation_id=g2", Status: "generating", Stopped: true}},
@@ -289,10 +289,10 @@ func TestOCRPageIsSafe(t *testing.T) {
 			t.Errorf("the page lacks %s:\n%s", want, html)
 		}
 	}
-	if got := string(documentOf("https://x/scan.PNG?x=1")); got != `{"image_url":"https://x/scan.PNG?x=1","type":"image_url"}` {
+	if got := string(documentOf("https://files.example/scan.PNG?x=1")); got != `{"image_url":"https://files.example/scan.PNG?x=1","type":"image_url"}` {
 		t.Errorf("documentOf(image) = %s", got)
 	}
-	if got := string(documentOf("https://x/a.pdf")); got != `{"document_url":"https://x/a.pdf","type":"document_url"}` {
+	if got := string(documentOf("https://files.example/a.pdf")); got != `{"document_url":"https://files.example/a.pdf","type":"document_url"}` {
 		t.Errorf("documentOf(pdf) = %s", got)
 	}
 }
