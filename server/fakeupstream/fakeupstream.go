@@ -14,18 +14,18 @@
 //	POST /v2/generate/audio                   a music job
 //	POST /v1/stt/create                       a speech-to-text job
 //	GET  /v2/video/generations?generation_id=, /v2/generate/video/{vendor}/generation?generation_id=,
-//	     /v2/generate/audio?generation_id=, /v1/stt/{id}
-//	                                          the job's state
+//	     /v2/generate/audio?generation_id=, /v1/stt/{generation_id}
+//	                                          the job's state (see "Jobs")
 //	POST /v2/generate/audio/minimax/generate  MiniMax music, answered at once (numeric status)
 //	POST /v1/stt                              speech to text answered at once (201)
 //	POST /v1/tts                              text to speech (see "Text to speech")
 //	POST /v1/ocr                              OCR (see "OCR")
 //	POST /v1/… and /v2/… (any other path)     echo: {"echo": <request body>, "path": "<path>"}
 //	GET  /v1/models                           the model list
-//	GET  /files/{name}                        the file host the images' URLs point to
+//	GET  /files/{name}                        the file host the answers' URLs point to (see "Files")
 //
-// The echo route stands in for every other operation a catalogue may call (video, speech, music,
-// OCR…): it answers 200 with the request body as JSON (a string when it is
+// The echo route stands in for every other operation a catalogue may call (moderation, 3D,
+// voices…): it answers 200 with the request body as JSON (a string when it is
 // not JSON, null when empty) and the path, so tests can see what arrived.
 //
 // GET /v1/models serves the plain OpenAI list of [Server.Models] (ids only), or, after
@@ -112,46 +112,100 @@
 //
 // # Jobs
 //
-// A job is "queued" for [Server.QueueFor] on the fake's [Server.Clock], then "generating" for
-// [Server.GenerateFor], then "completed": a video's poll then holds "video": {"url":
-// "http://HOST/files/video-N.webm"}, a music job's "audio_file": {"url": ".../music-N.wav"}, both
-// with "meta": {"usage": {"credits_used", "usd_spent"}}; a speech-to-text job's "result" is
-// Deepgram's shape (metadata; results.channels[].alternatives[] with transcript, confidence and
-// words) for [Transcript]. Creation answers {"id", "status": "queued"} ({"generation_id"} for
-// speech to text). A poll of an unknown id, or of another family's id, is 404. Every poll is
-// counted ([Server.Jobs]). The scenario is the prompt's (the url's for speech to text):
+// Video, music and speech-to-text jobs run on the fake's [Server.Clock] (time.Now when nil; a
+// [FakeClock] lets a test move them along): a job is "queued" for [Server.QueueFor] (default
+// [DefaultQueueFor], 4 s) from its creation, then "generating" for [Server.GenerateFor] (default
+// [DefaultGenerateFor], 8 s), then "completed". Jobs are kept in memory by id
+// ("fake-job-N-<hex>", unique within a Server); [Server.Jobs] reports them with the polls each
+// got.
 //
-//   - "fake:job-error": after queued, "error" with error {name, message}.
-//   - "fake:job-5xx": the first poll answers 502, later ones normally.
-//   - "fake:job-reset": the first poll's connection is closed, later ones answer normally.
-//   - "fake:job-never": stays "generating".
-//   - "fake:job-nourl": completes without its file (or transcript).
-//   - "fake:error NNN": the creation answers that error.
+// A creation (200) answers {"id", "status": "queued"} for video and music, and
+// {"generation_id"} for speech to text. A poll answers 200 with:
+//
+//   - video: {"id", "status", "video", "error", "meta"}: "video" is {"url":
+//     "http://HOST/files/video-N.webm"} and "meta" {"usage": {"credits_used", "usd_spent"}} once
+//     completed, both null before.
+//   - music: the same with "audio_file": {"url": "http://HOST/files/music-N.wav"} for "video".
+//   - speech to text: {"generation_id", "status", "result", "error"}: once completed, "result" is
+//     Deepgram's shape of a transcript of [Transcript], {"metadata": {"transaction_key",
+//     "request_id", "sha256", "created", "duration", "channels": 1, "models", "model_info"},
+//     "results": {"channels": [{"alternatives": [{"transcript", "confidence", "words":
+//     [{"word", "start", "end", "confidence", "punctuated_word"}…], "paragraphs"}]}]}}, with the
+//     timings of [TranscriptWords]; null before. "channels" is an array, as Deepgram answers
+//     (AI/ML API's schema says an object).
+//
+// N is the job's number, HOST the request's Host. A poll of an unknown id, or of an id of another
+// family (a video id on the music route), answers 404 with AI/ML API's error envelope
+// {"message", "path", "statusCode", "timestamp"}. The scenario is picked at creation by the
+// "prompt" (video, music) or the "url" (speech to text):
+//
+//   - "fake:job-error": after queued, "error" with "error": {"name": "GenerationError",
+//     "message"} and no file.
+//   - "fake:job-5xx": the first poll answers 502 with a gateway error; later ones normally.
+//   - "fake:job-reset": the first poll's connection is closed without an answer (hijacked);
+//     later ones answer normally.
+//   - "fake:job-never": stays "generating" after queued, forever.
+//   - "fake:job-nourl": "completed" with "video" / "audio_file" / "result" null.
+//   - "fake:error NNN": the creation answers the chat scenario's error NNN; no job is made.
+//
+// Two operations answer at once, without a job: POST /v2/generate/audio/minimax/generate answers
+// MiniMax's numeric status, {"data": {"status": 2, "audio": "http://HOST/files/music-mN.wav"},
+// "extra_info": {"music_duration", …}, "analysis_info": null, "trace_id", "base_resp":
+// {"status_code": 0, "status_msg": "success"}}, and POST /v1/stt answers 201 with the transcript
+// result itself ({"metadata", "results"}).
 //
 // # Text to speech
 //
-// POST /v1/tts answers a WAV tone (see [WAV]) half a second plus a second per 20 characters of
-// "text" long (at most 10 s), as audio/wav in 4 KiB chunks [Server.ChunkDelay] apart, with no
-// Content-Length. The "text" picks a scenario:
+// POST /v1/tts ({"model", "text", "voice", …}) answers a WAV tone (see [WAV]) half a second plus
+// a second per 20 characters of "text" long (at most 10 s), as audio/wav written in
+// [TTSChunkBytes] chunks [Server.ChunkDelay] apart with a flush after each and no
+// Content-Length, as a provider streams audio. The "text" picks a scenario:
 //
-//   - "fake:json": the JSON answer {"audio": "http://HOST/files/speech-N.wav", "meta": {"usage"}}.
-//   - "fake:wrongtype": the audio sent as text/html.
+//   - "fake:json": the JSON answer of qwen3-tts-flash and others, {"audio":
+//     "http://HOST/files/speech-N.wav", "meta": {"usage": {"credits_used", "usd_spent"}}}.
+//   - "fake:wrongtype": the audio, sent as text/html.
 //   - "fake:reset": a third of the audio, then the connection is cut.
-//   - "fake:error NNN": that error.
+//   - "fake:error NNN": the chat scenario's error NNN.
 //
 // # OCR
 //
-// POST /v1/ocr reads any document ("document": {"document_url"} or {"image_url"}) as
-// [OCRPages] pages in Mistral's shape: per page its index, [OCRMarkdown], one extracted image in
-// a box of a 850×1100 page (its "image_base64" a PNG data URL when "include_image_base64" is
-// true, else null) and its dimensions; "pages": [i, …] keeps those pages only. A document URL
-// holding "fake:xss" gives page 0 [OCRHostile]; one starting "fake:error NNN" answers that error.
+// POST /v1/ocr reads any document ("document": {"type": "document_url", "document_url"} or
+// {"type": "image_url", "image_url"}; from a multipart form, a "document" or "file" part) as
+// [OCRPages] pages in Mistral's shape, {"pages": [...], "model", "document_annotation": null,
+// "usage_info": {"pages_processed", "doc_size_bytes"}, "meta": {"usage"}}. Each page is {"index",
+// "markdown": [OCRMarkdown] (a heading, a paragraph, a table and its image's reference
+// ![img-I.jpeg](img-I.jpeg)), "images": [{"id": "img-I.jpeg", "top_left_x", "top_left_y",
+// "bottom_right_x", "bottom_right_y", "image_base64"}], "dimensions": {"dpi", "height", "width"}}:
+// one image in a box of a 850×1100 page, its "image_base64" the data URL of the PNG
+// /files/ocr-I.png serves when "include_image_base64" is true, else null. "pages" keeps only the
+// pages it names: a list of indexes ([0, 2]), one index, or a string ("2", "0-1", "0,2");
+// indexes past the document are ignored. A document URL holding "fake:xss" gives page 0
+// [OCRHostile] (a script, an onerror image and javascript: links); one starting
+// "fake:error NNN" answers that error.
+//
+// # Multipart forms
+//
+// A POST whose Content-Type is multipart/form-data (OpenAI's images edits, a speech file to
+// /v1/stt/create or /v1/stt, and any other route) is read part by part, within the same 16 MiB as
+// any body, and recorded in [Request.Parts] (name, file name, type, size and the first
+// [PartDataMax] bytes) besides the raw [Request.Body]. The handlers then read the form as the
+// JSON object of its fields: a plain field by its name, as a string (or, unless it is text such
+// as "model", "prompt", "text" or "url", as the JSON it holds when that is an object, an array,
+// a number, true, false or null); a file as the data URL of its bytes; a repeated name as an
+// array. So the same routes and scenarios answer forms and JSON alike. A malformed form answers
+// 400.
 //
 // # Files
 //
-// GET /files/NAME.png serves a 64×64 PNG whose colours derive from NAME ([FilePNG]), as
-// image/png; /files/model.glb serves [GLB] as model/gltf-binary. The hostile variants, for tests of
-// a media proxy, are:
+// GET (or HEAD) /files/NAME.png serves a 64×64 PNG whose colours derive from NAME ([FilePNG]), as
+// image/png (img-N.png of the images, ocr-I.png of OCR, ocr-page.png…); /files/model.glb serves
+// [GLB] as model/gltf-binary. The jobs' files are served with http.ServeContent, so range
+// requests answer 206 with Accept-Ranges:
+//
+//   - /files/video-N.webm (any N): [ClipWebM], a real two-second 64×64 VP8 video, as video/webm.
+//   - /files/music-N.wav and /files/speech-N.wav: a one-second [WAV] tone, as audio/wav.
+//
+// The hostile variants, for tests of a media proxy, are:
 //
 //   - /files/redirect: 302 to [RedirectTarget].
 //
@@ -163,9 +217,6 @@
 //   - /files/slow.png: the bytes of a PNG one at a time, [Server.SlowDelay] apart, then nothing,
 //     until the request's context ends (recorded, see [Server.Cancelled]).
 //
-//   - /files/video-N.webm: [ClipWebM], a real video, and /files/music-N.wav: a one-second [WAV]
-//     tone; both with range requests (206).
-//
 // Other names answer 404.
 package fakeupstream
 
@@ -173,7 +224,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -231,8 +281,10 @@ type Request struct {
 	Path string
 	// Header is a copy of the request headers.
 	Header http.Header
-	// Body is a copy of the request body.
+	// Body is a copy of the request body as it arrived (for a multipart form, its raw bytes).
 	Body []byte
+	// Parts are the parts of a multipart/form-data POST, in order; nil for any other body.
+	Parts []Part
 	// Received is when the request arrived.
 	Received time.Time
 }
@@ -296,6 +348,12 @@ func (s *Server) Requests() []Request {
 	for i, r := range s.requests {
 		r.Header = r.Header.Clone()
 		r.Body = bytes.Clone(r.Body)
+		if r.Parts != nil {
+			r.Parts = append([]Part(nil), r.Parts...)
+			for j := range r.Parts {
+				r.Parts[j].Data = bytes.Clone(r.Parts[j].Data)
+			}
+		}
 		out[i] = r
 	}
 	return out
@@ -339,14 +397,18 @@ func (s *Server) noteCancelled() {
 // ServeHTTP records the request and serves it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	received := time.Now()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	raw, body, parts, status, err := readBody(w, r)
 	s.mu.Lock()
 	s.requests = append(s.requests, Request{
-		Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Received: received,
+		Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: raw, Parts: parts, Received: received,
 	})
 	s.mu.Unlock()
 	if err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, "The request body is too large or could not be read.", "invalid_request_error", "")
+		msg := "The request body is too large or could not be read."
+		if status == http.StatusBadRequest {
+			msg = "We could not parse the multipart form of your request: " + err.Error()
+		}
+		writeError(w, status, msg, "invalid_request_error", "")
 		return
 	}
 

@@ -1,6 +1,7 @@
 package fakeupstream
 
 import (
+	"crypto/sha256"
 	_ "embed"
 	"encoding/binary"
 	"fmt"
@@ -118,10 +119,7 @@ func (s *Server) serveJobCreate(w http.ResponseWriter, r *http.Request, family s
 	if family == "stt" {
 		text = req.URL
 	}
-	scenario, arg := "", ""
-	if rest, ok := strings.CutPrefix(text, "fake:"); ok {
-		scenario, arg, _ = strings.Cut(strings.TrimSpace(rest), " ")
-	}
+	scenario, arg := parseScenario(text)
 	switch scenario {
 	case "", "job-error", "job-5xx", "job-reset", "job-never", "job-nourl":
 	case "error":
@@ -197,19 +195,18 @@ func (s *Server) servePoll(w http.ResponseWriter, r *http.Request, family string
 	case age < queue+gen || job.Scenario == "job-never":
 		status = "generating"
 	}
-	host := "http://" + r.Host + filesPrefix
 	n := strings.TrimPrefix(job.ID, "fake-job-")
 	n, _, _ = strings.Cut(n, "-")
 	usage := map[string]any{"usage": map[string]any{"credits_used": jobPrice * 2e6, "usd_spent": jobPrice}}
 	var out map[string]any
 	switch family {
 	case "stt":
-		out = map[string]any{"generation_id": job.ID, "status": status, "result": nil}
+		out = map[string]any{"generation_id": job.ID, "status": status, "result": nil, "error": nil}
 		if status == "completed" && job.Scenario != "job-nourl" {
 			out["result"] = transcriptResult(job.ID)
 		}
 		if status == "error" {
-			out["error"] = map[string]any{"name": "TranscriptionError", "message": "The audio could not be transcribed (fake job-error)."}
+			out["error"] = jobError
 		}
 	default:
 		member, file := "video", "video-"+n+".webm"
@@ -220,30 +217,77 @@ func (s *Server) servePoll(w http.ResponseWriter, r *http.Request, family string
 		if status == "completed" {
 			out["meta"] = usage
 			if job.Scenario != "job-nourl" {
-				out[member] = map[string]any{"url": host + file}
+				out[member] = map[string]any{"url": fileURL(r, file)}
 			}
 		}
 		if status == "error" {
-			out["error"] = map[string]any{"name": "GenerationError", "message": "The generation failed (fake job-error)."}
+			out["error"] = jobError
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-// transcriptResult is the Deepgram-shaped result of a completed speech-to-text job: Transcript,
-// its words 0.4 s apart.
-func transcriptResult(id string) map[string]any {
-	var words []map[string]any
+// jobError is the "error" of a job in the "fake:job-error" scenario.
+var jobError = map[string]any{"name": "GenerationError", "message": "The generation failed (fake job-error)."}
+
+// TranscriptWord is one word of [Transcript] as a speech-to-text result times it.
+type TranscriptWord struct {
+	// Word is the word in lower case without punctuation; PunctuatedWord as in Transcript.
+	Word, PunctuatedWord string
+	// Start and End are its times in the audio, in seconds.
+	Start, End float64
+	// Confidence is between 0 and 1.
+	Confidence float64
+}
+
+// TranscriptWords returns the words of [Transcript] with their deterministic timings: word i
+// starts at 0.4·i s and ends 0.35 s later.
+func TranscriptWords() []TranscriptWord {
+	var out []TranscriptWord
 	for i, w := range strings.Fields(Transcript) {
-		plain := strings.ToLower(strings.Trim(w, ".,"))
-		words = append(words, map[string]any{"word": plain, "punctuated_word": w, "start": 0.4 * float64(i),
-			"end": 0.4*float64(i) + 0.35, "confidence": 0.9 + 0.01*float64(i%5)})
+		out = append(out, TranscriptWord{Word: strings.ToLower(strings.Trim(w, ".,!?")), PunctuatedWord: w,
+			Start: float64(40*i) / 100, End: float64(40*i+35) / 100, Confidence: float64(90+i%5) / 100})
 	}
+	return out
+}
+
+// sttModelID is the model UUID of the fake's transcripts' metadata.
+const sttModelID = "00000000-fake-4000-8000-000000000001"
+
+// transcriptResult is the Deepgram-shaped result (Voice.v1.SpeechToTextGetResponseDTO's first
+// form, with results.channels an array as Deepgram sends it) of a transcript of [Transcript]:
+// metadata, then one channel's one alternative with its words and its sentences as paragraphs.
+func transcriptResult(id string) map[string]any {
+	tw := TranscriptWords()
+	words := make([]map[string]any, len(tw))
+	var sentences []map[string]any
+	first := 0
+	for i, w := range tw {
+		words[i] = map[string]any{"word": w.Word, "punctuated_word": w.PunctuatedWord, "start": w.Start, "end": w.End, "confidence": w.Confidence}
+		if strings.HasSuffix(w.PunctuatedWord, ".") || i == len(tw)-1 {
+			var text []string
+			for _, x := range tw[first : i+1] {
+				text = append(text, x.PunctuatedWord)
+			}
+			sentences = append(sentences, map[string]any{"text": strings.Join(text, " "), "start": tw[first].Start, "end": w.End})
+			first = i + 1
+		}
+	}
+	end := tw[len(tw)-1].End
 	return map[string]any{
-		"metadata": map[string]any{"transaction_key": "deprecated", "request_id": id, "sha256": "0", "created": "2026-12-03T00:00:00Z",
-			"duration": 0.4 * float64(len(words)), "channels": 1, "models": []string{"fake-model"}, "model_info": map[string]any{}},
+		"metadata": map[string]any{
+			"transaction_key": "deprecated", "request_id": id,
+			"sha256":   fmt.Sprintf("%x", sha256.Sum256([]byte(id))), // of no real audio
+			"created":  "2026-12-03T00:00:00.000Z",
+			"duration": float64(40*len(tw)) / 100, "channels": 1,
+			"models":     []string{sttModelID},
+			"model_info": map[string]any{sttModelID: map[string]any{"name": "general-nova", "version": "2024-01-09.29447", "arch": "nova-2"}},
+		},
 		"results": map[string]any{"channels": []any{map[string]any{"alternatives": []any{map[string]any{
-			"transcript": Transcript, "confidence": 0.95, "words": words}}}}},
+			"transcript": Transcript, "confidence": 0.95, "words": words,
+			"paragraphs": []any{map[string]any{"transcript": "\n" + Transcript, "paragraphs": map[string]any{
+				"sentences": sentences, "num_words": len(tw), "start": 0.0, "end": end}}},
+		}}}}},
 	}
 }
 
@@ -258,10 +302,12 @@ func (s *Server) serveMiniMaxMusic(w http.ResponseWriter, r *http.Request, body 
 	}
 	n := s.seq.Add(1)
 	writeJSON(w, http.StatusOK, map[string]any{
-		"data":       map[string]any{"status": 2, "audio": fmt.Sprintf("http://%s%smusic-m%d.wav", r.Host, filesPrefix, n)},
-		"extra_info": map[string]any{"music_duration": 1000, "music_sample_rate": 8000, "music_channel": 1, "bitrate": 128000},
-		"trace_id":   fmt.Sprintf("fake-trace-%d", n),
-		"base_resp":  map[string]any{"status_code": 0, "status_msg": "success"},
+		"data": map[string]any{"status": 2, "audio": fileURL(r, fmt.Sprintf("music-m%d.wav", n))},
+		"extra_info": map[string]any{"music_duration": 1000, "music_sample_rate": 8000, "music_channel": 1, "bitrate": 128000,
+			"music_size": len(toneWAV)},
+		"analysis_info": nil,
+		"trace_id":      fmt.Sprintf("fake-trace-%d", n),
+		"base_resp":     map[string]any{"status_code": 0, "status_msg": "success"},
 	})
 }
 

@@ -2,8 +2,11 @@ package fakeupstream
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -19,41 +22,114 @@ func OCRMarkdown(i int) string {
 // OCRHostile is the markdown of page 0 when the document's URL holds "fake:xss".
 const OCRHostile = "# Hostile\n\n<script>window.__ocrXSS = 1</script>\n\n<img src=x onerror=\"window.__ocrXSS = 2\">\n\n[click](javascript:window.__ocrXSS=3)\n\n![x](javascript:window.__ocrXSS=4)\n"
 
+// ocrPrice is what the fake charges per page read, in US dollars.
+const ocrPrice = 0.001
+
+// ocrDocument is the "document" of an OCR request: {"type", "document_url"} or {"type",
+// "image_url"}, or, from a multipart form, a URL or data URL as a string.
+type ocrDocument struct {
+	Type        string `json:"type"`
+	DocumentURL string `json:"document_url"`
+	ImageURL    string `json:"image_url"`
+}
+
+// UnmarshalJSON reads a document object, or a string as its document_url.
+func (d *ocrDocument) UnmarshalJSON(b []byte) error {
+	var url string
+	if err := json.Unmarshal(b, &url); err == nil {
+		*d = ocrDocument{Type: "document_url", DocumentURL: url}
+		return nil
+	}
+	type plain ocrDocument
+	if err := json.Unmarshal(b, (*plain)(d)); err != nil {
+		return fmt.Errorf("document: %w", err)
+	}
+	return nil
+}
+
+// ocrPageSet reads an OCR request's "pages": null or absent (every page), a list of indexes, one
+// index, or a string of indexes and ranges ("3", "0-2", "0,2"). It returns nil for every page.
+func ocrPageSet(raw json.RawMessage) (map[int]bool, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var list []int
+	if err := json.Unmarshal(raw, &list); err == nil {
+		set := map[int]bool{}
+		for _, i := range list {
+			set[i] = true
+		}
+		return set, nil
+	}
+	var one int
+	if err := json.Unmarshal(raw, &one); err == nil {
+		return map[int]bool{one: true}, nil
+	}
+	var spec string
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		return nil, fmt.Errorf("pages: must be a list of page indexes or a string such as \"0-2\": %w", err)
+	}
+	set := map[int]bool{}
+	for item := range strings.SplitSeq(spec, ",") {
+		from, to, isRange := strings.Cut(strings.TrimSpace(item), "-")
+		a, err := strconv.Atoi(strings.TrimSpace(from))
+		if err != nil {
+			return nil, fmt.Errorf("pages: %q: %w", item, err)
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.Atoi(strings.TrimSpace(to)); err != nil {
+				return nil, fmt.Errorf("pages: %q: %w", item, err)
+			}
+		}
+		if b < a || b-a > 1000 {
+			return nil, fmt.Errorf("pages: %q is not a range of pages", item)
+		}
+		for i := a; i <= b; i++ {
+			set[i] = true
+		}
+	}
+	return set, nil
+}
+
 // serveOCR answers POST /v1/ocr (see "OCR" in the package doc).
 func (s *Server) serveOCR(w http.ResponseWriter, r *http.Request, body []byte) {
 	var req struct {
-		Model    string `json:"model"`
-		Document struct {
-			Type        string `json:"type"`
-			DocumentURL string `json:"document_url"`
-			ImageURL    string `json:"image_url"`
-		} `json:"document"`
-		Pages        any  `json:"pages"`
-		IncludeImage bool `json:"include_image_base64"`
+		Model        string          `json:"model"`
+		Document     ocrDocument     `json:"document"`
+		File         ocrDocument     `json:"file"` // a multipart form's file part
+		Pages        json.RawMessage `json:"pages"`
+		IncludeImage *bool           `json:"include_image_base64"`
 	}
 	if !readRequest(w, body, &req, func() string { return req.Model }) {
 		return
 	}
 	src := req.Document.DocumentURL + req.Document.ImageURL
 	if src == "" {
+		src = req.File.DocumentURL
+	}
+	if src == "" {
 		writeError(w, http.StatusBadRequest, "document: a document_url or an image_url is required.", "invalid_request_error", "invalid_value")
 		return
 	}
-	if rest, ok := strings.CutPrefix(src, "fake:error"); ok {
-		s.answerScenarioError(w, r, strings.TrimSpace(rest), req.Model)
+	if name, arg := parseScenario(src); name == "error" {
+		s.answerScenarioError(w, r, arg, req.Model)
 		return
 	}
-	want := map[int]bool{}
-	if list, ok := req.Pages.([]any); ok {
-		for _, v := range list {
-			if f, ok := v.(float64); ok {
-				want[int(f)] = true
-			}
+	want, err := ocrPageSet(req.Pages)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error(), "invalid_request_error", "invalid_value")
+		return
+	}
+	size := 12345 // what a document fetched by URL weighs
+	if _, data, ok := strings.Cut(src, ";base64,"); ok && strings.HasPrefix(src, "data:") {
+		if raw, err := base64.StdEncoding.DecodeString(data); err == nil {
+			size = len(raw)
 		}
 	}
 	pages := []map[string]any{}
 	for i := range OCRPages {
-		if len(want) > 0 && !want[i] {
+		if want != nil && !want[i] {
 			continue
 		}
 		md := OCRMarkdown(i)
@@ -61,7 +137,7 @@ func (s *Server) serveOCR(w http.ResponseWriter, r *http.Request, body []byte) {
 			md = OCRHostile
 		}
 		var data any
-		if req.IncludeImage {
+		if req.IncludeImage != nil && *req.IncludeImage {
 			data = "data:image/png;base64," + base64.StdEncoding.EncodeToString(FilePNG(fmt.Sprintf("ocr-%d.png", i)))
 		}
 		pages = append(pages, map[string]any{
@@ -71,6 +147,10 @@ func (s *Server) serveOCR(w http.ResponseWriter, r *http.Request, body []byte) {
 			"dimensions": map[string]any{"dpi": 200, "height": 1100, "width": 850},
 		})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"pages": pages, "model": req.Model,
-		"usage_info": map[string]any{"pages_processed": len(pages), "doc_size_bytes": 12345}})
+	usd := ocrPrice * float64(len(pages))
+	writeJSON(w, http.StatusOK, map[string]any{
+		"pages": pages, "model": req.Model, "document_annotation": nil,
+		"usage_info": map[string]any{"pages_processed": len(pages), "doc_size_bytes": size},
+		"meta":       map[string]any{"usage": map[string]any{"credits_used": math.Round(usd * 2e6), "usd_spent": usd}},
+	})
 }

@@ -3,11 +3,13 @@ package fakeupstream
 import (
 	"fmt"
 	"net/http"
-	"strings"
 )
 
+// TTSChunkBytes is the size of the chunks POST /v1/tts writes its audio in.
+const TTSChunkBytes = 4 << 10
+
 // serveTTS answers POST /v1/tts (see "Text to speech" in the package doc): a WAV tone of a length
-// that follows the text, written in 4 KiB chunks [Server.ChunkDelay] apart, without a
+// that follows the text, written in [TTSChunkBytes] chunks [Server.ChunkDelay] apart, without a
 // Content-Length, as a provider streams audio.
 func (s *Server) serveTTS(w http.ResponseWriter, r *http.Request, body []byte) {
 	var req struct {
@@ -17,17 +19,14 @@ func (s *Server) serveTTS(w http.ResponseWriter, r *http.Request, body []byte) {
 	if !readRequest(w, body, &req, func() string { return req.Model }) {
 		return
 	}
-	scenario, arg := "", ""
-	if rest, ok := strings.CutPrefix(req.Text, "fake:"); ok {
-		scenario, arg, _ = strings.Cut(strings.TrimSpace(rest), " ")
-	}
+	scenario, arg := parseScenario(req.Text)
 	seconds := min(0.5+float64(len([]rune(req.Text)))/20, 10)
 	audio := WAV(seconds)
 	ct := "audio/wav"
 	switch scenario {
 	case "":
 	case "json":
-		writeJSON(w, http.StatusOK, map[string]any{"audio": fmt.Sprintf("http://%s%sspeech-%d.wav", r.Host, filesPrefix, s.seq.Add(1)),
+		writeJSON(w, http.StatusOK, map[string]any{"audio": fileURL(r, fmt.Sprintf("speech-%d.wav", s.seq.Add(1))),
 			"meta": map[string]any{"usage": map[string]any{"credits_used": 2100, "usd_spent": 0.00105}}})
 		return
 	case "wrongtype":
@@ -48,11 +47,11 @@ func (s *Server) serveTTS(w http.ResponseWriter, r *http.Request, body []byte) {
 	w.Header().Set("Content-Type", ct)
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
-	for i := 0; i < len(audio); i += 4 << 10 {
+	for i := 0; i < len(audio); i += TTSChunkBytes {
 		if i > 0 && !s.wait(r.Context(), s.ChunkDelay) {
 			return
 		}
-		if _, err := w.Write(audio[i:min(i+4<<10, len(audio))]); err != nil {
+		if _, err := w.Write(audio[i:min(i+TTSChunkBytes, len(audio))]); err != nil {
 			return
 		}
 		_ = rc.Flush()
