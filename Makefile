@@ -92,6 +92,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzReadTranscript$$' -fuzztime=$(FUZZTIME) ./app/kind
 	$(GO) test -run='^$$' -fuzz='^FuzzReadSpeech$$' -fuzztime=$(FUZZTIME) ./app/kind
 	$(GO) test -run='^$$' -fuzz='^FuzzParseOCR$$' -fuzztime=$(FUZZTIME) ./app/kind
+	$(GO) test -run='^$$' -fuzz='^FuzzParts$$' -fuzztime=$(FUZZTIME) ./app/upload
 
 ## sdk: the official OpenAI SDK for Node (pinned in server/e2e/sdk/package-lock.json), which
 ## TestOpenAISDK points at the playground's /api/v1.

@@ -223,17 +223,23 @@ func ctxError(ctx context.Context) error {
 // answer yields an [*APIError] built by [ParseError]; the raw traffic is recorded in the returned
 // Exchange either way.
 func (c *Client) Post(ctx context.Context, path string, body []byte) (status int, contentType string, answer []byte, x *Exchange, err error) {
-	return c.do(ctx, http.MethodPost, path, body)
+	return c.do(ctx, http.MethodPost, path, "application/json", body)
+}
+
+// Send is Post of a body of another type: the multipart/form-data request of an upload (see
+// package upload), with its boundary in bodyType.
+func (c *Client) Send(ctx context.Context, path, bodyType string, body []byte) (status int, contentType string, answer []byte, x *Exchange, err error) {
+	return c.do(ctx, http.MethodPost, path, bodyType, body)
 }
 
 // Get fetches BaseURL+path (path may hold a query; ?provider= or &provider= is added when
 // Provider is set) like Post: the poll of a job.
 func (c *Client) Get(ctx context.Context, path string) (status int, contentType string, answer []byte, x *Exchange, err error) {
-	return c.do(ctx, http.MethodGet, path, nil)
+	return c.do(ctx, http.MethodGet, path, "", nil)
 }
 
-// do is Post and Get.
-func (c *Client) do(ctx context.Context, method, path string, body []byte) (status int, contentType string, answer []byte, x *Exchange, err error) {
+// do is Post, Send and Get.
+func (c *Client) do(ctx context.Context, method, path, bodyType string, body []byte) (status int, contentType string, answer []byte, x *Exchange, err error) {
 	x = &Exchange{Method: method, RequestBody: body}
 	defer func() {
 		if err != nil {
@@ -262,7 +268,7 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (stat
 		return 0, "", nil, x, fmt.Errorf("building request: %w", err)
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", bodyType)
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := hc.Do(req)

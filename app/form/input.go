@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -157,46 +157,56 @@ func DataURL(mime string, data []byte) string {
 	return "data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(data)
 }
 
-// FileObject builds the object a File field of object type takes (an upload in the shape of a
-// multer file): buffer {"type":"Buffer","data":[bytes…]}, mimetype, originalname, size, encoding
-// "7bit" and fieldname (the field's name). Only the parts the field declares are included, in its
-// order; a field that declares none gets them all.
-func FileObject(f schema.Field, name, mime string, data []byte) json.RawMessage {
+// NamedDataURL encodes file content as a data URL that carries the file's name as a parameter
+// (data:audio/wav;name=voice.wav;base64,…; RFC 2397 allows parameters): the name the file's
+// multipart part gets when the request is sent as a form (see package upload).
+func NamedDataURL(mime, name string, data []byte) string {
+	if name == "" {
+		return DataURL(mime, data)
+	}
 	if mime == "" {
 		mime = "application/octet-stream"
 	}
-	var buf bytes.Buffer
-	buf.WriteString(`{"type":"Buffer","data":[`)
-	for i, c := range data {
-		if i > 0 {
-			buf.WriteByte(',')
+	return "data:" + mime + ";name=" + escapeName(name) + ";base64," + base64.StdEncoding.EncodeToString(data)
+}
+
+// FileValue is the value a File field holds for a picked file: its named data URL, whatever the
+// field's type (a file object in the schema is a multipart file part on the wire, see package
+// upload), so the form never builds the 3.6× {"type":"Buffer","data":[…]} object.
+func FileValue(name, mime string, data []byte) json.RawMessage {
+	b, _ := json.Marshal(NamedDataURL(mime, name, data))
+	return b
+}
+
+// escapeName percent-encodes what may not stand in a data URL parameter.
+func escapeName(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`;,%"'()<>\`, c) >= 0 {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
 		}
-		buf.WriteString(strconv.Itoa(int(c)))
+		b.WriteByte(c)
 	}
-	buf.WriteString("]}")
-	str := func(s string) json.RawMessage { b, _ := json.Marshal(s); return b }
-	parts := map[string]json.RawMessage{
-		"buffer":       buf.Bytes(),
-		"mimetype":     str(mime),
-		"originalname": str(name),
-		"size":         json.RawMessage(strconv.Itoa(len(data))),
-		"encoding":     str("7bit"),
-		"fieldname":    str(f.Name),
+	return b.String()
+}
+
+// DataURLName is the name parameter of a data URL, "" when it has none.
+func DataURLName(s string) string {
+	head, _, ok := strings.Cut(s, ",")
+	if !ok || !strings.HasPrefix(head, "data:") {
+		return ""
 	}
-	order := []string{"fieldname", "originalname", "encoding", "mimetype", "buffer", "size"}
-	if len(f.Fields) > 0 {
-		order = order[:0]
-		for _, sf := range f.Fields {
-			order = append(order, sf.Name)
+	for _, p := range strings.Split(head, ";")[1:] {
+		if v, ok := strings.CutPrefix(p, "name="); ok {
+			if name, err := url.PathUnescape(v); err == nil {
+				return name
+			}
+			return v
 		}
 	}
-	var ms []member
-	for _, k := range order {
-		if v, ok := parts[k]; ok {
-			ms = append(ms, member{k, v})
-		}
-	}
-	return encodeObject(ms)
+	return ""
 }
 
 // FileInfo describes a File field's value for the user: the file name (from a file object) and the
@@ -211,7 +221,7 @@ func FileInfo(v json.RawMessage) (name string, size int64, ok bool) {
 		if rest, found := strings.CutPrefix(s, "data:"); found {
 			if i := strings.Index(rest, ";base64,"); i >= 0 {
 				b64 := strings.TrimRight(rest[i+len(";base64,"):], "=")
-				return "", int64(len(b64) * 3 / 4), true
+				return DataURLName(s), int64(len(b64) * 3 / 4), true
 			}
 			if i := strings.IndexByte(rest, ','); i >= 0 {
 				return "", int64(len(rest) - i - 1), true

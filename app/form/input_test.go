@@ -102,21 +102,26 @@ func TestFiles(t *testing.T) {
 	if got := DataURL("", nil); got != "data:application/octet-stream;base64," {
 		t.Errorf("DataURL = %s", got)
 	}
-	obj := FileObject(fs["audio"], "a.wav", "audio/wav", []byte{0, 7, 255})
-	want := `{"buffer":{"type":"Buffer","data":[0,7,255]},"mimetype":"audio/wav","size":3,"originalname":"a.wav","encoding":"7bit","fieldname":"audio"}`
-	if string(obj) != want {
-		t.Errorf("FileObject = %s\nwant %s", obj, want)
+	v := FileValue("a b;c.wav", "audio/wav", []byte{0, 7, 255})
+	if want := `"data:audio/wav;name=a%20b%3Bc.wav;base64,AAf/"`; string(v) != want {
+		t.Errorf("FileValue = %s\nwant %s", v, want)
 	}
-	if vs := fs["audio"].Validate(obj); len(vs) != 0 {
-		t.Errorf("the file object does not validate: %v", vs)
+	var s string
+	_ = json.Unmarshal(v, &s)
+	if got := DataURLName(s); got != "a b;c.wav" {
+		t.Errorf("DataURLName = %q, want the file name back", got)
 	}
-	partial := schema.Field{Name: "f", Control: schema.File, Type: "object", Fields: []schema.Field{{Name: "originalname"}, {Name: "size"}}}
-	if got := string(FileObject(partial, "x", "", nil)); got != `{"originalname":"x","size":0}` {
-		t.Errorf("FileObject with two parts = %s", got)
+	if vs := fs["audio"].Validate(v); len(vs) != 0 {
+		t.Errorf("a file object field does not take the named data URL: %v", vs)
 	}
-	if got := string(FileObject(schema.Field{Name: "f"}, "x", "", []byte{1})); got !=
-		`{"fieldname":"f","originalname":"x","encoding":"7bit","mimetype":"application/octet-stream","buffer":{"type":"Buffer","data":[1]},"size":1}` {
-		t.Errorf("FileObject without declared parts = %s", got)
+	if name, size, ok := FileInfo(v); !ok || name != "a b;c.wav" || size != 3 {
+		t.Errorf("FileInfo = %q %d %v", name, size, ok)
+	}
+	if got := NamedDataURL("", "", []byte{1}); got != "data:application/octet-stream;base64,AQ==" {
+		t.Errorf("NamedDataURL without a name = %s", got)
+	}
+	if got := DataURLName("data:image/png;base64,AAAA"); got != "" {
+		t.Errorf("DataURLName of an unnamed data URL = %q", got)
 	}
 	tests := []struct {
 		v    string
@@ -124,7 +129,8 @@ func TestFiles(t *testing.T) {
 		size int64
 		ok   bool
 	}{
-		{string(obj), "a.wav", 3, true},
+		{`{"originalname":"a.wav","size":3}`, "a.wav", 3, true},
+		{`"data:audio/wav;name=a.wav;base64,AAf/"`, "a.wav", 3, true},
 		{`"data:image/png;base64,aGkh"`, "", 3, true},
 		{`"data:image/png;base64,aGk="`, "", 2, true},
 		{`"data:text/plain,hello"`, "", 5, true},
@@ -220,12 +226,12 @@ func TestPreview(t *testing.T) {
 
 func TestLight(t *testing.T) {
 	fs := testFields(t)
-	big := FileObject(fs["audio"], "a.wav", "audio/wav", make([]byte, 40000))
+	big := raw(`{"buffer":{"type":"Buffer","data":[` + strings.Repeat("0,", 40000) + `0]},"mimetype":"audio/wav","size":40001,"originalname":"a.wav","encoding":"7bit","fieldname":"audio"}`)
 	light := Light(fs["audio"], big)
-	if want := `{"buffer":{"type":"Buffer","data":[]},"mimetype":"audio/wav","size":40000,"originalname":"a.wav","encoding":"7bit","fieldname":"audio"}`; string(light) != want {
+	if want := `{"buffer":{"type":"Buffer","data":[]},"mimetype":"audio/wav","size":40001,"originalname":"a.wav","encoding":"7bit","fieldname":"audio"}`; string(light) != want {
 		t.Errorf("Light = %.300s", light)
 	}
-	small := FileObject(fs["audio"], "a.wav", "audio/wav", []byte{1, 2})
+	small := raw(`{"buffer":{"type":"Buffer","data":[1,2]},"mimetype":"audio/wav"}`)
 	if got := Light(fs["audio"], small); string(got) != string(small) {
 		t.Errorf("Light changed a small file: %s", got)
 	}

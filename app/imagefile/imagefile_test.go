@@ -104,7 +104,7 @@ func TestDecodeDataURL(t *testing.T) {
 
 func TestFiles(t *testing.T) {
 	p := pngOf(t, 8, 4)
-	obj := form.FileObject(schema.Field{Name: "image"}, "a.png", "image/png", p)
+	obj := form.FileValue("a.png", "image/png", p)
 	data := json.RawMessage(`"` + form.DataURL("image/png", p) + `"`)
 	list := json.RawMessage(`[` + string(obj) + `,"https://x/y.png",` + string(data) + `]`)
 	for _, tt := range []struct {
@@ -200,10 +200,10 @@ func TestRulesOf(t *testing.T) {
 func TestCheckAndMask(t *testing.T) {
 	img := schema.Field{Name: "image", Control: schema.File, Type: "object", Help: "a local file (png, webp, or jpg), up to 50MB"}
 	mask := schema.Field{Name: "mask", Control: schema.File, Type: "object", Help: "A local PNG file, under 4MB"}
-	iv := form.FileObject(img, "src.png", "image/png", pngOf(t, 64, 64))
+	iv := form.FileValue("src.png", "image/png", pngOf(t, 64, 64))
 	list := json.RawMessage("[" + string(iv) + "]")
-	good := Check(mask, form.FileObject(mask, "m.png", "image/png", pngOf(t, 64, 64)), RulesOf(mask))
-	small := Check(mask, form.FileObject(mask, "m.png", "image/png", pngOf(t, 32, 16)), RulesOf(mask))
+	good := Check(mask, form.FileValue("m.png", "image/png", pngOf(t, 64, 64)), RulesOf(mask))
+	small := Check(mask, form.FileValue("m.png", "image/png", pngOf(t, 32, 16)), RulesOf(mask))
 	for _, c := range [][]Checked{Check(img, iv, RulesOf(img)), Check(img, list, RulesOf(img))} {
 		if err := MaskProblem(c, good); err != nil {
 			t.Errorf("a mask of the image's size: %v", err)
@@ -254,7 +254,7 @@ func TestInput(t *testing.T) {
 		{"URL field", urlOnly, withURL, `"https://cdn/x.png"`, false},
 		{"URL-only field, base64 image", urlOnly, b64, "", false},
 		{"list of URLs with uploads, base64 image", fields[3], b64, `["` + b64.DataURL + `"]`, false},
-		{"file object choice", choice, b64, string(form.FileObject(choice.Choices[0], "image-1.png", "image/png", p)), true},
+		{"file object choice", choice, b64, string(form.FileValue("image-1.png", "image/png", p)), true},
 		{"string file", schema.Field{Name: "image", Control: schema.File, Type: "string"}, withURL, `"` + withURL.DataURL + `"`, true},
 		{"file without content", choice, Source{URL: "https://cdn/x.png"}, "", true},
 	}

@@ -74,7 +74,7 @@ func InputValue(f schema.Field, src Source) (v json.RawMessage, ok bool) {
 		if err != nil {
 			return nil, false
 		}
-		return form.FileObject(f, src.Name, mime, data), true
+		return form.FileValue(src.Name, mime, data), true
 	case schema.Tags, schema.List:
 		if f.Items == nil {
 			return nil, false

@@ -133,13 +133,17 @@ func (f *Field) validate(v any, path string, out *Violations) {
 	case Object:
 		f.validateObject(v, path, out)
 	case File:
-		if f.Type == "string" {
-			if _, ok := v.(string); !ok {
-				add("must be a string (the file's content)")
-			}
-			return
+		// A file object in the schema is a multipart file part on the wire: the form holds it, like
+		// a string field's content, as a data URL (see package upload).
+		s, isString := v.(string)
+		switch {
+		case f.Type == "string" && !isString:
+			add("must be a string (the file's content)")
+		case isString && f.Type != "string" && !strings.HasPrefix(s, "data:"):
+			add("must be a file: its data URL, or the file object the schema describes")
+		case !isString:
+			f.validateObject(v, path, out)
 		}
-		f.validateObject(v, path, out)
 	case Choice:
 		f.validateChoice(v, path, out)
 	case JSON:

@@ -10,16 +10,14 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"playground/app/form"
+	"playground/app/kind"
 	"playground/app/schema"
+	"playground/app/upload"
 )
 
-// Picked files are bounded: the server takes request bodies up to 32 MB, a data URL takes 4/3 of
-// the file, and a file object's bytes are JSON numbers (about 3.6 bytes each) that the browser must
-// build and check, which takes about a second per megabyte.
-const (
-	maxDataURLBytes = 8 << 20
-	maxBufferBytes  = 2 << 20
-)
+// maxDataURLBytes bounds the files attached to a chat message (sent as data URLs in the JSON
+// body); a form's file fields have the caps of package upload (see editor.fileCheck).
+const maxDataURLBytes = 8 << 20
 
 // multiSelect reports whether a Tags field is a set of allowed values, drawn as checkboxes.
 func multiSelect(f schema.Field) bool {
@@ -236,18 +234,14 @@ func (p *editor) formatJSON(n node) {
 	p.put(n, v)
 }
 
-// fileBox draws a file field: a file picker; the content is sent as a data URL (a string field) or
-// as a file object (buffer, mimetype, originalname, size, encoding, fieldname).
+// fileBox draws a file field: a file picker; the form holds the file as its named data URL, sent
+// as a multipart file part (see package upload).
 func (p *editor) fileBox(n node) app.UI {
 	return app.Div().Class("file-box").Body(
-		p.filePicker(n, "Choose file…", true, func(ctx app.Context, name, mime string, data []byte) {
-			if n.f.Type == "string" {
-				p.setValue(n, jsonString(form.DataURL(mime, data)))
-				p.st.Files[n.key] = name
-				return
-			}
-			p.setValue(n, form.FileObject(n.f, name, mime, data))
-		}),
+		p.filePicker(n, "Choose file…", true, p.contentChecked(n, func(ctx app.Context, name, mime string, data []byte) {
+			p.setValue(n, form.FileValue(name, mime, data))
+			p.st.Files[n.key] = name
+		})),
 		p.fileInfo(n),
 		p.maskTools(n),
 	)
@@ -264,11 +258,7 @@ func (p *editor) filePicker(n node, label string, main bool, onFile func(ctx app
 		app.Input().Type("file").Class("file-input").ID("%s", id).DataSet("testid", testid).
 			Aria("label", label+" for "+ariaLabel(n)).
 			OnChange(func(ctx app.Context, e app.Event) {
-				limit := maxDataURLBytes
-				if n.f.Control == schema.File && n.f.Type != "string" {
-					limit = maxBufferBytes
-				}
-				if err := p.readPicked(ctx, p.fileCheck(n, limit), onFile); err != nil {
+				if err := p.readPicked(ctx, p.fileCheck(n), onFile); err != nil {
 					p.st.Errs[n.key] = err.Error()
 					return
 				}
@@ -318,6 +308,27 @@ func (p *editor) readFile(ctx app.Context, file app.Value, check fileCheck, done
 		ctx.Dispatch(func(ctx app.Context) { done(ctx, name, mime, data) })
 	})
 	return nil
+}
+
+// contentChecked wraps what takes a file read into node n: content whose first bytes are not the
+// type it declares (see upload.CheckType) is refused, naming the file, and the field keeps what it
+// held.
+func (p *editor) contentChecked(n node, take func(ctx app.Context, name, mime string, data []byte)) func(ctx app.Context, name, mime string, data []byte) {
+	return func(ctx app.Context, name, mime string, data []byte) {
+		if _, err := upload.CheckType(name, mime, data[:min(len(data), upload.SniffLen)]); err != nil {
+			p.st.Errs[n.key] = err.Error()
+			return
+		}
+		delete(p.st.Errs, n.key)
+		take(ctx, name, mime, data)
+	}
+}
+
+// acceptsDataURL reports whether a URL field takes a file's content as a data URL: one that says
+// so (see form.AcceptsDataURL), and an OCR document's URL (the providers read PDFs and images sent
+// as data URLs).
+func (p *editor) acceptsDataURL(f schema.Field) bool {
+	return form.AcceptsDataURL(f) || p.form != nil && p.form.Kind == kind.OCR.Name() && f.Control == schema.URL
 }
 
 // fileInfo shows the picked file's name and size with a button that removes it, or nothing.

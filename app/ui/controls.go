@@ -213,7 +213,7 @@ func (p *editor) selectBox(n node) app.UI {
 func (p *editor) urlBox(n node) app.UI {
 	in := p.typedInput(app.Input().Type("url").DataSet("testid", n.testid()).Aria("label", ariaLabel(n)).
 		Placeholder("%s", placeholder(n.f)), n.id(), n, "", p.text(n))
-	if !form.AcceptsDataURL(n.f) {
+	if !p.acceptsDataURL(n.f) {
 		if !imageField(n.f) {
 			return in
 		}
@@ -221,16 +221,16 @@ func (p *editor) urlBox(n node) app.UI {
 			app.P().Class("muted param-note").DataSet("testid", n.testid()+"-url-only").
 				Text("A URL of an image the provider can fetch: this field does not take uploaded files (base64)."))
 	}
-	put := func(ctx app.Context, name, mime string, data []byte) {
+	put := p.contentChecked(n, func(ctx app.Context, name, mime string, data []byte) {
 		p.setValue(n, jsonString(form.DataURL(mime, data)))
 		p.st.Files[n.key] = name
-	}
+	})
 	// A file dropped on the box, or pasted into it, is taken like a picked one.
 	take := func(ctx app.Context, files app.Value) bool {
 		if files.IsUndefined() || files.IsNull() || files.Length() == 0 {
 			return false
 		}
-		if err := p.readFile(ctx, files.Index(0), p.fileCheck(n, maxDataURLBytes), put); err != nil {
+		if err := p.readFile(ctx, files.Index(0), p.fileCheck(n), put); err != nil {
 			p.st.Errs[n.key] = err.Error()
 		} else {
 			delete(p.st.Errs, n.key)

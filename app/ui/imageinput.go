@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"sort"
+	"strconv"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -10,6 +13,7 @@ import (
 	"playground/app/imagefile"
 	"playground/app/kind"
 	"playground/app/schema"
+	"playground/app/upload"
 )
 
 // The image inputs of an images operation (an edit's image and mask, a reference image's URL):
@@ -18,40 +22,79 @@ import (
 // before a run, with a mask against its image's size. Problems are shown next to the field and
 // refuse the run; the values stay in the form.
 
-// fileObjects reports whether a field sends its files as file objects (byte lists) rather than
-// data URLs.
-func fileObjects(f schema.Field) bool {
-	switch f.Control {
-	case schema.File:
-		return f.Type != "string"
-	case schema.Tags, schema.List:
-		return f.Items != nil && fileObjects(*f.Items)
-	case schema.Choice:
-		for _, c := range f.Choices {
-			if fileObjects(c) {
-				return true
+// imageRules are an image field's rules, its limit lowered to the playground's cap for the field
+// (see upload.CapFor).
+func imageRules(f schema.Field) imagefile.Rules {
+	c := upload.CapFor(kind.Images.Name(), f.Name, "")
+	return imagefile.RulesOf(f).Cap(c.Bytes, "the playground's cap for "+c.Why)
+}
+
+// fileCheck is the check of a file picked, dropped or pasted into a node, before it is read: the
+// image rules of an image input (see imageRules), the kind's cap for the field and the file's type
+// (see upload.CapFor), the cap on the number of files, and, for a file the request carries as
+// base64 in its JSON body (no multipart), the server's body limit counted at 4/3 of the file.
+func (p *editor) fileCheck(n node) fileCheck {
+	kindName := ""
+	var fields []schema.Field
+	if p.form != nil {
+		kindName, fields = p.form.Kind, p.form.Fields
+	}
+	multipart := upload.Multipart(fields) && upload.TakesFile(n.top)
+	image := p.imagesForm() && imagefile.Takes(n.top)
+	return func(name, mime string, size int64) error {
+		if image {
+			if err := imageRules(n.top).CheckFile(name, mime, size); err != nil {
+				return err
 			}
 		}
+		if err := upload.CapFor(kindName, n.top.Name, mime).Check(name, size); err != nil {
+			return err
+		}
+		if held := p.fileCount() - countFiles(n.v); held >= upload.MaxFiles {
+			return fmt.Errorf("%s: the form holds %d files already, the most the playground sends at once; remove one first", name, held)
+		}
+		if multipart {
+			return nil
+		}
+		return upload.FitBody(name, size, p.bodyBytes()-int64(len(n.v)), upload.BodyLimit(kindName, maxBody()))
 	}
-	return false
 }
 
-// imageRules are an image field's rules, its limit lowered to what the playground sends in it.
-func imageRules(f schema.Field) imagefile.Rules {
-	r := imagefile.RulesOf(f)
-	if fileObjects(f) {
-		return r.Cap(maxBufferBytes, "the most the playground sends as a file object")
+// fileCount is how many files the form's values hold.
+func (p *editor) fileCount() int {
+	n := 0
+	for _, v := range p.st.Values {
+		n += countFiles(v)
 	}
-	return r.Cap(maxDataURLBytes, "the most the playground sends as a data URL")
+	return n
 }
 
-// fileCheck is the check of a file picked, dropped or pasted into a node: its top-level field's
-// image rules for an image input (the limit no higher than limit), else the size limit alone.
-func (p *editor) fileCheck(n node, limit int) fileCheck {
-	if !p.imagesForm() || !imagefile.Takes(n.top) {
-		return sizeLimit(limit)
+// countFiles is how many files (data URLs, file objects) a value holds, at its top level or in a
+// list.
+func countFiles(v json.RawMessage) int {
+	if !bytes.Contains(v, []byte(`"data:`)) && !bytes.Contains(v, []byte(`"buffer"`)) {
+		return 0
 	}
-	return imageRules(n.top).Cap(int64(limit), "the most the playground sends here").CheckFile
+	fs, _ := imagefile.Files(v)
+	return len(fs)
+}
+
+// bodyBytes is about what the form's values weigh in the request body.
+func (p *editor) bodyBytes() int64 {
+	n := int64(2)
+	for k, v := range p.st.Values {
+		n += int64(len(k)+len(v)) + 4
+	}
+	return n
+}
+
+// maxBody is the server's request body limit, which it publishes in the page's environment
+// (PLAYGROUND_MAX_BODY), else its default.
+func maxBody() int64 {
+	if n, err := strconv.ParseInt(app.Getenv("PLAYGROUND_MAX_BODY"), 10, 64); err == nil && n > 0 {
+		return n
+	}
+	return 32 << 20
 }
 
 // imageChecks returns what the content of an image field's value breaks, once per value.
@@ -175,13 +218,7 @@ func (p *editor) maskTools(n node) app.UI {
 		app.If(p.painting, func() app.UI {
 			return &maskPainter{Isrc: src, Iw: info.Width, Ih: info.Height,
 				Idone: func(png []byte) {
-					var v json.RawMessage
-					if fileObjects(n.f) {
-						v = form.FileObject(n.f, "mask.png", "image/png", png)
-					} else {
-						v = jsonString(form.DataURL("image/png", png))
-					}
-					p.setValue(n, v)
+					p.setValue(n, form.FileValue("mask.png", "image/png", png))
 					p.st.Files[n.key] = "mask.png"
 					p.painting = false
 					p.redraw()

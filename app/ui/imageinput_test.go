@@ -86,7 +86,7 @@ func TestImageInputChecks(t *testing.T) {
 	if img.Control != schema.Choice || mask.Control != schema.File {
 		t.Fatalf("image is a %s, mask a %s", img.Control, mask.Control)
 	}
-	src := form.FileObject(img.Choices[0], "src.png", "image/png", testPNG(t, 64, 64))
+	src := form.FileValue("src.png", "image/png", testPNG(t, 64, 64))
 	p.st.Values["image"] = src
 	prompt := jsonString("a hat")
 	if _, err := p.buildBody(schema.Values{"prompt": prompt}); err != nil {
@@ -99,10 +99,10 @@ func TestImageInputChecks(t *testing.T) {
 		v    json.RawMessage
 		want string
 	}{
-		{"a mask of another size", form.FileObject(mask, "m.png", "image/png", testPNG(t, 32, 16)),
+		{"a mask of another size", form.FileValue("m.png", "image/png", testPNG(t, 32, 16)),
 			"mask: the mask is 32×16 but the image is 64×64: a mask must have the image's size"},
-		{"a JPEG mask", form.FileObject(mask, "m.jpg", "image/jpeg", jb.Bytes()), "mask: the file is a JPEG image; this field takes PNG images"},
-		{"a text file", form.FileObject(mask, "m.png", "image/png", []byte("hello")), "mask: the file is not a PNG, JPEG, WebP or GIF image"},
+		{"a JPEG mask", form.FileValue("m.jpg", "image/jpeg", jb.Bytes()), "mask: the file is a JPEG image; this field takes PNG images"},
+		{"a text file", form.FileValue("m.png", "image/png", []byte("hello")), "mask: the file is not a PNG, JPEG, WebP or GIF image"},
 	}
 	for _, tt := range tests {
 		p.st.Values["mask"] = tt.v
@@ -117,11 +117,11 @@ func TestImageInputChecks(t *testing.T) {
 			t.Errorf("%s: the values changed", tt.name)
 		}
 	}
-	p.st.Values["mask"] = form.FileObject(mask, "m.png", "image/png", testPNG(t, 64, 64))
+	p.st.Values["mask"] = form.FileValue("m.png", "image/png", testPNG(t, 64, 64))
 	if _, err := p.buildBody(schema.Values{"prompt": prompt}); err != nil {
 		t.Errorf("a mask of the image's size: %v", err)
 	}
-	p.st.Values["image"] = json.RawMessage("[" + string(form.FileObject(img.Choices[0], "b.png", "image/png", testPNG(t, 32, 16))) + "]")
+	p.st.Values["image"] = json.RawMessage("[" + string(form.FileValue("b.png", "image/png", testPNG(t, 32, 16))) + "]")
 	if _, err := p.buildBody(schema.Values{"prompt": prompt}); err == nil || !strings.Contains(err.Error(), "mask: the mask is 64×64 but the image is 32×16") {
 		t.Errorf("a list of images, the first of another size: %v", err)
 	}
@@ -133,8 +133,8 @@ func TestImageInputChecks(t *testing.T) {
 func TestImageFileChecks(t *testing.T) {
 	p := editPage(t)
 	maskNode := node{top: fieldNamed(t, p, "mask"), f: fieldNamed(t, p, "mask"), key: "mask"}
-	check := p.fileCheck(maskNode, maxBufferBytes)
-	if err := check("big.png", "image/png", 3<<20); err == nil || err.Error() != "big.png is 3.1 MB, over the limit of 2.1 MB (the most the playground sends as a file object)" {
+	check := p.fileCheck(maskNode)
+	if err := check("big.png", "image/png", 5_000_000); err == nil || err.Error() != "big.png is 5.0 MB, over the limit of 4.0 MB (the playground's cap for a mask)" {
 		t.Errorf("a large mask: %v", err)
 	}
 	if err := check("m.webp", "image/webp", 100); err == nil || err.Error() != "m.webp is image/webp; this field takes PNG images" {
@@ -144,14 +144,14 @@ func TestImageFileChecks(t *testing.T) {
 		t.Errorf("a small PNG mask: %v", err)
 	}
 	imgNode := node{top: fieldNamed(t, p, "image"), f: fieldNamed(t, p, "image").Choices[0], key: "image"}
-	if err := p.fileCheck(imgNode, maxBufferBytes)("photo.bmp", "image/bmp", 100); err == nil || !strings.Contains(err.Error(), "this field takes PNG, JPEG or WebP images") {
+	if err := p.fileCheck(imgNode)("photo.bmp", "image/bmp", 100); err == nil || !strings.Contains(err.Error(), "this field takes PNG, JPEG or WebP images") {
 		t.Errorf("a BMP image: %v", err)
 	}
 
 	up := newPlayground(Deps{})
 	up.form = fileForm(t, "ByteDance/dreamina-creative-upscale.json", "bytedance/dreamina-creative-upscale", "")
 	f := fieldNamed(t, up, "image_url")
-	err := up.fileCheck(node{top: f, f: f, key: f.Name}, maxDataURLBytes)("x.png", "image/png", 5<<20)
+	err := up.fileCheck(node{top: f, f: f, key: f.Name})("x.png", "image/png", 5<<20)
 	if err == nil || err.Error() != `x.png is 5.2 MB, over the limit of 4.9 MB (the schema says "Maximum file size: 4.7 MB")` {
 		t.Errorf("the schema's stated limit: %v", err)
 	}
@@ -234,7 +234,7 @@ func TestMaskTools(t *testing.T) {
 	if html := render(t, &wrap{ui: func() app.UI { return p.maskTools(n) }}); !strings.Contains(html, "Set the image to edit first") {
 		t.Errorf("without an image:\n%s", html)
 	}
-	p.st.Values["image"] = form.FileObject(fieldNamed(t, p, "image").Choices[0], "src.png", "image/png", testPNG(t, 300, 200))
+	p.st.Values["image"] = form.FileValue("src.png", "image/png", testPNG(t, 300, 200))
 	html := render(t, &wrap{ui: func() app.UI { return p.maskTools(n) }})
 	if !strings.Contains(html, `data-testid="param-mask-paint"`) || strings.Contains(html, "mask-painter") {
 		t.Errorf("with an image:\n%s", html)

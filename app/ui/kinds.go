@@ -15,6 +15,7 @@ import (
 	"playground/app/form"
 	"playground/app/kind"
 	"playground/app/schema"
+	"playground/app/upload"
 )
 
 // The run area of each endpoint kind: chat's is the conversation (run.go); the others are small
@@ -197,15 +198,24 @@ type runRecord struct {
 }
 
 // post sends body to the form's operation on a copy of client, on its own goroutine, and hands
-// the answer to done on the UI goroutine. It returns the function that stops the call.
+// the answer to done on the UI goroutine. It returns the function that stops the call. A body
+// that holds files for an operation that takes them goes as multipart/form-data (see
+// upload.Body).
 func post(ctx app.Context, client *chat.Client, f *catalog.Form, body []byte, done func(ctx app.Context, answer []byte, rec runRecord)) context.CancelFunc {
 	cctx, cancel := context.WithCancel(context.Background())
 	c := *client
 	c.Provider = f.Model.Provider
-	path := f.Path
+	path, fields := f.Path, f.Fields
 	ctx.Async(func() {
 		start := time.Now()
-		_, _, answer, x, err := c.Post(cctx, path, body)
+		var (
+			answer []byte
+			x      *chat.Exchange
+		)
+		bodyType, sent, err := upload.Body(fields, body)
+		if err == nil {
+			_, _, answer, x, err = c.Send(cctx, path, bodyType, sent)
+		}
 		rec := runRecord{took: time.Since(start), exchange: x}
 		if err != nil {
 			rec.err = chat.Explain(err)

@@ -49,13 +49,18 @@ func (c Cap) Check(name string, size int64) error {
 	return nil
 }
 
+// BodyLimit is the largest JSON request body the server takes for a call of the kind called
+// kindName when its configured limit is base: OCR's at least what a PDF at its cap weighs as a
+// base64 data URL, with 1 MiB for the rest of the request; every other kind's is base.
+func BodyLimit(kindName string, base int64) int64 {
+	if kindName == "ocr" {
+		return max(base, Base64Len(CapFor("ocr", "document", "application/pdf").Bytes)+1<<20)
+	}
+	return base
+}
+
 // Base64Len is the length of n bytes in base64 (with padding): 4/3 of n.
 func Base64Len(n int64) int64 { return (n + 2) / 3 * 4 }
-
-// DataURLLen is the length of a data URL of n bytes of type mime named name.
-func DataURLLen(mime, name string, n int64) int64 {
-	return int64(len(DataURLHead(mime, name))) + Base64Len(n)
-}
 
 // FitBody refuses a file that, sent as base64 in a JSON body of bodyBytes so far, would take the
 // body over limit; it names the file and says what it would weigh.

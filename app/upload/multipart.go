@@ -2,7 +2,6 @@ package upload
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,67 +10,10 @@ import (
 	"net/textproto"
 	"strings"
 
+	"playground/app/form"
 	"playground/app/imagefile"
 	"playground/app/schema"
 )
-
-// DataURLHead is the start of a data URL of type mime, before the base64 content: with a name
-// parameter when name is not "" (RFC 2397 allows parameters; the name is the file name its
-// multipart part gets).
-func DataURLHead(mimeType, name string) string {
-	if mimeType == "" {
-		mimeType = "application/octet-stream"
-	}
-	if name == "" {
-		return "data:" + mimeType + ";base64,"
-	}
-	return "data:" + mimeType + ";name=" + escapeName(name) + ";base64,"
-}
-
-// DataURL is data as a data URL of type mime named name (see [DataURLHead]).
-func DataURL(mimeType, name string, data []byte) string {
-	return DataURLHead(mimeType, name) + base64.StdEncoding.EncodeToString(data)
-}
-
-// escapeName percent-encodes what may not stand in a data URL parameter.
-func escapeName(name string) string {
-	var b strings.Builder
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`;,%"'()<>\`, c) >= 0 {
-			fmt.Fprintf(&b, "%%%02X", c)
-			continue
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
-}
-
-// NameOf is the name parameter of a data URL, "" when it has none.
-func NameOf(dataURL string) string {
-	head, _, ok := strings.Cut(strings.TrimPrefix(dataURL, "data:"), ",")
-	if !ok || !strings.HasPrefix(dataURL, "data:") {
-		return ""
-	}
-	for _, p := range strings.Split(head, ";")[1:] {
-		if v, ok := strings.CutPrefix(p, "name="); ok {
-			var b strings.Builder
-			for i := 0; i < len(v); i++ {
-				if v[i] == '%' && i+2 < len(v) {
-					var c byte
-					if _, err := fmt.Sscanf(v[i+1:i+3], "%02X", &c); err == nil {
-						b.WriteByte(c)
-						i += 2
-						continue
-					}
-				}
-				b.WriteByte(v[i])
-			}
-			return b.String()
-		}
-	}
-	return ""
-}
 
 // TakesFile reports whether field f takes files: a File field, a list of them, or a choice with a
 // File alternative.
@@ -91,14 +33,12 @@ func TakesFile(f schema.Field) bool {
 	return false
 }
 
-// Multipart reports whether op sends multipart/form-data when it holds a file: it has a field that
-// takes files (format binary), as the provider's upload operations (image edits, speech to text)
-// do. Its other requests (a URL instead of a file) stay JSON.
-func Multipart(op *schema.Operation) bool {
-	if op == nil {
-		return false
-	}
-	for _, f := range op.Fields {
+// Multipart reports whether an operation with these fields sends multipart/form-data when it
+// holds a file: it has a field that takes files (format binary), as the provider's upload
+// operations (image edits, speech to text) do. Its other requests (a URL instead of a file) stay
+// JSON.
+func Multipart(fields []schema.Field) bool {
+	for _, f := range fields {
 		if TakesFile(f) {
 			return true
 		}
@@ -126,18 +66,16 @@ type Part struct {
 	File *File
 }
 
-// Parts splits the JSON object body of a request to op into the parts of a multipart/form-data
+// Parts splits the JSON object body of a request to an operation with these fields into the parts of a multipart/form-data
 // request: the text fields in the body's order, then the files. A field that takes files gives one
 // part per file its value holds (a data URL, a file object, or a list of them: one part per item,
 // under the field's name); any other value is a text part, a string as it is and anything else as
 // its JSON text; nulls are left out. hasFile is false when no field holds a file: the body is then
 // sent as JSON, as it is.
-func Parts(op *schema.Operation, body []byte) (parts []Part, hasFile bool, err error) {
+func Parts(fields []schema.Field, body []byte) (parts []Part, hasFile bool, err error) {
 	takes := map[string]bool{}
-	if op != nil {
-		for _, f := range op.Fields {
-			takes[f.Name] = TakesFile(f)
-		}
+	for _, f := range fields {
+		takes[f.Name] = TakesFile(f)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -151,6 +89,9 @@ func Parts(op *schema.Operation, body []byte) (parts []Part, hasFile bool, err e
 			return nil, false, fmt.Errorf("reading the request body: %w", err)
 		}
 		name, _ := t.(string)
+		if strings.IndexFunc(name, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
+			return nil, false, fmt.Errorf("%q: not a name a form field can have", name)
+		}
 		var v json.RawMessage
 		if err := dec.Decode(&v); err != nil {
 			return nil, false, fmt.Errorf("reading %s: %w", name, err)
@@ -181,6 +122,12 @@ func Parts(op *schema.Operation, body []byte) (parts []Part, hasFile bool, err e
 			parts = append(parts, Part{Name: name, Value: c.String()})
 		}
 	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return nil, false, fmt.Errorf("the request body is not a whole JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, false, fmt.Errorf("the request body has more after its JSON object")
+	}
 	if len(files) > MaxFiles {
 		return nil, false, fmt.Errorf("the request holds %d files, more than the %d the playground sends at once", len(files), MaxFiles)
 	}
@@ -209,7 +156,7 @@ func fileName(v json.RawMessage, f imagefile.File, field string, i, n int) strin
 func nameIn(v json.RawMessage) string {
 	var s string
 	if json.Unmarshal(v, &s) == nil {
-		return NameOf(s)
+		return form.DataURLName(s)
 	}
 	var o struct {
 		Name string `json:"originalname"`
@@ -309,13 +256,14 @@ func Encode(parts []Part) (contentType string, body []byte, err error) {
 	return w.ContentType(), buf.Bytes(), nil
 }
 
-// Body is what a request to op with the JSON body sends: the body itself as application/json, or,
-// when op takes files and the body holds some, the multipart/form-data request of its [Parts].
-func Body(op *schema.Operation, body []byte) (contentType string, out []byte, err error) {
-	if !Multipart(op) {
+// Body is what a request with the JSON body to an operation with these fields sends: the body
+// itself as application/json, or, when the operation takes files and the body holds some, the
+// multipart/form-data request of its [Parts].
+func Body(fields []schema.Field, body []byte) (contentType string, out []byte, err error) {
+	if !Multipart(fields) {
 		return "application/json", body, nil
 	}
-	parts, hasFile, err := Parts(op, body)
+	parts, hasFile, err := Parts(fields, body)
 	if err != nil {
 		return "", nil, err
 	}
