@@ -14,6 +14,7 @@ import (
 	"playground/app/schema"
 	"playground/server/admit"
 	"playground/server/catalogapi"
+	"playground/server/formcall"
 	"playground/server/httperr"
 	"playground/server/jobs"
 	"playground/server/meter"
@@ -28,6 +29,9 @@ type call struct {
 	kind  kind.Kind
 	path  string // the operation's canonical path, e.g. "/v1/images/generations"
 	body  []byte
+	// form is the upload an image edit or a speech-to-text call sent as multipart/form-data (body
+	// is then its JSON view, for the checks); nil for a JSON call.
+	form *formcall.Form
 	// ticket is the client's reserved place for the job the call makes (job kinds only).
 	ticket *jobs.Ticket
 }
@@ -89,6 +93,9 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, path string, 
 		return
 	}
 	defer release()
+	if c.form != nil {
+		defer c.form.Remove()
+	}
 	rec.Provider, rec.Model, rec.Operation, rec.Kind = c.entry.Model.Provider, c.entry.Model.ID, c.path, c.kind.Name()
 	reqBytes = len(c.body)
 	estimate = func() int64 { return estimateTokens(c.kind, mw, reqBytes) }
@@ -205,13 +212,49 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, c *call, wrap f
 	if c.ticket != nil {
 		ctx = jobs.WithTicket(ctx, c.ticket)
 	}
+	if c.form != nil {
+		s.proxyForm(w, r.WithContext(ctx), up, c.form, wrap)
+		return
+	}
 	s.proxy(w, r.WithContext(ctx), up, c.body, wrap)
+}
+
+// proxyForm is proxy for an upload: the provider gets the form's multipart body, streamed from
+// its spool with its exact length.
+func (s *Server) proxyForm(w http.ResponseWriter, r *http.Request, up *upstream.Upstream, form *formcall.Form, wrap func(sw *upstream.Stream, cancel func()) http.ResponseWriter) {
+	ct, n, open, err := form.Body()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rc, err := open()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	r2 := r.Clone(r.Context())
+	r2.Header.Set("Content-Type", ct)
+	r2.Body, r2.ContentLength = rc, n
+	r2.GetBody = func() (io.ReadCloser, error) { return open() }
+	s.proxyBody(w, r2, up, wrap)
 }
 
 // proxy sends r (its context carrying the operation, see upstream.WithOperation) with body to
 // the provider up and streams the answer back, through wrap when it is not nil (see forward).
-// The call ends with the server's shutdown.
 func (s *Server) proxy(w http.ResponseWriter, r *http.Request, up *upstream.Upstream, body []byte, wrap func(sw *upstream.Stream, cancel func()) http.ResponseWriter) {
+	r2 := r.Clone(r.Context())
+	r2.Body = http.NoBody
+	r2.ContentLength = 0
+	if body != nil {
+		r2.Body = io.NopCloser(bytes.NewReader(body))
+		r2.ContentLength = int64(len(body))
+	}
+	s.proxyBody(w, r2, up, wrap)
+}
+
+// proxyBody is proxy of a request that carries its own body (see proxyForm). The call ends with
+// the server's shutdown.
+func (s *Server) proxyBody(w http.ResponseWriter, r *http.Request, up *upstream.Upstream, wrap func(sw *upstream.Stream, cancel func()) http.ResponseWriter) {
 	// A stream lasts as long as the model writes: lift the server's write deadline for it.
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	sw := upstream.NewStream(w, s.cfg.KeepAlive)
@@ -223,16 +266,9 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, up *upstream.Upst
 		cancel()
 	})
 	defer stop()
-	r2 := r.Clone(ctx)
-	r2.Body = http.NoBody
-	r2.ContentLength = 0
-	if body != nil {
-		r2.Body = io.NopCloser(bytes.NewReader(body))
-		r2.ContentLength = int64(len(body))
-	}
 	var out http.ResponseWriter = sw
 	if wrap != nil {
 		out = wrap(sw, cancel)
 	}
-	up.ServeHTTP(out, r2)
+	up.ServeHTTP(out, r.WithContext(ctx))
 }

@@ -35,6 +35,9 @@ type Config struct {
 	Version string
 	// MaxBodyBytes bounds API request bodies (large enough for base64 images).
 	MaxBodyBytes int64
+	// MaxUploadBytes bounds API request bodies sent as multipart/form-data (image edits, audio
+	// uploads); their files are spooled to temporary files, not held in memory.
+	MaxUploadBytes int64
 	// Providers are the upstream APIs, in the order requests that name no provider try them.
 	Providers []Provider
 	// Limits bound the model calls clients can make.
@@ -169,6 +172,9 @@ const (
 	DefaultAddr         = "localhost:8080"
 	DefaultAIMLAPIURL   = "https://api.aimlapi.com/v1"
 	DefaultMaxBodyBytes = 32 << 20
+	// DefaultMaxUploadBytes is the default MaxUploadBytes: 128 MiB, room for an image edit's
+	// images at their cap.
+	DefaultMaxUploadBytes = 128 << 20
 	DefaultRefresh      = 10 * time.Minute
 	// DefaultMediaMaxBytes is the default cap on one media file (Config.MediaMaxBytes).
 	DefaultMediaMaxBytes = media.DefaultMaxBytes
@@ -182,6 +188,7 @@ func DefaultConfig() Config {
 		Addr:           DefaultAddr,
 		WebDir:         "web",
 		MaxBodyBytes:   DefaultMaxBodyBytes,
+		MaxUploadBytes: DefaultMaxUploadBytes,
 		MediaMaxBytes:  DefaultMediaMaxBytes,
 		JobLifetime:    jobs.DefaultLifetime,
 		MaxOpenJobs:    jobs.DefaultMaxOpen,

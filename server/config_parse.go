@@ -42,6 +42,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&cfg.Addr, "addr", envOr("PLAYGROUND_ADDR", cfg.Addr), "listen address (env PLAYGROUND_ADDR)")
 	fs.StringVar(&cfg.WebDir, "web", envOr("PLAYGROUND_WEB", cfg.WebDir), "directory of static assets served under /web/ (env PLAYGROUND_WEB)")
 	fs.StringVar(&cfg.SchemasDir, "schemas", envOr("PLAYGROUND_SCHEMAS", ""), "directory of per-model OpenAPI files loaded on top of the embedded catalogue (env PLAYGROUND_SCHEMAS)")
+	maxUpload := fs.String("max-upload", envOr("PLAYGROUND_MAX_UPLOAD", strconv.FormatInt(cfg.MaxUploadBytes, 10)), "largest API request body sent as multipart/form-data (uploads, spooled to temporary files), in bytes (env PLAYGROUND_MAX_UPLOAD)")
 	maxBody := fs.String("max-body", envOr("PLAYGROUND_MAX_BODY", strconv.FormatInt(cfg.MaxBodyBytes, 10)), "largest API request body in bytes (env PLAYGROUND_MAX_BODY)")
 	ratePerMin := fs.String("rate", envOr("PLAYGROUND_RATE", strconv.FormatFloat(cfg.Limits.RatePerMinute, 'g', -1, 64)), "model calls per minute per client, 0 for no limit (env PLAYGROUND_RATE)")
 	burst := fs.String("burst", envOr("PLAYGROUND_BURST", strconv.Itoa(cfg.Limits.Burst)), "model calls a client may start at once (env PLAYGROUND_BURST)")
@@ -96,6 +97,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		return cfg, fmt.Errorf("embed-daily-tokens: %q is not a whole number ≥ 0", *embedDaily)
 	}
 	var err error
+	if cfg.MaxUploadBytes, err = parsePositive("max-upload", *maxUpload); err != nil {
+		return cfg, err
+	}
 	if cfg.MaxBodyBytes, err = parsePositive("max-body", *maxBody); err != nil {
 		return cfg, err
 	}

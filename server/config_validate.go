@@ -21,6 +21,9 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes <= 0 {
 		return errors.New("max body bytes: must be positive")
 	}
+	if c.MaxUploadBytes <= 0 {
+		return errors.New("max upload bytes: must be positive")
+	}
 	if c.MediaMaxBytes < 0 || c.MediaMaxAVBytes < 0 {
 		return errors.New("media max bytes: must not be negative (0 means the default)")
 	}

@@ -10,7 +10,9 @@ import (
 
 	"playground/app/kind"
 	"playground/app/schema"
+	"playground/app/upload"
 	"playground/server/catalogapi"
+	"playground/server/formcall"
 	"playground/server/httperr"
 )
 
@@ -18,14 +20,49 @@ import (
 // its key, or supply credentials; they are refused, not ignored.
 var forbiddenFields = []string{"api_base", "base_url", "api_key", "api_version", "organization", "custom_llm_provider"}
 
-// readModelRequest reads a bounded JSON body, refuses fields that could redirect the key, finds the
-// model in the catalogue and its operation on path, and validates the body against its schema.
+// readModelRequest reads a bounded body — JSON, or a multipart/form-data upload (see package
+// formcall) —, refuses fields that could redirect the key, finds the model in the catalogue and its
+// operation on path, checks an upload's files, and validates the body against its schema.
 func (s *Server) readModelRequest(w http.ResponseWriter, r *http.Request, path string) (*call, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+	ct := r.Header.Get("Content-Type")
+	var (
+		body []byte
+		fc   *formcall.Form
+		head = map[string]json.RawMessage{}
+		err  error
+	)
+	switch {
+	case upload.IsMultipart(ct):
+		if fc, err = formcall.Read(w, r, ct, s.cfg.MaxUploadBytes); err != nil {
+			return nil, err
+		}
+		for _, t := range fc.Texts {
+			head[t.Name], _ = json.Marshal(t.Value)
+		}
+		for _, f := range fc.Files {
+			head[f.Field] = json.RawMessage(`"(a file)"`)
+		}
+	case ct == "" || strings.HasPrefix(ct, "application/json"):
+		if body, err = readJSON(w, r, upload.BodyLimit(kind.For(path).Name(), s.cfg.MaxBodyBytes)); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(body, &head); err != nil {
+			return nil, httperr.Errorf(httperr.EInvalidJSON, "The request body must be a JSON object: %v", err)
+		}
+	default:
 		return nil, httperr.Errorf(httperr.EContentType,
-			"Content-Type must be application/json, not %q.", ct)
+			"Content-Type must be application/json (or multipart/form-data for an upload), not %q.", ct)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	c, err := s.checkModelRequest(r, path, body, head, fc)
+	if err != nil && fc != nil {
+		fc.Remove()
+	}
+	return c, err
+}
+
+// readJSON reads a JSON request body of at most limit bytes.
+func readJSON(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -34,10 +71,13 @@ func (s *Server) readModelRequest(w http.ResponseWriter, r *http.Request, path s
 		}
 		return nil, httperr.Errorf(httperr.EBodyUnreadable, "Reading the request body failed: %v", err)
 	}
-	var head map[string]json.RawMessage
-	if err := json.Unmarshal(body, &head); err != nil {
-		return nil, httperr.Errorf(httperr.EInvalidJSON, "The request body must be a JSON object: %v", err)
-	}
+	return body, nil
+}
+
+// checkModelRequest checks a read request: head is its top-level fields (JSON; an upload's text
+// fields as strings), body the JSON body (nil for an upload, whose form fc is checked and given
+// as JSON instead).
+func (s *Server) checkModelRequest(r *http.Request, path string, body []byte, head map[string]json.RawMessage, fc *formcall.Form) (*call, error) {
 	for _, f := range forbiddenFields {
 		if _, ok := head[f]; ok {
 			return nil, httperr.Errorf(httperr.EForbiddenField,
@@ -66,18 +106,26 @@ func (s *Server) readModelRequest(w http.ResponseWriter, r *http.Request, path s
 		return nil, httperr.Errorf(httperr.EWrongEndpoint,
 			"Model %s is called on %s, not on %s.", model, strings.Join(catalogapi.OperationPaths(entry), " or "), path)
 	}
+	if fc != nil {
+		if err := fc.Check(kind.For(path).Name(), op.Fields); err != nil {
+			return nil, err
+		}
+		body = fc.JSON(op.Fields)
+	}
 	if vs := checkBody(op, body); len(vs) > 0 {
 		return nil, &httperr.Error{Code: httperr.EInvalidParameters,
 			Message: "The request does not match the model's schema: " + vs.Error(), Violations: vs}
 	}
-	if model != entry.Model.ID {
+	if model != entry.Model.ID && fc != nil {
+		fc.Set("model", entry.Model.ID)
+	} else if model != entry.Model.ID {
 		// An alias: send the id the provider lists.
 		head["model"], _ = json.Marshal(entry.Model.ID)
 		if body, err = json.Marshal(head); err != nil {
 			return nil, fmt.Errorf("re-encoding the request for %s: %w", entry.Model.ID, err)
 		}
 	}
-	return &call{entry: entry, op: op, kind: kind.For(path), path: path, body: body}, nil
+	return &call{entry: entry, op: op, kind: kind.For(path), path: path, body: body, form: fc}, nil
 }
 
 // checkBody validates a request body against the model's operation, except the model field: the

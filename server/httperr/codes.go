@@ -24,6 +24,8 @@ const (
 	EForbiddenField    = "forbidden_field"
 	EModelRequired     = "model_required"
 	EInvalidParameters = "invalid_parameters"
+	EFileRefused       = "file_refused"
+	EInvalidForm       = "invalid_form"
 
 	// Finding the model: one lookup for every route.
 	EUnknownProvider    = "unknown_provider"
@@ -110,6 +112,8 @@ var table = map[string]Entry{
 	EForbiddenField:    {http.StatusBadRequest, TypeInvalidRequest},
 	EModelRequired:     {http.StatusBadRequest, TypeInvalidRequest},
 	EInvalidParameters: {http.StatusBadRequest, TypeInvalidRequest},
+	EFileRefused:       {http.StatusBadRequest, TypeInvalidRequest},
+	EInvalidForm:       {http.StatusBadRequest, TypeInvalidRequest},
 
 	EUnknownProvider:    {http.StatusNotFound, TypeInvalidRequest},
 	EModelNotAtProvider: {http.StatusBadRequest, TypeInvalidRequest},

@@ -227,9 +227,12 @@ func (u *Upstream) rewrite(pr *httputil.ProxyRequest) {
 	for name, v := range u.headers { // checked at start-up: never a header set below
 		out.Header.Set(name, v)
 	}
-	if pr.In.Method == http.MethodGet {
+	switch {
+	case pr.In.Method == http.MethodGet:
 		out.Header.Del("Content-Type") // a poll has no body
-	} else {
+	case strings.HasPrefix(in.Get("Content-Type"), "multipart/form-data; boundary="):
+		// an upload: the server's own multipart body (see package formcall), with its boundary
+	default:
 		out.Header.Set("Content-Type", "application/json")
 	}
 	out.Header.Set("Accept-Encoding", "identity") // never let compression buffer a stream
