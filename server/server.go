@@ -221,6 +221,8 @@ func securityHeaders(next http.Handler, frameAncestors, embedOrigins []string) h
 			h.Set("Content-Security-Policy", csp)
 		}
 		h.Set("X-Content-Type-Options", "nosniff")
+		// Speech to text records from the microphone on the page itself, never in a frame of another origin.
+		h.Set("Permissions-Policy", "microphone=(self), camera=(), geolocation=()")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		next.ServeHTTP(w, r)
 	})

@@ -52,6 +52,12 @@ type jobRun struct {
 	seq      int
 	showCode bool
 	mounted  bool
+	ctx      app.Context // the component's own, for what finishes later (see sttinput.go)
+
+	// Speech to text's file, picked or recorded, sent instead of the URL (see sttinput.go).
+	audio     *sttAudio
+	recording *recorder
+	micAsking bool
 }
 
 // jobCard is one job.
@@ -72,7 +78,7 @@ func (c *jobRun) OnInit() { c.fromLog() }
 
 // OnMount resumes the jobs of the history entry shown that had not ended.
 func (c *jobRun) OnMount(ctx app.Context) {
-	c.mounted = true
+	c.mounted, c.ctx = true, ctx
 	c.resume(ctx)
 }
 
@@ -88,6 +94,8 @@ func (c *jobRun) OnUpdate(ctx app.Context) {
 func (c *jobRun) OnDismount() {
 	c.mounted = false
 	c.stopAll()
+	c.recording.release()
+	c.recording = nil
 }
 
 func (c *jobRun) stopAll() {
@@ -141,6 +149,9 @@ func (c *jobRun) isSTT() bool { return c.Iform.Kind == kind.STT.Name() }
 func (c *jobRun) page() schema.Values {
 	v := schema.Values{}
 	if c.isSTT() {
+		if c.audioValue(v) {
+			return v
+		}
 		if formField(c.Iform, "url") != nil && *c.Iprompt != "" {
 			v["url"], _ = json.Marshal(*c.Iprompt)
 		}
@@ -188,6 +199,9 @@ func (c *jobRun) Render() app.UI {
 func (c *jobRun) emptyText() string {
 	switch c.Iform.Kind {
 	case kind.STT.Name():
+		if c.fileField() != nil {
+			return "Give the URL of an audio file, upload one or record one, and press Run (Ctrl+Enter)."
+		}
 		return "Give the URL of an audio file and press Run (Ctrl+Enter)."
 	case kind.Music.Name():
 		return "Describe the music and press Run (Ctrl+Enter). Generation takes a while; the job is followed here."
@@ -198,15 +212,7 @@ func (c *jobRun) emptyText() string {
 // renderInput is the prompt box, or the audio URL of speech to text.
 func (c *jobRun) renderInput() app.UI {
 	if c.isSTT() {
-		if formField(c.Iform, "url") == nil {
-			return app.P().Class("muted").Text("This model takes its audio in the parameters.")
-		}
-		return app.Div().Class("stt-url").Body(
-			app.Label().For("audio-url").Text("Audio URL"),
-			app.Input().ID("audio-url").Type("url").Class("input").DataSet("testid", "audio-url").
-				Placeholder("https://…/speech.mp3 — the provider fetches it").Value(*c.Iprompt).
-				OnInput(func(ctx app.Context, e app.Event) { *c.Iprompt = ctx.JSSrc().Get("value").String() }),
-		)
+		return c.renderAudioInput()
 	}
 	if formField(c.Iform, "prompt") == nil {
 		return nil
@@ -248,10 +254,16 @@ func (c *jobRun) run(ctx app.Context) {
 	}
 	c.err = ""
 	switch {
+	case c.isSTT() && c.audio != nil:
 	case c.isSTT():
 		if f := formField(c.Iform, "url"); f != nil {
-			if *c.Iprompt == "" && f.Required {
-				c.err = "url: is required — give the URL of the audio file."
+			if *c.Iprompt == "" && (f.Required || c.fileField() != nil) {
+				c.err = "url: is required — give the URL of the audio file"
+				if c.fileField() != nil {
+					c.err += ", upload one or record one."
+				} else {
+					c.err += "."
+				}
 				return
 			}
 			if u, err := url.Parse(*c.Iprompt); *c.Iprompt != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
@@ -272,6 +284,9 @@ func (c *jobRun) run(ctx app.Context) {
 	}
 	c.starting = true
 	prompt := *c.Iprompt
+	if c.isSTT() && c.audio != nil {
+		prompt = c.audio.name // the file is not kept; its name says what was transcribed
+	}
 	started := time.Now()
 	c.cancel = post(ctx, c.Iclient, c.Iform, body, func(ctx app.Context, answer []byte, rec runRecord) {
 		c.starting, c.cancel = false, nil

@@ -47,6 +47,9 @@ func startBrowser(t *testing.T) *browser {
 		chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
 		chromedp.Flag("disable-quic", true),
+		// Speech to text records from a fake microphone (a tone), granted without a prompt.
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
 		chromedp.UserDataDir(dataDir),
 		chromedp.WindowSize(1280, 900),
 		chromedp.CombinedOutput(out),

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/netip"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -155,6 +156,71 @@ func TestMusicAndSpeechToTextJobs(t *testing.T) {
 			t.Errorf("the provider got %d requests: %+v", len(reqs), reqs)
 		}
 		saveScreenshot(t, tb, "kind-stt-job.png")
+		tb.checkConsole()
+	})
+
+	// A file picked in the run area goes to the provider as a multipart upload instead of the
+	// URL; a file whose content is not the type it declares is refused, naming it, before
+	// anything is sent.
+	t.Run("SpeechToTextUpload", func(t *testing.T) {
+		tb := b.newTab(t)
+		openKind(tb, e.URL, "aai/universal", "run")
+		dir := t.TempDir()
+		n := len(requestsTo(e, "/v1/stt/create"))
+		setFile(tb, "stt-upload", filepath.Join(dir, "not-audio.wav"), []byte("\x89PNG\r\n\x1a\n not a sound"))
+		tb.waitJS("the file refused", jsSel("error")+` && `+jsSel("error")+`.innerText.includes("not-audio.wav: declared WAV audio, but its content is a PNG image")`, 5*time.Second)
+		audio := append([]byte("RIFF\x00\x00\x00\x00WAVEfmt "), make([]byte, 4000)...)
+		setFile(tb, "stt-upload", filepath.Join(dir, "voice memo.wav"), audio)
+		tb.waitJS("the file taken", jsSel("stt-file")+` && `+jsSel("stt-file")+`.innerText.includes("voice memo.wav")`, 5*time.Second)
+		if eval[bool](tb, jsSel("error")+` !== null && `+jsSel("error")+`.innerText !== ""`) {
+			t.Errorf("an error is still shown: %s", eval[string](tb, jsSel("error")+`.innerText`))
+		}
+		tb.do("Run", chromedp.Evaluate[chromedp.Void](jsSel("run")+`.click()`))
+		tb.waitJS("the transcript", jsSel("stt-text")+` && `+jsSel("stt-text")+`.innerText.includes("Hello from the fake upstream")`, 30*time.Second)
+		reqs := requestsTo(e, "/v1/stt/create")[n:]
+		if len(reqs) != 1 {
+			t.Fatalf("the provider got %d requests", len(reqs))
+		}
+		var parts []string
+		for _, p := range reqs[0].Parts {
+			parts = append(parts, p.Name+"|"+p.FileName+"|"+p.ContentType)
+			if p.FileName != "" && !bytes.Equal(p.Data, audio) {
+				t.Errorf("the file's bytes changed on the way: %d bytes", len(p.Data))
+			}
+		}
+		if got := strings.Join(parts, " "); got != "model|| audio|voice memo.wav|audio/wav" {
+			t.Errorf("the provider got the parts %s", got)
+		}
+		saveScreenshot(t, tb, "kind-stt-upload.png")
+		tb.checkConsole()
+	})
+
+	// Recording from Chromium's fake microphone: the recording is sent as the audio file.
+	t.Run("SpeechToTextMicrophone", func(t *testing.T) {
+		tb := b.newTab(t)
+		openKind(tb, e.URL, "aai/universal", "run")
+		n := len(requestsTo(e, "/v1/stt/create"))
+		tb.do("Record", chromedp.Evaluate[chromedp.Void](jsSel("stt-record")+`.click()`))
+		tb.waitJS("the recording", jsSel("stt-record-stop")+` !== null`, 10*time.Second)
+		time.Sleep(1500 * time.Millisecond) // a second and a half of the fake microphone's tone
+		tb.do("Stop recording", chromedp.Evaluate[chromedp.Void](jsSel("stt-record-stop")+`.click()`))
+		tb.waitJS("the recording taken", jsSel("stt-file")+` && `+jsSel("stt-file")+`.innerText.includes("recording-")`, 10*time.Second)
+		tb.do("Run", chromedp.Evaluate[chromedp.Void](jsSel("run")+`.click()`))
+		tb.waitJS("the transcript", jsSel("stt-text")+` && `+jsSel("stt-text")+`.innerText.includes("Hello from the fake upstream")`, 30*time.Second)
+		reqs := requestsTo(e, "/v1/stt/create")[n:]
+		if len(reqs) != 1 {
+			t.Fatalf("the provider got %d requests", len(reqs))
+		}
+		var file *fakeupstream.Part
+		for i, p := range reqs[0].Parts {
+			if p.Name == "audio" {
+				file = &reqs[0].Parts[i]
+			}
+		}
+		if file == nil || !strings.HasPrefix(file.ContentType, "audio/webm") || file.Size < 1000 || !bytes.HasPrefix(file.Data, []byte{0x1a, 0x45, 0xdf, 0xa3}) {
+			t.Errorf("the provider got the recording as %+v", file)
+		}
+		saveScreenshot(t, tb, "kind-stt-microphone.png")
 		tb.checkConsole()
 	})
 }

@@ -40,7 +40,8 @@ type File struct {
 	Field string
 	// Name is the file's name.
 	Name string
-	// Type is the type its first bytes say (see upload.Sniff).
+	// Type is its media type: the one it declares, checked against its first bytes (see
+	// upload.CheckType), or the one they say when it declares none.
 	Type string
 	// Size is its length in bytes.
 	Size int64
@@ -143,7 +144,9 @@ func (f *Form) Check(kindName string, fields []schema.Field) error {
 		if err := upload.CapFor(kindName, file.Field, got).Check(file.Name, file.Size); err != nil {
 			return httperr.Errorf(httperr.EFileRefused, "%s: %v.", file.Field, err)
 		}
-		file.Type = got
+		if t := strings.ToLower(file.Type); t == "" || t == "application/octet-stream" {
+			file.Type = got // what the bytes say, for a file sent without a type
+		}
 	}
 	return nil
 }
