@@ -116,11 +116,22 @@ func Describe(t string) string {
 	return t
 }
 
+// Known reports whether [Sniff] can tell a type from its bytes: the images, PDF, and the audio
+// and video containers it names ("" and "application/octet-stream" are not known).
+func Known(t string) bool {
+	c := container(t)
+	return strings.HasPrefix(c, "image/") || strings.HasPrefix(c, "audio/") || strings.HasPrefix(c, "video/") || c == "application/pdf"
+}
+
 // CheckType checks that a file's first bytes are what it declares (declared "" or
-// "application/octet-stream" takes what the bytes say). It names the file and both types.
+// "application/octet-stream" takes what the bytes say; a declared type [Known] does not cover,
+// such as text/plain, is taken as declared). It names the file and both types.
 // It returns the type the bytes say, which is what the file is sent as.
 func CheckType(name, declared string, head []byte) (string, error) {
 	got := Sniff(head)
+	if got == "" && !Known(declared) {
+		return declared, nil // a type the playground does not read (text, JSON…): as declared
+	}
 	if got == "" {
 		return "", fmt.Errorf("%s: its content is no image, PDF or audio the playground knows (declared %s); it is not sent", name, orUnknown(declared))
 	}

@@ -160,7 +160,7 @@ func TestForm(t *testing.T) {
 		"modalities":      `["text","audio"]`,
 		"logit_bias":      `{"50256":-100}`,
 		"image_url":       `"data:image/png;base64,` + base64.StdEncoding.EncodeToString(png) + `"`,
-		"audio_file":      `{"buffer":{"type":"Buffer","data":[104,105,33]},"mimetype":"text/plain","size":3,"originalname":"hello.txt","encoding":"7bit","fieldname":"audio_file"}`,
+		"audio_file":      `"data:text/plain;name=hello.txt;base64,aGkh"`, // a chat request is JSON: the file as its named data URL
 	}
 	for name, w := range want {
 		if got := string(body[name]); got != w {

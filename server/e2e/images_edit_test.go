@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"image"
 	"image/color"
 	"image/png"
@@ -18,6 +17,7 @@ import (
 
 	"playground/app/imagefile"
 	"playground/server"
+	"playground/server/fakeupstream"
 )
 
 // withEditSchemas serves the embedded catalogue plus, from the shared corpus, gpt-image-2's edit
@@ -69,17 +69,18 @@ func pngFile(t *testing.T, w, h int) []byte {
 }
 
 // sentFile reads the file object a request body holds in field name (the first of a list).
-func sentFile(t *testing.T, body []byte, name string) []byte {
+func sentFile(t *testing.T, req fakeupstream.Request, name string) []byte {
 	t.Helper()
-	var req map[string]json.RawMessage
-	if err := json.Unmarshal(body, &req); err != nil {
-		t.Fatal(err)
+	if !strings.HasPrefix(req.Header.Get("Content-Type"), "multipart/form-data") {
+		t.Fatalf("the edit was sent as %q, not as a multipart upload", req.Header.Get("Content-Type"))
 	}
-	files, err := imagefile.Files(req[name])
-	if err != nil || len(files) == 0 {
-		t.Fatalf("the request's %s holds no file (%v): %s", name, err, truncate(string(req[name]), 200))
+	for _, p := range req.Parts {
+		if p.Name == name && p.FileName != "" {
+			return p.Data
+		}
 	}
-	return files[0].Data
+	t.Fatalf("the request has no file part %s: %+v", name, req.Parts)
+	return nil
 }
 
 // openEdit opens gpt-image-2's edit form, picks src as its image and types a prompt.
@@ -148,7 +149,7 @@ func TestImagesEdit(t *testing.T) {
 		if len(reqs) != 1 {
 			t.Fatalf("%d edit requests reached the provider", len(reqs))
 		}
-		mask := sentFile(t, reqs[0].Body, "mask")
+		mask := sentFile(t, reqs[0], "mask")
 		m, err := png.Decode(bytes.NewReader(mask))
 		if err != nil {
 			t.Fatalf("the mask sent is not a PNG: %v", err)
@@ -169,7 +170,7 @@ func TestImagesEdit(t *testing.T) {
 		if a := alpha(72, 32); a != 255 {
 			t.Errorf("a pixel painted then cleared has alpha %d, want 255 (kept)", a)
 		}
-		if src := sentFile(t, reqs[0].Body, "image"); !bytes.Equal(src, pngFile(t, 96, 64)) {
+		if src := sentFile(t, reqs[0], "image"); !bytes.Equal(src, pngFile(t, 96, 64)) {
 			t.Error("the image sent is not the file picked")
 		}
 		tb.checkConsole()
@@ -189,13 +190,17 @@ func TestImagesEdit(t *testing.T) {
 		// the image picked before stays.
 		setFile(tb, "param-image-value", filepath.Join(t.TempDir(), "photo.gif"), []byte("GIF89a\x01\x00\x01\x00"))
 		tb.waitJS("the GIF refused", jsSel("error")+` && [...document.querySelectorAll('[data-testid="error"]')].some(e => e.innerText.includes("image: photo.gif is image/gif; this field takes PNG, JPEG or WebP images"))`, 15*time.Second)
-		big := append(pngFile(t, 8, 8), make([]byte, 3<<20)...)
-		setFile(tb, "param-image-value", filepath.Join(t.TempDir(), "huge.png"), big)
-		tb.waitJS("the large file refused", `[...document.querySelectorAll('[data-testid="error"]')].some(e => e.innerText.includes("image: huge.png is 3.1 MB, over the limit"))`, 15*time.Second)
+		// Over the playground's cap for an image to edit (50 MB): refused by its size, unread.
+		big := filepath.Join(t.TempDir(), "huge.png")
+		if err := os.WriteFile(big, pngFile(t, 8, 8), 0o644); err != nil || os.Truncate(big, 51_000_000) != nil {
+			t.Fatal("writing a 51 MB file failed")
+		}
+		tb.do("picking a 51 MB image", chromedp.SetUploadFiles(chromedp.CSS(sel("param-image-value")), []string{big}))
+		tb.waitJS("the large file refused", `[...document.querySelectorAll('[data-testid="error"]')].some(e => e.innerText.includes("image: huge.png is 51.0 MB, over the limit of 50.0 MB (the playground's cap for an image to edit)"))`, 15*time.Second)
 		if info := eval[string](tb, jsSel("param-image-value-info")+`.innerText`); !strings.Contains(info, "source.png") {
 			t.Errorf("the image picked before is gone: %q", info)
 		}
-		runRefused(tb, "image: huge.png is 3.1 MB")
+		runRefused(tb, "image: huge.png is 51.0 MB")
 		if got := eval[string](tb, jsSel("prompt")+`.value`); got != "a red hat" {
 			t.Errorf("the prompt box holds %q", got)
 		}
@@ -232,7 +237,7 @@ func TestImagesEdit(t *testing.T) {
 		if len(reqs) != before+1 {
 			t.Fatalf("%d edit requests", len(reqs)-before)
 		}
-		sent := sentFile(t, reqs[len(reqs)-1].Body, "image")
+		sent := sentFile(t, reqs[len(reqs)-1], "image")
 		if !strings.HasSuffix(shown, base64Of(sent)) {
 			t.Error("the image sent is not the generated one")
 		}
@@ -271,7 +276,7 @@ func TestImagesEdit(t *testing.T) {
 		if len(reqs) != before+1 {
 			t.Fatalf("%d edit requests", len(reqs)-before)
 		}
-		if sent := base64Of(sentFile(t, reqs[len(reqs)-1].Body, "image")); sent != eval[string](tb, `window.__shown`) {
+		if sent := base64Of(sentFile(t, reqs[len(reqs)-1], "image")); sent != eval[string](tb, `window.__shown`) {
 			t.Errorf("the file sent (%d base64 characters) is not the one shown", len(sent))
 		}
 		tb.checkConsole()
