@@ -91,6 +91,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzReadJob$$' -fuzztime=$(FUZZTIME) ./app/kind
 	$(GO) test -run='^$$' -fuzz='^FuzzReadTranscript$$' -fuzztime=$(FUZZTIME) ./app/kind
 	$(GO) test -run='^$$' -fuzz='^FuzzReadSpeech$$' -fuzztime=$(FUZZTIME) ./app/kind
+	$(GO) test -run='^$$' -fuzz='^FuzzWAVStream$$' -fuzztime=$(FUZZTIME) ./app/kind
 	$(GO) test -run='^$$' -fuzz='^FuzzParseOCR$$' -fuzztime=$(FUZZTIME) ./app/kind
 	$(GO) test -run='^$$' -fuzz='^FuzzParts$$' -fuzztime=$(FUZZTIME) ./app/upload
 

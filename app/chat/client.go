@@ -223,23 +223,32 @@ func ctxError(ctx context.Context) error {
 // answer yields an [*APIError] built by [ParseError]; the raw traffic is recorded in the returned
 // Exchange either way.
 func (c *Client) Post(ctx context.Context, path string, body []byte) (status int, contentType string, answer []byte, x *Exchange, err error) {
-	return c.do(ctx, http.MethodPost, path, "application/json", body)
+	return c.do(ctx, http.MethodPost, path, "application/json", body, nil)
 }
 
 // Send is Post of a body of another type: the multipart/form-data request of an upload (see
 // package upload), with its boundary in bodyType.
 func (c *Client) Send(ctx context.Context, path, bodyType string, body []byte) (status int, contentType string, answer []byte, x *Exchange, err error) {
-	return c.do(ctx, http.MethodPost, path, bodyType, body)
+	return c.do(ctx, http.MethodPost, path, bodyType, body, nil)
+}
+
+// PostStream is [Client.Post] that also hands a successful (2xx) answer's body to onChunk piece by
+// piece as it arrives, with the answer's content type: the call of operations whose answer is
+// worth using before it ends, such as audio to play as it downloads. onChunk runs on the calling
+// goroutine and must be quick; it must not modify chunk, which stays valid after the call. The
+// whole answer is returned as Post returns it, under the same limit.
+func (c *Client) PostStream(ctx context.Context, path string, body []byte, onChunk func(contentType string, chunk []byte)) (status int, contentType string, answer []byte, x *Exchange, err error) {
+	return c.do(ctx, http.MethodPost, path, "application/json", body, onChunk)
 }
 
 // Get fetches BaseURL+path (path may hold a query; ?provider= or &provider= is added when
 // Provider is set) like Post: the poll of a job.
 func (c *Client) Get(ctx context.Context, path string) (status int, contentType string, answer []byte, x *Exchange, err error) {
-	return c.do(ctx, http.MethodGet, path, "", nil)
+	return c.do(ctx, http.MethodGet, path, "", nil, nil)
 }
 
-// do is Post, Send and Get.
-func (c *Client) do(ctx context.Context, method, path, bodyType string, body []byte) (status int, contentType string, answer []byte, x *Exchange, err error) {
+// do is Post, Send, PostStream and Get.
+func (c *Client) do(ctx context.Context, method, path, bodyType string, body []byte, onChunk func(string, []byte)) (status int, contentType string, answer []byte, x *Exchange, err error) {
 	x = &Exchange{Method: method, RequestBody: body}
 	defer func() {
 		if err != nil {
@@ -282,12 +291,22 @@ func (c *Client) do(ctx context.Context, method, path, bodyType string, body []b
 	x.response(resp)
 	stopClose := context.AfterFunc(ctx, func() { resp.Body.Close() })
 	defer stopClose()
-	answer, err = io.ReadAll(io.LimitReader(resp.Body, maxCompletionBody+1))
-	x.body(answer)
-	if err != nil {
-		if cerr := ctxError(ctx); cerr != nil {
-			return resp.StatusCode, "", nil, x, cerr
+	ct := resp.Header.Get("Content-Type")
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		onChunk = nil
+	}
+	answer, err = readChunks(io.LimitReader(resp.Body, maxCompletionBody+1), func(b []byte) {
+		if onChunk != nil {
+			onChunk(ct, b)
 		}
+	})
+	x.body(answer)
+	// Under GOOS=js a body closed by the cancel above may read as a clean end: a stopped call is
+	// stopped whatever the read said.
+	if cerr := ctxError(ctx); cerr != nil {
+		return resp.StatusCode, "", nil, x, cerr
+	}
+	if err != nil {
 		return resp.StatusCode, "", nil, x, fmt.Errorf("reading the answer: %w", err)
 	}
 	if len(answer) > maxCompletionBody {
@@ -296,5 +315,27 @@ func (c *Client) do(ctx context.Context, method, path, bodyType string, body []b
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return resp.StatusCode, "", answer, x, ParseError(resp.StatusCode, answer)
 	}
-	return resp.StatusCode, resp.Header.Get("Content-Type"), answer, x, nil
+	return resp.StatusCode, ct, answer, x, nil
+}
+
+// readChunks is io.ReadAll that calls onChunk with each piece read. The pieces are never written
+// again: a buffer that grows is copied, the bytes handed out stay as they were.
+func readChunks(r io.Reader, onChunk func([]byte)) ([]byte, error) {
+	b := make([]byte, 0, 32<<10)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		if n > 0 {
+			onChunk(b[len(b) : len(b)+n : len(b)+n])
+			b = b[:len(b)+n]
+		}
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }

@@ -19,7 +19,9 @@ import (
 // ttsRun is the run area of text-to-speech models: the text with a counter against the schema's
 // maxLength, Run, and a player per run, newest first, with the sound's length and a download
 // named with the right extension. The voice, format and speed are the schema's parameters. It
-// owns what is typed and the runs; the parameters are the page's.
+// owns what is typed and the runs; the parameters are the page's. Audio sent as bytes plays as it
+// arrives when the browser can (see ttsLive), and the player of the finished run takes over from
+// where it got to.
 type ttsRun struct {
 	app.Compo
 
@@ -38,6 +40,11 @@ type ttsRun struct {
 	done     int
 	showCode bool
 	seq      int
+
+	live        *ttsLive // the sound playing as it arrives, until the finished run's player takes over
+	livePlaying bool
+	liveKB      int
+	resumeSrc   string // the finished run's player that takes over from live
 }
 
 // ttsResult is one finished text-to-speech call.
@@ -53,6 +60,11 @@ type ttsResult struct {
 func (c *ttsRun) OnInit()                  { c.fromLog() }
 func (c *ttsRun) OnUpdate(ctx app.Context) { c.fromLog() }
 
+// OnDismount ends the sound playing as it arrives (the call itself finishes as before).
+func (c *ttsRun) OnDismount() {
+	c.endLive()
+}
+
 // fromLog shows the runs of the history entry opened: their text, and the sound when it was a
 // URL the server relayed (sound sent as bytes is not kept).
 func (c *ttsRun) fromLog() {
@@ -60,6 +72,7 @@ func (c *ttsRun) fromLog() {
 		return
 	}
 	c.seq, c.runs = c.Ilog.seq, nil
+	c.endLive()
 	for _, r := range c.Ilog.runs {
 		res := ttsResult{text: r.Prompt, rec: keptRecord(r), fromPast: true}
 		if len(r.Result) > 0 {
@@ -97,8 +110,15 @@ func (c *ttsRun) Render() app.UI {
 			app.If(len(c.runs) == 0 && !c.running, func() app.UI {
 				return app.P().Class("muted transcript-empty").Text("Type what to say and press Run (Ctrl+Enter).")
 			}),
-			app.If(c.running, func() app.UI {
+			app.If(c.running && !c.livePlaying, func() app.UI {
 				return app.P().Class("muted").DataSet("testid", "generating").Text("Speaking…")
+			}),
+			app.If(c.running && c.livePlaying, func() app.UI {
+				return app.P().Class("muted").DataSet("testid", "tts-live").DataSet("playing", true).Body(
+					app.Text(fmt.Sprintf("Playing as it arrives · %d KB so far ", c.liveKB)),
+					app.Button().Class("btn btn-small").DataSet("testid", "tts-live-stop").Text("Stop").
+						OnClick(func(app.Context, app.Event) { c.stop() }),
+				)
 			}),
 			app.Range(c.runs).Slice(func(i int) app.UI { return c.renderRun(&c.runs[i]) }),
 		),
@@ -124,11 +144,37 @@ func (c *ttsRun) runButton() app.UI {
 	return runOrStop(c.running, c.run, c.stop)
 }
 
+// stop ends the run and the sound playing as it arrives.
 func (c *ttsRun) stop() {
 	cancelIf(c.cancel)
+	c.endLive()
+}
+
+// endLive stops the sound playing as it arrives, if any (the finished run's player took over, or
+// the run is stopped).
+func (c *ttsRun) endLive() {
+	c.live.stop()
+	c.live, c.livePlaying, c.resumeSrc = nil, false, ""
+}
+
+// takeOver starts the finished run's player (just loaded) where the sound playing as it arrived
+// has got to; its "playing" ends that one (endLive).
+func (c *ttsRun) takeOver(ctx app.Context, e app.Event) {
+	el := ctx.JSSrc()
+	if c.resumeSrc == "" || el.Get("src").String() != c.resumeSrc {
+		return
+	}
+	c.resumeSrc = ""
+	if at := c.live.position(); at > 0 {
+		el.Set("currentTime", at)
+		ignoreRejection(el.Call("play"))
+		return
+	}
+	c.endLive()
 }
 
 func (c *ttsRun) clear() {
+	c.endLive()
 	c.runs = nil
 	if c.Ilog.fresh != nil {
 		c.Ilog.fresh()
@@ -164,10 +210,24 @@ func (c *ttsRun) run(ctx app.Context) {
 	client := *c.Iclient
 	client.Provider = c.Iform.Model.Provider
 	path := c.Iform.Path
+	c.endLive()
+	var live *ttsLive
+	live = newTTSLive(func() {
+		ctx.Dispatch(func(app.Context) {
+			if c.live == live {
+				c.livePlaying, c.liveKB = live.playing, live.received>>10
+			}
+		})
+	})
+	c.live = live
+	var onChunk func(string, []byte)
+	if live != nil {
+		onChunk = live.feed
+	}
 	ctx.Async(func() {
 		defer cancel()
 		start := time.Now()
-		_, ct, answer, x, err := client.Post(cctx, path, body)
+		_, ct, answer, x, err := client.PostStream(cctx, path, body, onChunk)
 		rec := runRecord{took: time.Since(start), exchange: x}
 		var sp kind.Speech
 		if err != nil {
@@ -182,7 +242,7 @@ func (c *ttsRun) run(ctx app.Context) {
 // finish shows a finished run and keeps it in the history (the text, and the sound's URL when it
 // came as one: sound sent as bytes is not kept).
 func (c *ttsRun) finish(text string, sp kind.Speech, rec runRecord) {
-	c.running, c.cancel = false, nil
+	c.running, c.cancel, c.livePlaying = false, nil, false
 	c.done++
 	res := ttsResult{text: text, speech: sp, rec: rec}
 	switch {
@@ -191,6 +251,13 @@ func (c *ttsRun) finish(text string, sp kind.Speech, rec runRecord) {
 		res.seconds = kind.WAVSeconds(sp.Audio)
 	case sp.Proxied != "":
 		res.src = sp.Proxied
+	}
+	// The sound playing as it arrives goes on until the finished run's player takes over (takeOver).
+	c.live.done()
+	if sp.Audio != nil && c.live.position() > 0 {
+		c.resumeSrc = res.src
+	} else {
+		c.endLive()
 	}
 	c.runs = append([]ttsResult{res}, c.runs...)
 	var kept []byte
@@ -231,7 +298,8 @@ func (c *ttsRun) renderRun(r *ttsResult) app.UI {
 		}),
 		app.If(r.src != "", func() app.UI {
 			return app.Div().Class("job-media").Body(
-				app.Audio().Src(r.src).Controls(true).Attr("preload", "metadata").DataSet("testid", "tts-audio"),
+				app.Audio().Src(r.src).Controls(true).Attr("preload", "metadata").DataSet("testid", "tts-audio").
+					On("loadedmetadata", c.takeOver).On("playing", func(app.Context, app.Event) { c.endLive() }),
 				app.Div().Class("gallery-actions").Body(
 					app.A().Class("btn btn-small").DataSet("testid", "tts-download").Href(r.src).Attr("download", name).Text("Download "+name),
 				),

@@ -225,16 +225,26 @@ func TestMusicAndSpeechToTextJobs(t *testing.T) {
 	})
 }
 
-// TestTextToSpeech runs a text-to-speech model from its link: the streamed WAV plays from a blob:
-// URL with its length and a .wav download; the JSON answer's URL plays through the media route;
-// audio sent with the wrong type is refused, saying so.
+// TestTextToSpeech runs a text-to-speech model from its link: the streamed WAV starts playing
+// while the provider still holds the rest of it, then plays from a blob: URL with its length and a
+// .wav download, taking over where the sound got to; the JSON answer's URL plays through the media
+// route; audio sent with the wrong type is refused, saying so; Stop ends a sound that is arriving.
 func TestTextToSpeech(t *testing.T) {
 	e := newEnv(t, true, withMedia)
 	b := startBrowser(t)
 	tb := b.newTab(t)
 	openKind(tb, e.URL, "openai/tts-1", "run")
-	tb.do("a text and Run", chromedp.SendKeys(chromedp.CSS(sel("prompt")), "Hello from the playground."), chromedp.Click(chromedp.CSS(sel("run"))))
+	release := e.Fake.HoldTTS()
+	defer release()
+	tb.do("a text and Run", chromedp.SendKeys(chromedp.CSS(sel("prompt")), "Hello from the playground, spoken as it arrives."), chromedp.Click(chromedp.CSS(sel("run"))))
+	tb.waitJS("the sound playing with only its first chunk sent", jsSel("tts-live")+` && `+jsSel("tts-live")+`.dataset.playing === "true" && `+
+		jsSel("tts-live")+`.innerText.includes("Playing as it arrives · 4 KB so far")`, 20*time.Second)
+	if eval[bool](tb, jsSel("tts-audio")+` !== null`) {
+		t.Error("the finished run's player is shown while the audio is held")
+	}
+	release()
 	tb.waitJS("the sound", jsSel("tts-audio")+` && `+jsSel("tts-audio")+`.readyState >= 1 && `+jsSel("tts-audio")+`.duration > 1`, 20*time.Second)
+	tb.waitJS("the player taking over", `!`+jsSel("tts-live")+` && !`+jsSel("tts-audio")+`.paused && `+jsSel("tts-audio")+`.currentTime > 0`, 10*time.Second)
 	if src := eval[string](tb, jsSel("tts-audio")+`.src`); !strings.HasPrefix(src, "blob:") {
 		t.Errorf("the sound plays from %q, want a blob: URL", src)
 	}
@@ -245,7 +255,7 @@ func TestTextToSpeech(t *testing.T) {
 		t.Errorf("the facts %q lack the length", facts)
 	}
 	var sent struct{ Text string }
-	if reqs := requestsTo(e, "/v1/tts"); len(reqs) != 1 || json.Unmarshal(reqs[0].Body, &sent) != nil || sent.Text != "Hello from the playground." {
+	if reqs := requestsTo(e, "/v1/tts"); len(reqs) != 1 || json.Unmarshal(reqs[0].Body, &sent) != nil || sent.Text != "Hello from the playground, spoken as it arrives." {
 		t.Fatalf("the provider got %+v", reqs)
 	}
 	saveScreenshot(t, tb, "kind-tts.png")
@@ -258,6 +268,29 @@ func TestTextToSpeech(t *testing.T) {
 	tb.do("audio with the wrong type", chromedp.Evaluate[chromedp.Void](jsSel("prompt")+`.value = ""`), chromedp.SendKeys(chromedp.CSS(sel("prompt")), "fake:wrongtype"),
 		chromedp.Click(chromedp.CSS(sel("run"))))
 	tb.waitJS("the refusal", jsSel("run-error")+` && `+jsSel("run-error")+`.innerText.includes("text/html")`, 20*time.Second)
+
+	release = e.Fake.HoldTTS()
+	defer release()
+	tb.do("an MP3", chromedp.Evaluate[chromedp.Void](jsSel("prompt")+`.value = ""`), chromedp.SendKeys(chromedp.CSS(sel("prompt")), "fake:mp3"),
+		chromedp.Click(chromedp.CSS(sel("run"))))
+	tb.waitJS("the MP3 playing through a MediaSource with only its first chunk sent", jsSel("tts-live")+` && `+jsSel("tts-live")+`.dataset.playing === "true"`, 20*time.Second)
+	release()
+	tb.waitJS("the MP3's player taking over", `!`+jsSel("tts-live")+` && document.querySelectorAll('[data-testid="tts-run"]').length === 4 && `+
+		jsSel("tts-download")+`.getAttribute("download") === "speech.mp3" && !`+jsSel("tts-audio")+`.paused`, 20*time.Second)
+
+	release = e.Fake.HoldTTS()
+	defer release()
+	tb.do("a held sound", chromedp.Evaluate[chromedp.Void](jsSel("prompt")+`.value = ""`), chromedp.SendKeys(chromedp.CSS(sel("prompt")), "Stopped as it arrives."),
+		chromedp.Click(chromedp.CSS(sel("run"))))
+	tb.waitJS("it playing", jsSel("tts-live")+` && `+jsSel("tts-live")+`.dataset.playing === "true"`, 20*time.Second)
+	tb.do("Stop", chromedp.Click(chromedp.CSS(sel("tts-live-stop"))))
+	tb.waitJS("the run stopped", `!`+jsSel("tts-live")+` && `+jsSel("run-error")+` && `+jsSel("run-error")+`.innerText === "Stopped." && `+
+		jsSel("run")+` !== null`, 10*time.Second)
+	select {
+	case <-e.Fake.CancelledC():
+	case <-time.After(10 * time.Second):
+		t.Error("the provider did not see the held answer cancelled")
+	}
 	tb.checkConsole()
 }
 

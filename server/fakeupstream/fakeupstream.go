@@ -159,11 +159,13 @@
 // POST /v1/tts ({"model", "text", "voice", …}) answers a WAV tone (see [WAV]) half a second plus
 // a second per 20 characters of "text" long (at most 10 s), as audio/wav written in
 // [TTSChunkBytes] chunks [Server.ChunkDelay] apart with a flush after each and no
-// Content-Length, as a provider streams audio. The "text" picks a scenario:
+// Content-Length, as a provider streams audio ([Server.HoldTTS] holds it after the first chunk).
+// The "text" picks a scenario:
 //
 //   - "fake:json": the JSON answer of qwen3-tts-flash and others, {"audio":
 //     "http://HOST/files/speech-N.wav", "meta": {"usage": {"credits_used", "usd_spent"}}}.
 //   - "fake:wrongtype": the audio, sent as text/html.
+//   - "fake:mp3": [ToneMP3] as audio/mpeg, in chunks as the WAV is.
 //   - "fake:reset": a third of the audio, then the connection is cut.
 //   - "fake:error NNN": the chat scenario's error NNN.
 //
@@ -326,6 +328,7 @@ type Server struct {
 	cancelC      chan time.Time
 	catalogue    []LiveModel
 	modelsStatus int
+	ttsHold      chan struct{} // see HoldTTS
 }
 
 // New returns a Server with ChunkDelay [DefaultChunkDelay], SlowDelay

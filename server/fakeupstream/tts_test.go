@@ -99,6 +99,11 @@ func TestTTSScenarios(t *testing.T) {
 				t.Fatalf("not the WAV: %.40q", body)
 			}
 		}},
+		{"mp3", "fake:mp3", 200, "audio/mpeg", func(t *testing.T, body []byte) {
+			if !bytes.Equal(body, ToneMP3) || len(ToneMP3) < 2*TTSChunkBytes {
+				t.Fatalf("%d bytes, want the %d of ToneMP3, in a few chunks", len(body), len(ToneMP3))
+			}
+		}},
 		{"error 500", "fake:error 500", 500, "application/json", func(t *testing.T, body []byte) {
 			if !strings.Contains(string(body), `"type":"server_error"`) {
 				t.Fatalf("%s", body)
@@ -143,5 +148,44 @@ func TestTTSReset(t *testing.T) {
 	full := WAV(ttsSeconds("fake:reset"))
 	if err == nil || resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "audio/wav" || len(body) == 0 || len(body) >= len(full) || !bytes.Equal(body, full[:len(body)]) {
 		t.Fatalf("%d %q: %d of %d bytes, error %v; want part of the audio, then an error", resp.StatusCode, resp.Header.Get("Content-Type"), len(body), len(full), err)
+	}
+}
+
+// TestTTSHold: while HoldTTS holds, the answer stops after its first chunk; release sends the rest.
+func TestTTSHold(t *testing.T) {
+	s, base, _ := setup(t)
+	s.ChunkDelay = 0
+	release := s.HoldTTS()
+	defer release()
+	text := "Held speech, long enough for a few chunks."
+	want := WAV(ttsSeconds(text))
+	req, _ := http.NewRequest("POST", base+"/v1/tts", strings.NewReader(`{"model":"openai/tts-1","text":"`+text+`"}`))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	first := make([]byte, TTSChunkBytes)
+	if _, err := io.ReadFull(resp.Body, first); err != nil || !bytes.Equal(first, want[:TTSChunkBytes]) {
+		t.Fatalf("the first chunk: %v", err)
+	}
+	more := make(chan int, 1)
+	go func() {
+		n, _ := resp.Body.Read(make([]byte, 1))
+		more <- n
+	}()
+	select {
+	case n := <-more:
+		t.Fatalf("%d more bytes while held", n)
+	case <-time.After(200 * time.Millisecond):
+	}
+	release()
+	release()
+	if n := <-more; n != 1 {
+		t.Fatalf("read %d after the release", n)
+	}
+	rest, err := io.ReadAll(resp.Body)
+	if err != nil || TTSChunkBytes+1+len(rest) != len(want) {
+		t.Fatalf("after the release: %d bytes, %v; want %d in all", TTSChunkBytes+1+len(rest), err, len(want))
 	}
 }
