@@ -5,6 +5,10 @@
 // it so that the bytes sent are exactly [Request.Body]; the SDK snippets parse it and pass the
 // parameters, so the SDK re-encodes them (same JSON values, not necessarily the same bytes).
 //
+// A multipart/form-data request ([Request.Form], as image edits and speech to text send files) is
+// written part by part: text fields as their values and files read from local files beside the
+// script, with the parts' file names and types.
+//
 // The package is pure (no go-app import): it is tested on the host and under GOOS=js.
 package codegen
 
@@ -16,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"playground/app/upload"
 )
 
 // Request is the request to write as code.
@@ -38,6 +44,11 @@ type Request struct {
 	// "embeddings.create"; "" means "chat.completions.create", and "-" that the SDK has no method
 	// for the operation (the SDK snippets are left out).
 	SDK string
+	// Form, when set, makes the request multipart/form-data: these parts, in order (see
+	// [upload.Parts]), and Body is what View code's "JSON body" tab shows, not what is sent. The
+	// snippets read each file part from a local file named after it, next to the script. The SDK
+	// snippets are left out unless SDK is "images.edit", which the SDKs send as a form.
+	Form []upload.Part
 }
 
 // sdkOutput is what the SDK snippets print of an answer, by method: Python, then JavaScript.
@@ -99,7 +110,7 @@ func Snippets(r Request) []Snippet {
 		{ID: "js-openai", Label: "JavaScript (openai)", Language: "javascript", Code: jsOpenAI(r)},
 		{ID: "go", Label: "Go (net/http)", Language: "go", Code: goHTTP(r)},
 	}
-	if r.SDK == "-" {
+	if r.SDK == "-" || len(r.Form) > 0 && r.sdk() != "images.edit" {
 		out = append(out[:2:2], out[3], out[5])
 	}
 	return out
@@ -117,6 +128,9 @@ func shellQuote(s string) string {
 }
 
 func curl(r Request) string {
+	if len(r.Form) > 0 {
+		return curlForm(r)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s.\n", upperFirst(rawNote))
 	body := string(r.Body)
@@ -156,15 +170,24 @@ func pythonString(body []byte) (lit, encode string) {
 		!strings.HasSuffix(s, `\`) && !strings.ContainsAny(s, "\r\x00") {
 		return "r'''" + s + "'''", ".encode()"
 	}
+	lit, surrogate := pythonQuoted(s)
+	if surrogate {
+		return lit, `.encode("utf-8", "surrogateescape")`
+	}
+	return lit, ".encode()"
+}
+
+// pythonQuoted is a double-quoted Python str literal of s; surrogate says that s is not UTF-8 and
+// the literal holds its stray bytes as the surrogates that "surrogateescape" encodes back to them.
+func pythonQuoted(s string) (lit string, surrogate bool) {
 	var b strings.Builder
 	b.WriteByte('"')
-	encode = ".encode()"
 	for len(s) > 0 {
 		r, n := utf8.DecodeRuneInString(s)
 		switch {
 		case r == utf8.RuneError && n == 1:
 			fmt.Fprintf(&b, `\udc%02x`, s[0]) // surrogateescape gives the byte back
-			encode = `.encode("utf-8", "surrogateescape")`
+			surrogate = true
 		case r == '\\' || r == '"':
 			b.WriteByte('\\')
 			b.WriteRune(r)
@@ -184,10 +207,13 @@ func pythonString(body []byte) (lit, encode string) {
 		s = s[n:]
 	}
 	b.WriteByte('"')
-	return b.String(), encode
+	return b.String(), surrogate
 }
 
 func pythonRequests(r Request) string {
+	if len(r.Form) > 0 {
+		return pythonRequestsForm(r)
+	}
 	lit, encode := pythonString(r.Body)
 	var b strings.Builder
 	b.WriteString("import os\n\nimport requests\n\n")
@@ -195,19 +221,29 @@ func pythonRequests(r Request) string {
 	fmt.Fprintf(&b, "headers = {\n    \"Authorization\": \"Bearer \" + (os.environ.get(%s) or %s),\n    \"Content-Type\": \"application/json\",\n}\n",
 		strconv.Quote(r.KeyEnv), strconv.Quote(r.KeyPlaceholder))
 	fmt.Fprintf(&b, "# %s.\nbody = %s\n\n", upperFirst(rawNote), lit)
-	if r.Stream {
-		fmt.Fprintf(&b, "with requests.post(url, headers=headers, data=body%s, stream=True) as resp:\n", encode)
-		b.WriteString("    if not resp.ok:\n        print(resp.status_code, resp.text)\n")
-		b.WriteString("    for line in resp.iter_lines(decode_unicode=True):\n        if line:\n            print(line, flush=True)\n")
-	} else {
-		fmt.Fprintf(&b, "resp = requests.post(url, headers=headers, data=body%s)\n", encode)
-		b.WriteString("if not resp.ok:\n    print(resp.status_code)\nprint(resp.text)\n")
-	}
+	pythonPost(&b, r, "data=body"+encode)
 	return b.String()
 }
 
+// pythonPost writes the requests.post call with args after url and headers, and what prints its
+// answer.
+func pythonPost(b *strings.Builder, r Request, args string) {
+	if r.Stream {
+		fmt.Fprintf(b, "with requests.post(url, headers=headers, %s, stream=True) as resp:\n", args)
+		b.WriteString("    if not resp.ok:\n        print(resp.status_code, resp.text)\n")
+		b.WriteString("    for line in resp.iter_lines(decode_unicode=True):\n        if line:\n            print(line, flush=True)\n")
+	} else {
+		fmt.Fprintf(b, "resp = requests.post(url, headers=headers, %s)\n", args)
+		b.WriteString("if not resp.ok:\n    print(resp.status_code)\nprint(resp.text)\n")
+	}
+}
+
 func pythonOpenAI(r Request) string {
-	lit, encode := pythonString(r.Body)
+	body, name := r.Body, "body"
+	if len(r.Form) > 0 {
+		body, name = sdkParams(r), "params"
+	}
+	lit, encode := pythonString(body)
 	if encode != ".encode()" {
 		lit += encode + `.decode("utf-8", "replace")`
 	}
@@ -215,8 +251,15 @@ func pythonOpenAI(r Request) string {
 	b.WriteString("import json\nimport os\n\nfrom openai import OpenAI\n\n")
 	fmt.Fprintf(&b, "client = OpenAI(\n    base_url=%s,\n    api_key=(os.environ.get(%s) or %s),\n)\n",
 		strconv.Quote(strings.TrimRight(r.BaseURL, "/")), strconv.Quote(r.KeyEnv), strconv.Quote(r.KeyPlaceholder))
-	fmt.Fprintf(&b, "body = %s\n\n# %s.\n", lit, upperFirst(sdkNote))
-	fmt.Fprintf(&b, "response = client.%s(**json.loads(body))\n", r.sdk())
+	if len(r.Form) > 0 {
+		b.WriteString(saveNote("#", r.Form))
+	}
+	fmt.Fprintf(&b, "%s = %s\n\n# %s.\n", name, lit, upperFirst(sdkNote))
+	if len(r.Form) > 0 {
+		pythonSDKFiles(&b, r)
+	} else {
+		fmt.Fprintf(&b, "response = client.%s(**json.loads(body))\n", r.sdk())
+	}
 	switch {
 	case r.Stream && r.sdk() == "chat.completions.create":
 		b.WriteString("for chunk in response:\n    if chunk.choices:\n        print(chunk.choices[0].delta.content or \"\", end=\"\", flush=True)\nprint()\n")
@@ -238,6 +281,12 @@ func jsString(body []byte) string {
 	if !strings.ContainsAny(s, "`\r") && !strings.Contains(s, "${") && !strings.HasSuffix(s, `\`) {
 		return "String.raw`" + s + "`"
 	}
+	return jsQuote(s)
+}
+
+// jsQuote is a JSON string literal of s, which JavaScript reads as the same string (bytes that are
+// not UTF-8 become U+FFFD).
+func jsQuote(s string) string {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -250,31 +299,56 @@ func jsKey(r Request) string {
 }
 
 func jsFetch(r Request) string {
+	if len(r.Form) > 0 {
+		return jsFetchForm(r)
+	}
 	var b strings.Builder
 	b.WriteString("// Node 18+; save as an .mjs file for top-level await.\n")
 	fmt.Fprintf(&b, "// %s.\nconst body = %s;\n\n", upperFirst(rawNote), jsString(r.Body))
 	fmt.Fprintf(&b, "const resp = await fetch(%s, {\n  method: \"POST\",\n  headers: {\n    Authorization: `Bearer ${%s}`,\n    \"Content-Type\": \"application/json\",\n  },\n  body,\n});\n",
 		strconv.Quote(r.url()), jsKey(r))
+	jsPrint(&b, r)
+	return b.String()
+}
+
+// jsPrint writes what prints the answer resp of a fetch.
+func jsPrint(b *strings.Builder, r Request) {
 	if r.Stream {
 		b.WriteString("if (!resp.ok) console.error(resp.status, await resp.text());\n")
 		b.WriteString("const decoder = new TextDecoder();\nfor await (const part of resp.body) {\n  process.stdout.write(decoder.decode(part, { stream: true }));\n}\n")
 	} else {
 		b.WriteString("if (!resp.ok) console.error(resp.status);\nconsole.log(await resp.text());\n")
 	}
-	return b.String()
 }
 
 func jsOpenAI(r Request) string {
+	body, name := r.Body, "body"
+	if len(r.Form) > 0 {
+		body, name = sdkParams(r), "params"
+	}
 	var b strings.Builder
-	b.WriteString("// npm install openai; save as an .mjs file for top-level await.\nimport OpenAI from \"openai\";\n\n")
+	b.WriteString("// npm install openai; save as an .mjs file for top-level await.\n")
+	if len(r.Form) > 0 {
+		b.WriteString("import fs from \"node:fs\";\nimport OpenAI, { toFile } from \"openai\";\n\n")
+	} else {
+		b.WriteString("import OpenAI from \"openai\";\n\n")
+	}
 	fmt.Fprintf(&b, "const client = new OpenAI({\n  baseURL: %s,\n  apiKey: %s,\n});\n",
 		strconv.Quote(strings.TrimRight(r.BaseURL, "/")), jsKey(r))
-	lit := jsString(r.Body)
-	if !utf8.Valid(r.Body) {
+	lit := jsString(body)
+	if !utf8.Valid(body) {
 		lit = "new TextDecoder().decode(" + lit + ")"
 	}
-	fmt.Fprintf(&b, "const body = %s;\n\n// %s.\n", lit, upperFirst(sdkNote))
-	fmt.Fprintf(&b, "const response = await client.%s(JSON.parse(body));\n", r.sdk())
+	if len(r.Form) > 0 {
+		b.WriteString(saveNote("//", r.Form))
+	}
+	fmt.Fprintf(&b, "const %s = %s;\n\n// %s.\n", name, lit, upperFirst(sdkNote))
+	if len(r.Form) > 0 {
+		b.WriteString(jsLineBreaks(r.Form))
+		jsSDKFiles(&b, r)
+	} else {
+		fmt.Fprintf(&b, "const response = await client.%s(JSON.parse(body));\n", r.sdk())
+	}
 	switch {
 	case r.Stream && r.sdk() == "chat.completions.create":
 		b.WriteString("for await (const chunk of response) {\n  process.stdout.write(chunk.choices[0]?.delta?.content ?? \"\");\n}\nconsole.log();\n")
@@ -296,6 +370,9 @@ func goString(body []byte) string {
 }
 
 func goHTTP(r Request) string {
+	if len(r.Form) > 0 {
+		return goHTTPForm(r)
+	}
 	var b strings.Builder
 	b.WriteString("package main\n\nimport (\n\t\"fmt\"\n\t\"io\"\n\t\"net/http\"\n\t\"os\"\n\t\"strings\"\n)\n\n")
 	fmt.Fprintf(&b, "// body: %s.\nconst body = %s\n\n", rawNote, goString(r.Body))
