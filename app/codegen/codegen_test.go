@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"playground/app/schema"
+	"playground/app/form"
 	"playground/app/upload"
 )
 
@@ -86,7 +87,7 @@ func formCases(t testing.TB) []formCase {
 	file := schema.Field{Control: schema.File}
 	mk := func(path, sdk string, fields []schema.Field, body string) Request {
 		op := &schema.Operation{Method: "POST", Path: "/v1" + path, Fields: fields}
-		parts, hasFile, err := upload.Parts(op, []byte(body))
+		parts, hasFile, err := upload.Parts(op.Fields, []byte(body))
 		if err != nil || !hasFile {
 			t.Fatalf("upload.Parts(%s): %v, %v", path, hasFile, err)
 		}
@@ -96,12 +97,12 @@ func formCases(t testing.TB) []formCase {
 	q := strconv.Quote
 	return []formCase{
 		{"stt", mk("/stt/create", "-", []schema.Field{{Name: "audio", Control: schema.File}},
-			`{"model":"#g1_whisper-base","audio":`+q(upload.DataURL("audio/wav", "voice.wav", wavData))+`,"language":"en"}`)},
+			`{"model":"#g1_whisper-base","audio":`+q(form.NamedDataURL("audio/wav", "voice.wav", wavData))+`,"language":"en"}`)},
 		{"image-edit", mk("/images/edits", "images.edit",
 			[]schema.Field{{Name: "image", Control: schema.List, Items: &file}, {Name: "mask", Control: schema.File}},
 			`{"model":"openai/gpt-image-1","prompt":"Put the \"cat\" in a hat: it's $(date) ${HOME} `+"`id`"+` C:\\\\dir ''' @x;type=y\nline 2 日本語 \u2028","image":[`+
-				q(upload.DataURL("image/png", "cat.png", pngData))+`,`+q(upload.DataURL("image/png", `it's a;b,c "q".png`, png2Data))+
-				`],"mask":`+q(upload.DataURL("image/png", "masks/mask.png", maskData))+`,"n":2,"size":"1024x1024"}`)},
+				q(form.NamedDataURL("image/png", "cat.png", pngData))+`,`+q(form.NamedDataURL("image/png", `it's a;b,c "q".png`, png2Data))+
+				`],"mask":`+q(form.NamedDataURL("image/png", "masks/mask.png", maskData))+`,"n":2,"size":"1024x1024"}`)},
 	}
 }
 
