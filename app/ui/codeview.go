@@ -11,6 +11,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"playground/app/codegen"
+	"playground/app/upload"
 )
 
 // ProviderInfo is what "View code" needs to know of a provider: its public API base and the
@@ -59,6 +60,7 @@ type codeView struct {
 	Ierr      string
 	Istream   bool
 	Isdk      string // the OpenAI SDK method (codegen.Request.SDK): "" for chat, "-" for none
+	Iform     []upload.Part // the multipart upload Run sends instead of the JSON body, nil for JSON
 
 	tab    string // "json" or a snippet id
 	copied string // the tab whose code was just copied
@@ -119,7 +121,7 @@ func (c *codeView) snippets() []codegen.Snippet {
 		}
 	}
 	c.snips = codegen.Snippets(codegen.Request{BaseURL: base, Path: path, KeyPlaceholder: codegen.Placeholder(c.Iprovider),
-		KeyEnv: keyEnv, Body: c.Ibody, Stream: c.Istream, SDK: c.Isdk})
+		KeyEnv: keyEnv, Body: c.Ibody, Stream: c.Istream, SDK: c.Isdk, Form: c.Iform})
 	c.snipBody, c.snipStream, c.snipBase = c.Ibody, c.Istream, provBase
 	return c.snips
 }

@@ -175,6 +175,17 @@ func TestMusicAndSpeechToTextJobs(t *testing.T) {
 		if eval[bool](tb, jsSel("error")+` !== null && `+jsSel("error")+`.innerText !== ""`) {
 			t.Errorf("an error is still shown: %s", eval[string](tb, jsSel("error")+`.innerText`))
 		}
+		// View code sends the same upload: the file read from disk next to the script.
+		tb.do("View code, curl", chromedp.Evaluate[chromedp.Void](jsSel("view-request")+`.click()`))
+		tb.waitJS("the curl tab", jsSel("code-tab-curl"), 5*time.Second)
+		tb.do("the curl tab", chromedp.Evaluate[chromedp.Void](jsSel("code-tab-curl")+`.click()`))
+		tb.waitJS("the curl snippet", jsSel("code-curl"), 5*time.Second)
+		code := eval[string](tb, jsSel("code-curl")+`.innerText`)
+		for _, want := range []string{"--form-string 'model=aai/universal'", `audio=@"voice memo.wav";type=audio/wav`, "/v1/stt/create"} {
+			if !strings.Contains(code, want) {
+				t.Errorf("the curl snippet lacks %q:\n%s", want, code)
+			}
+		}
 		tb.do("Run", chromedp.Evaluate[chromedp.Void](jsSel("run")+`.click()`))
 		tb.waitJS("the transcript", jsSel("stt-text")+` && `+jsSel("stt-text")+`.innerText.includes("Hello from the fake upstream")`, 30*time.Second)
 		reqs := requestsTo(e, "/v1/stt/create")[n:]
