@@ -175,7 +175,7 @@ const (
 	// DefaultMaxUploadBytes is the default MaxUploadBytes: 128 MiB, room for an image edit's
 	// images at their cap.
 	DefaultMaxUploadBytes = 128 << 20
-	DefaultRefresh      = 10 * time.Minute
+	DefaultRefresh        = 10 * time.Minute
 	// DefaultMediaMaxBytes is the default cap on one media file (Config.MediaMaxBytes).
 	DefaultMediaMaxBytes = media.DefaultMaxBytes
 )

@@ -111,7 +111,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		Resources:       webResolver{},
 		Version:         version,
 		// Env is written into the public app.js: it must never hold a secret.
-		Env: map[string]string{"PLAYGROUND_MAX_BODY": strconv.FormatInt(cfg.MaxBodyBytes, 10)},
+		Env:               map[string]string{"PLAYGROUND_MAX_BODY": strconv.FormatInt(cfg.MaxBodyBytes, 10)},
 		WasmContentLength: s.assets.wasmLength(),
 	}
 	s.handler = s.routes(page)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"encoding/base64"
 	"strconv"
 	"strings"
 	"testing"
@@ -111,5 +112,21 @@ func TestUploads(t *testing.T) {
 	resp, answer = e.do(t, "POST", "/api/v1/stt/create", "x", map[string]string{"Content-Type": "text/plain"})
 	if _, code := errorMessage(t, answer); resp.StatusCode != 415 || code != "content_type" {
 		t.Errorf("text/plain: %d %s", resp.StatusCode, answer)
+	}
+}
+
+// TestOCRBodyLimit: an OCR call may carry a PDF at its 50 MB cap as base64 in its JSON body,
+// above the server's limit for other calls, which still refuse such a body.
+func TestOCRBodyLimit(t *testing.T) {
+	e := runKinds(t, "")
+	pdf := append([]byte("%PDF-1.4\n"), make([]byte, 30<<20)...)
+	doc := "data:application/pdf;base64," + base64.StdEncoding.EncodeToString(pdf)
+	resp, answer := e.do(t, "POST", "/api/v1/ocr", `{"model":"mistral/mistral-ocr-latest","document":{"type":"document_url","document_url":"`+doc+`"}}`, nil)
+	if resp.StatusCode != 200 {
+		t.Errorf("OCR with a %s PDF: %d %.300s", upload.Size(int64(len(pdf))), resp.StatusCode, answer)
+	}
+	resp, answer = e.do(t, "POST", "/api/v1/chat/completions", `{"model":"gryphe/mythomax-l2-13b","messages":[{"role":"user","content":"`+doc+`"}]}`, nil)
+	if _, code := errorMessage(t, answer); resp.StatusCode != 413 || code != "body_too_large" {
+		t.Errorf("chat with the same body: %d %.300s", resp.StatusCode, answer)
 	}
 }

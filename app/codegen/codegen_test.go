@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"playground/app/schema"
 	"playground/app/form"
+	"playground/app/schema"
 	"playground/app/upload"
 )
 

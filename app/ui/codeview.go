@@ -59,7 +59,7 @@ type codeView struct {
 	Ipreview  string // the body pretty-printed
 	Ierr      string
 	Istream   bool
-	Isdk      string // the OpenAI SDK method (codegen.Request.SDK): "" for chat, "-" for none
+	Isdk      string        // the OpenAI SDK method (codegen.Request.SDK): "" for chat, "-" for none
 	Iform     []upload.Part // the multipart upload Run sends instead of the JSON body, nil for JSON
 
 	tab    string // "json" or a snippet id

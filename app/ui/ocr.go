@@ -16,6 +16,7 @@ import (
 	"playground/app/kind"
 	"playground/app/markdown"
 	"playground/app/schema"
+	"playground/app/upload"
 )
 
 // ocrRun is the run area of OCR models: the document's URL (a PDF, or an image), Run, and the
@@ -43,6 +44,45 @@ type ocrRun struct {
 	tab      string // "json" or a page's index
 	showCode bool
 	done     int
+	ctx      app.Context // the component's own, for the upload read later
+	file     *ocrFile    // a document uploaded instead of the URL
+}
+
+// ocrFile is a document uploaded: sent as a data URL in the JSON body (the providers read
+// base64 PDFs and images), so it counts at 4/3 against the server's body limit.
+type ocrFile struct {
+	name, mime string
+	size       int
+	dataURL    string
+}
+
+func (c *ocrRun) OnMount(ctx app.Context) { c.ctx = ctx }
+
+// pick reads the document picked in the upload input: a PDF up to 50 MB or an image up to
+// 10 MB (upload.CapFor), that fits the server's body limit as base64, whose first bytes are what
+// it says it is. A refusal names the file and keeps the URL and the parameters.
+func (c *ocrRun) pick(ctx app.Context, e app.Event) {
+	limit := upload.BodyLimit(kind.OCR.Name(), maxBody())
+	readUpload(ctx, c.ctx, func(name, mime string, size int64) error {
+		if err := upload.CapFor(kind.OCR.Name(), "document", mime).Check(name, size); err != nil {
+			return err
+		}
+		return upload.FitBody(name, size, 1<<10, limit)
+	}, func(name, mime string, data []byte) {
+		got, err := upload.CheckType(name, mime, data[:min(len(data), upload.SniffLen)])
+		if err == nil && got != "application/pdf" && !strings.HasPrefix(got, "image/") {
+			err = fmt.Errorf("%s is %s; OCR reads a PDF or an image", name, upload.Describe(got))
+		}
+		if err == nil {
+			err = upload.CapFor(kind.OCR.Name(), "document", got).Check(name, int64(len(data)))
+		}
+		if err != nil {
+			c.err = err.Error()
+			return
+		}
+		c.err = ""
+		c.file = &ocrFile{name: name, mime: got, size: len(data), dataURL: form.DataURL(got, data)}
+	}, func(err error) { c.err = err.Error() })
 }
 
 // documentOf is the request's document for a URL: an image_url for a picture's extension, else a
@@ -64,6 +104,14 @@ func documentOf(raw string) json.RawMessage {
 
 func (c *ocrRun) page() schema.Values {
 	v := schema.Values{}
+	if c.file != nil {
+		typ := "document_url"
+		if strings.HasPrefix(c.file.mime, "image/") {
+			typ = "image_url"
+		}
+		v["document"], _ = json.Marshal(map[string]string{"type": typ, typ: c.file.dataURL})
+		return v
+	}
 	if *c.Iprompt != "" {
 		v["document"] = documentOf(*c.Iprompt)
 	}
@@ -74,7 +122,7 @@ func (c *ocrRun) Render() app.UI {
 	return app.Section().Class("run run-ocr").Aria("label", "OCR").OnKeyDown(runKeys(c.run, c.stop)).Body(
 		app.Div().Class("job-cards").DataSet("testid", "transcript").DataSet("runs", c.done).Aria("live", "polite").Body(
 			app.If(c.res == nil && c.rec.err == "" && !c.running, func() app.UI {
-				return app.P().Class("muted transcript-empty").Text("Give the URL of a PDF or an image and press Run (Ctrl+Enter); the provider fetches it.")
+				return app.P().Class("muted transcript-empty").Text("Give the URL of a PDF or an image (the provider fetches it), or upload one, and press Run (Ctrl+Enter).")
 			}),
 			app.If(c.running, func() app.UI { return app.P().Class("muted").DataSet("testid", "generating").Text("Reading…") }),
 			app.If(c.rec.err != "", func() app.UI {
@@ -84,12 +132,15 @@ func (c *ocrRun) Render() app.UI {
 		),
 		runErrorBox(c.err),
 		app.Div().Class("composer").Body(
-			app.Div().Class("stt-url").Body(
-				app.Label().For("ocr-url").Text("Document URL (PDF or image)"),
-				app.Input().ID("ocr-url").Type("url").Class("input").DataSet("testid", "ocr-url").
-					Placeholder("https://…/paper.pdf").Value(*c.Iprompt).
-					OnInput(func(ctx app.Context, e app.Event) { *c.Iprompt = ctx.JSSrc().Get("value").String() }),
-			),
+			app.If(c.file == nil, func() app.UI {
+				return app.Div().Class("stt-url").Body(
+					app.Label().For("ocr-url").Text("Document URL (PDF or image)"),
+					app.Input().ID("ocr-url").Type("url").Class("input").DataSet("testid", "ocr-url").
+						Placeholder("https://…/paper.pdf").Value(*c.Iprompt).
+						OnInput(func(ctx app.Context, e app.Event) { *c.Iprompt = ctx.JSSrc().Get("value").String() }),
+				)
+			}),
+			c.renderUpload(),
 			app.Div().Class("composer-actions").Body(
 				c.runButton(),
 				viewCodeButton(&c.showCode),
@@ -100,6 +151,27 @@ func (c *ocrRun) Render() app.UI {
 			body, err := c.Ibuild(c.page())
 			return kindCodeView(c.Iform, c.Ibackend, body, err)
 		}),
+	)
+}
+
+// renderUpload is the document upload, or the file that will be sent.
+func (c *ocrRun) renderUpload() app.UI {
+	if c.file != nil {
+		return app.Div().Class("stt-file").Body(
+			app.Span().Class("file-info").DataSet("testid", "ocr-file").
+				Text(c.file.name+" · "+upload.Size(int64(c.file.size))+" — sent instead of the URL"),
+			app.Button().Class("btn btn-tiny").DataSet("testid", "ocr-file-remove").Text("remove").
+				Aria("label", "Remove the document").OnClick(func(ctx app.Context, e app.Event) { c.file = nil }),
+		)
+	}
+	return app.Div().Class("stt-file").Body(
+		app.Span().Class("file-pick").Body(
+			app.Input().Type("file").Class("file-input").ID("ocr-upload").DataSet("testid", "ocr-upload").
+				Accept("application/pdf,image/png,image/jpeg,image/webp,.pdf").Aria("label", "Upload a PDF or an image").OnChange(c.pick),
+			app.Label().For("ocr-upload").Class("btn btn-small").Aria("hidden", "true").Text("Upload PDF or image…"),
+		),
+		app.Span().Class("muted").Text("or a file: a PDF up to "+upload.Size(upload.CapFor(kind.OCR.Name(), "document", "application/pdf").Bytes)+
+			", an image up to "+upload.Size(upload.CapFor(kind.OCR.Name(), "document", "image/png").Bytes)+"."),
 	)
 }
 
@@ -119,8 +191,10 @@ func (c *ocrRun) run(ctx app.Context) {
 	}
 	c.err = ""
 	doc := strings.TrimSpace(*c.Iprompt)
-	if u, err := url.Parse(doc); doc == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		c.err = "document: give the http(s) URL of a PDF or an image, which the provider fetches."
+	if c.file != nil {
+		doc = c.file.name // the file is not kept; its name says what was read
+	} else if u, err := url.Parse(doc); doc == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		c.err = "document: give the http(s) URL of a PDF or an image, which the provider fetches, or upload one."
 		return
 	}
 	body, why := buildRun(c.Ibuild, c.page(), c.Iclient)

@@ -94,6 +94,16 @@ func (c *jobRun) audioValue(v schema.Values) bool {
 
 // pickAudio reads the file picked in the upload input.
 func (c *jobRun) pickAudio(ctx app.Context, e app.Event) {
+	readUpload(ctx, c.ctx, func(name, mime string, size int64) error {
+		return upload.CapFor(kind.STT.Name(), c.fileField().Name, mime).Check(name, size)
+	}, c.setAudio, func(err error) { c.err = err.Error() })
+}
+
+// readUpload reads the file picked in the file input that fired ctx's event, for a run area's
+// upload: check refuses it, by what the browser says of it, before it is read; done gets its
+// bytes on the component's context into (the input may be redrawn meanwhile), fail a refusal.
+// The input is emptied, so the same file can be picked again.
+func readUpload(ctx, into app.Context, check func(name, mime string, size int64) error, done func(name, mime string, data []byte), fail func(error)) {
 	files := ctx.JSSrc().Get("files")
 	if !files.Truthy() || files.Length() == 0 {
 		return
@@ -101,13 +111,13 @@ func (c *jobRun) pickAudio(ctx app.Context, e app.Event) {
 	file := files.Index(0)
 	name, mime, size := file.Get("name").String(), file.Get("type").String(), int64(file.Get("size").Int())
 	ctx.JSSrc().Set("value", "")
-	if err := upload.CapFor(kind.STT.Name(), c.fileField().Name, mime).Check(name, size); err != nil {
-		c.err = err.Error()
+	if err := check(name, mime, size); err != nil {
+		fail(err)
 		return
 	}
 	file.Call("arrayBuffer").Then(func(buf app.Value) {
 		data := bytesOf(buf)
-		c.ctx.Dispatch(func(ctx app.Context) { c.setAudio(name, mime, data) })
+		into.Dispatch(func(ctx app.Context) { done(name, mime, data) })
 	})
 }
 

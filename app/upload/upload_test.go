@@ -140,7 +140,9 @@ func editFields() []schema.Field {
 
 func TestParts(t *testing.T) {
 	audio := string(form.FileValue("voice memo.wav", "audio/wav", []byte("RIFF\x00\x00\x00\x00WAVE")))
-	png := func(name string) string { return string(form.FileValue(name, "image/png", []byte("\x89PNG\r\n\x1a\n"+name))) }
+	png := func(name string) string {
+		return string(form.FileValue(name, "image/png", []byte("\x89PNG\r\n\x1a\n"+name)))
+	}
 	tests := []struct {
 		name    string
 		fields  []schema.Field

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/netip"
@@ -343,6 +344,20 @@ func TestOCR(t *testing.T) {
 	}
 	if reqs := requestsTo(e, "/v1/ocr"); len(reqs) != 1 || json.Unmarshal(reqs[0].Body, &sent) != nil || sent.Document.Type != "document_url" || sent.Document.DocumentURL != "https://files.example/fake:xss.pdf" {
 		t.Errorf("the provider got %+v", reqs)
+	}
+
+	// An upload: the PDF goes as a data URL in the JSON body; a PNG named .pdf is refused first.
+	dir := t.TempDir()
+	setFile(tb, "ocr-upload", filepath.Join(dir, "scan.pdf"), []byte("\x89PNG\r\n\x1a\n not a PDF"))
+	tb.waitJS("the PNG named .pdf refused", jsSel("error")+` && `+jsSel("error")+`.innerText.includes("scan.pdf: declared a PDF document, but its content is a PNG image")`, 5*time.Second)
+	pdf := []byte("%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n")
+	setFile(tb, "ocr-upload", filepath.Join(dir, "paper.pdf"), pdf)
+	tb.waitJS("the PDF taken", jsSel("ocr-file")+` && `+jsSel("ocr-file")+`.innerText.includes("paper.pdf")`, 5*time.Second)
+	tb.do("Run", chromedp.Evaluate[chromedp.Void](jsSel("run")+`.click()`))
+	tb.waitJS("the pages", `(() => { const r = document.querySelector('[data-testid="transcript"]'); return r && r.dataset.runs === "2" && document.querySelector('[data-testid="ocr-result"]') !== null })()`, 20*time.Second)
+	reqs := requestsTo(e, "/v1/ocr")
+	if len(reqs) != 2 || json.Unmarshal(reqs[1].Body, &sent) != nil || sent.Document.DocumentURL != "data:application/pdf;base64,"+base64.StdEncoding.EncodeToString(pdf) {
+		t.Errorf("the provider got %d requests, the last with %.200s", len(reqs), reqs[len(reqs)-1].Body)
 	}
 	tb.checkConsole()
 }

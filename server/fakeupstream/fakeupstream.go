@@ -272,8 +272,9 @@ const (
 	DefaultSlowDelay = 2 * time.Second
 )
 
-// maxBody is the largest request body accepted, in bytes.
-const maxBody = 16 << 20
+// maxBody is the largest request body accepted, in bytes: room for an OCR call with a 50 MB PDF
+// as base64 in its JSON body.
+const maxBody = 80 << 20
 
 // Request is a recorded request.
 type Request struct {
