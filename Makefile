@@ -94,6 +94,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzWAVStream$$' -fuzztime=$(FUZZTIME) ./app/kind
 	$(GO) test -run='^$$' -fuzz='^FuzzParseOCR$$' -fuzztime=$(FUZZTIME) ./app/kind
 	$(GO) test -run='^$$' -fuzz='^FuzzParts$$' -fuzztime=$(FUZZTIME) ./app/upload
+	$(GO) test -run='^$$' -fuzz='^FuzzRead$$' -fuzztime=$(FUZZTIME) ./server/formcall
 
 ## sdk: the official OpenAI SDK for Node (pinned in server/e2e/sdk/package-lock.json), which
 ## TestOpenAISDK points at the playground's /api/v1.

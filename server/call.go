@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -213,29 +214,31 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, c *call, wrap f
 		ctx = jobs.WithTicket(ctx, c.ticket)
 	}
 	if c.form != nil {
-		s.proxyForm(w, r.WithContext(ctx), up, c.form, wrap)
+		s.proxyForm(w, r.WithContext(ctx), up, c, wrap)
 		return
 	}
 	s.proxy(w, r.WithContext(ctx), up, c.body, wrap)
 }
 
-// proxyForm is proxy for an upload: the provider gets the form's multipart body, streamed from
-// its spool with its exact length.
-func (s *Server) proxyForm(w http.ResponseWriter, r *http.Request, up *upstream.Upstream, form *formcall.Form, wrap func(sw *upstream.Stream, cancel func()) http.ResponseWriter) {
-	ct, n, open, err := form.Body()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	rc, err := open()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+// proxyForm is proxy for an upload: the provider gets the form's new multipart body as the
+// client's arrives (see formcall.Form.Stream). A file or field refused on the way cuts that body
+// and is what the call answers (upstream's error handler answers a body error as it is).
+func (s *Server) proxyForm(w http.ResponseWriter, r *http.Request, up *upstream.Upstream, c *call, wrap func(sw *upstream.Stream, cancel func()) http.ResponseWriter) {
+	pr, pw := io.Pipe()
+	ct, run := c.form.Stream(pw, c.kind.Name(), c.op.Fields, finalUploadCheck(c.op))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pw.CloseWithError(run()) // nil: the body ends
+	}()
+	// The client's body must not be read after the handler returns: stop and wait for the pump.
+	defer func() {
+		pr.CloseWithError(errors.New("the call ended"))
+		<-done
+	}()
 	r2 := r.Clone(r.Context())
 	r2.Header.Set("Content-Type", ct)
-	r2.Body, r2.ContentLength = rc, n
-	r2.GetBody = func() (io.ReadCloser, error) { return open() }
+	r2.Body, r2.ContentLength = pr, -1
 	s.proxyBody(w, r2, up, wrap)
 }
 

@@ -36,7 +36,7 @@ type Config struct {
 	// MaxBodyBytes bounds API request bodies (large enough for base64 images).
 	MaxBodyBytes int64
 	// MaxUploadBytes bounds API request bodies sent as multipart/form-data (image edits, audio
-	// uploads); their files are spooled to temporary files, not held in memory.
+	// uploads); they stream through to the provider, not held in memory (see package formcall).
 	MaxUploadBytes int64
 	// Providers are the upstream APIs, in the order requests that name no provider try them.
 	Providers []Provider

@@ -36,11 +36,11 @@ func (s *Server) readModelRequest(w http.ResponseWriter, r *http.Request, path s
 		if fc, err = formcall.Read(w, r, ct, s.cfg.MaxUploadBytes); err != nil {
 			return nil, err
 		}
-		for _, t := range fc.Texts {
-			head[t.Name], _ = json.Marshal(t.Value)
+		for _, name := range fc.Names() {
+			head[name] = json.RawMessage(`""`)
 		}
-		for _, f := range fc.Files {
-			head[f.Field] = json.RawMessage(`"(a file)"`)
+		if v, ok := fc.Value("model"); ok {
+			head["model"], _ = json.Marshal(v)
 		}
 	case ct == "" || strings.HasPrefix(ct, "application/json"):
 		if body, err = readJSON(w, r, upload.BodyLimit(kind.For(path).Name(), s.cfg.MaxBodyBytes)); err != nil {
@@ -78,11 +78,8 @@ func readJSON(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 // fields as strings), body the JSON body (nil for an upload, whose form fc is checked and given
 // as JSON instead).
 func (s *Server) checkModelRequest(r *http.Request, path string, body []byte, head map[string]json.RawMessage, fc *formcall.Form) (*call, error) {
-	for _, f := range forbiddenFields {
-		if _, ok := head[f]; ok {
-			return nil, httperr.Errorf(httperr.EForbiddenField,
-				"%s: not allowed; the server chooses the provider and its credentials.", f)
-		}
+	if err := refuseForbidden(head); err != nil {
+		return nil, err
 	}
 	var model string
 	if raw, ok := head["model"]; !ok || json.Unmarshal(raw, &model) != nil || model == "" {
@@ -113,8 +110,11 @@ func (s *Server) checkModelRequest(r *http.Request, path string, body []byte, he
 		body = fc.JSON(op.Fields)
 	}
 	if vs := checkBody(op, body); len(vs) > 0 {
-		return nil, &httperr.Error{Code: httperr.EInvalidParameters,
-			Message: "The request does not match the model's schema: " + vs.Error(), Violations: vs}
+		if fc == nil || fc.Ended() || !onlyRequired(vs) {
+			return nil, invalid(vs)
+		}
+		// An upload whose file streams on: a required field may still come after it (checked
+		// at its end, see formcall.Form.Stream).
 	}
 	if model != entry.Model.ID && fc != nil {
 		fc.Set("model", entry.Model.ID)
@@ -126,6 +126,51 @@ func (s *Server) checkModelRequest(r *http.Request, path string, body []byte, he
 		}
 	}
 	return &call{entry: entry, op: op, kind: kind.For(path), path: path, body: body, form: fc}, nil
+}
+
+// refuseForbidden refuses a request with a field that could redirect the key.
+func refuseForbidden(head map[string]json.RawMessage) error {
+	for _, f := range forbiddenFields {
+		if _, ok := head[f]; ok {
+			return httperr.Errorf(httperr.EForbiddenField,
+				"%s: not allowed; the server chooses the provider and its credentials.", f)
+		}
+	}
+	return nil
+}
+
+// invalid is the refusal of a request that breaks its schema.
+func invalid(vs schema.Violations) *httperr.Error {
+	return &httperr.Error{Code: httperr.EInvalidParameters,
+		Message: "The request does not match the model's schema: " + vs.Error(), Violations: vs}
+}
+
+// onlyRequired reports whether every violation is a missing required field.
+func onlyRequired(vs schema.Violations) bool {
+	for _, v := range vs {
+		if v.Rule != "is required" {
+			return false
+		}
+	}
+	return true
+}
+
+// finalUploadCheck is the check of an upload's whole form once it has streamed (see
+// formcall.Form.Stream): no field that could redirect the key, and the schema.
+func finalUploadCheck(op *schema.Operation) func(body []byte) error {
+	return func(body []byte) error {
+		var head map[string]json.RawMessage
+		if err := json.Unmarshal(body, &head); err != nil {
+			return fmt.Errorf("reading the form's fields back: %w", err)
+		}
+		if err := refuseForbidden(head); err != nil {
+			return err
+		}
+		if vs := checkBody(op, body); len(vs) > 0 {
+			return invalid(vs)
+		}
+		return nil
+	}
 }
 
 // checkBody validates a request body against the model's operation, except the model field: the

@@ -3,12 +3,16 @@ package server
 import (
 	"bytes"
 	"encoding/base64"
+	"mime"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"playground/app/kind"
 	"playground/app/upload"
+	"playground/server/fakeupstream"
 )
 
 // wavOf is a WAV file of n bytes: a RIFF/WAVE header, then silence.
@@ -37,8 +41,9 @@ func file(field, name, typ string, data []byte) upload.Part {
 // and nothing refused reaches the provider.
 func TestUploads(t *testing.T) {
 	e, _ := runJobs(t, func(c *Config) { c.MaxUploadBytes = 8 << 20 })
-	audio := wavOf(300_000)
-	// The file first, the model after it: the form is read whole before it is checked.
+	audio := wavOf(1_500_000)
+	// The file first, the model after it: the file is spooled (past 1 MiB, to a temporary file,
+	// removed after the call) until the model is known, and the form is checked whole.
 	body, ct := formBody(t, file("audio", "voice memo.wav", "audio/wav", audio),
 		upload.Part{Name: "model", Value: "aai/universal"}, upload.Part{Name: "punctuate", Value: "true"})
 	n := len(e.fake.Requests())
@@ -51,11 +56,8 @@ func TestUploads(t *testing.T) {
 		t.Fatalf("%d calls reached the provider", len(calls))
 	}
 	got := calls[0]
-	if !upload.IsMultipart(got.Header.Get("Content-Type")) || got.Header.Get("Transfer-Encoding") != "" {
-		t.Errorf("the provider got Content-Type %q, Transfer-Encoding %q", got.Header.Get("Content-Type"), got.Header.Get("Transfer-Encoding"))
-	}
-	if cl := got.Header.Get("Content-Length"); cl != strconv.Itoa(len(got.Body)) {
-		t.Errorf("the provider got Content-Length %q for a body of %d bytes", cl, len(got.Body))
+	if !upload.IsMultipart(got.Header.Get("Content-Type")) || !wholeForm(got) {
+		t.Errorf("the provider got Content-Type %q and a body that is not a whole form", got.Header.Get("Content-Type"))
 	}
 	var seen []string
 	for _, p := range got.Parts {
@@ -68,8 +70,24 @@ func TestUploads(t *testing.T) {
 			seen = append(seen, p.Name+"="+string(p.Data))
 		}
 	}
-	if want := "model=aai/universal punctuate=true audio@voice memo.wav:audio/wav:300000"; strings.Join(seen, " ") != want {
+	if want := "model=aai/universal punctuate=true audio@voice memo.wav:audio/wav:1500000"; strings.Join(seen, " ") != want {
 		t.Errorf("the provider got the parts %v\nwant %s", seen, want)
+	}
+
+	if left, _ := filepath.Glob(filepath.Join(os.TempDir(), "playground-upload-*")); len(left) != 0 {
+		t.Errorf("spooled files left behind: %v", left)
+	}
+
+	// The model first, then the file: the file streams through.
+	body, ct = formBody(t, upload.Part{Name: "model", Value: "aai/universal"}, file("audio", "clip.wav", "audio/wav", audio),
+		upload.Part{Name: "language", Value: "en"})
+	n = len(e.fake.Requests())
+	if resp, answer := e.do(t, "POST", "/api/v1/stt/create", body, map[string]string{"Content-Type": ct}); resp.StatusCode != 200 {
+		t.Fatalf("streamed upload: %d %s", resp.StatusCode, answer)
+	}
+	if calls := e.upstreamCalls(n, "/v1/stt/create"); len(calls) != 1 || !wholeForm(calls[0]) || len(calls[0].Parts) != 3 ||
+		calls[0].Parts[1].Size != int64(len(audio)) || string(calls[0].Parts[2].Data) != "en" {
+		t.Errorf("the streamed upload reached the provider as %+v", calls)
 	}
 
 	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR")
@@ -89,8 +107,16 @@ func TestUploads(t *testing.T) {
 			"file_refused", "long.wav is 5 MB, over the limit of 5 MB for an audio file"},
 		{"a file in a text field", []upload.Part{{Name: "model", Value: "aai/universal"}, file("language", "x.wav", "audio/wav", wavOf(100))},
 			"file_refused", "language: the file x.wav is sent in a field that takes no file"},
-		{"too many files", many, "file_refused", "21 files, more than the 20"},
-		{"a form over the upload limit", []upload.Part{{Name: "model", Value: "aai/universal"}, file("audio", "big.wav", "audio/wav", wavOf(9<<20))},
+		{"too many files", many, "file_refused", "more than the 20 a call may send"},
+		{"a PNG sent as WAV, streamed", []upload.Part{{Name: "model", Value: "aai/universal"}, file("audio", "song.wav", "audio/wav", png)},
+			"file_refused", "song.wav: declared WAV audio, but its content is a PNG image"},
+		{"audio over its cap, streamed", []upload.Part{{Name: "model", Value: "aai/universal"}, file("audio", "long.wav", "audio/wav", wavOf(5*upload.MB+1))},
+			"file_refused", "long.wav is 5 MB, over the limit of 5 MB for an audio file"},
+		{"a bad field after the streamed file", []upload.Part{{Name: "model", Value: "aai/universal"}, file("audio", "a.wav", "audio/wav", wavOf(100)), {Name: "punctuate", Value: "maybe"}},
+			"invalid_parameters", "punctuate"},
+		{"a forbidden field after the streamed file", []upload.Part{{Name: "model", Value: "aai/universal"}, file("audio", "a.wav", "audio/wav", wavOf(100)), {Name: "api_key", Value: "x"}},
+			"forbidden_field", "api_key: not allowed"},
+		{"a form over the upload limit", []upload.Part{{Name: "model", Value: "aai/universal"}, file("audio", "a.wav", "audio/wav", wavOf(4500_000)), file("audio", "b.wav", "audio/wav", wavOf(4500_000))},
 			"body_too_large", "larger than the server's limit"},
 		{"a forbidden field", []upload.Part{{Name: "model", Value: "aai/universal"}, {Name: "base_url", Value: "http://evil.example"}, file("audio", "a.wav", "audio/wav", wavOf(100))},
 			"forbidden_field", "base_url: not allowed"},
@@ -105,8 +131,10 @@ func TestUploads(t *testing.T) {
 		if resp.StatusCode < 400 || code != tt.code || !strings.Contains(msg, tt.says) {
 			t.Errorf("%s: %d %s %q, want %s saying %q", tt.name, resp.StatusCode, code, msg, tt.code, tt.says)
 		}
-		if calls := len(e.fake.Requests()) - n; calls != 0 {
-			t.Errorf("%s: %d calls reached the provider", tt.name, calls)
+		for _, r := range e.fake.Requests()[n:] {
+			if wholeForm(r) {
+				t.Errorf("%s: the provider got the whole form", tt.name)
+			}
 		}
 	}
 	resp, answer = e.do(t, "POST", "/api/v1/stt/create", "x", map[string]string{"Content-Type": "text/plain"})
@@ -129,4 +157,11 @@ func TestOCRBodyLimit(t *testing.T) {
 	if _, code := errorMessage(t, answer); resp.StatusCode != 413 || code != "body_too_large" {
 		t.Errorf("chat with the same body: %d %.300s", resp.StatusCode, answer)
 	}
+}
+
+// wholeForm reports whether a request the fake got is a whole multipart body, to its closing
+// boundary: a refused upload's body is cut before it.
+func wholeForm(r fakeupstream.Request) bool {
+	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && bytes.Contains(r.Body, []byte("--"+params["boundary"]+"--"))
 }

@@ -45,19 +45,7 @@ func TestGolden(t *testing.T) {
 				name += "-stream"
 			}
 			path := filepath.Join("testdata", name+ext[s.Language])
-			if *update {
-				if err := os.WriteFile(path, []byte(s.Code), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				continue
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./app/codegen -update to write the golden files)", err)
-			}
-			if s.Code != string(want) {
-				t.Errorf("%s differs from %s (rerun with -update if intended):\n%s", s.ID, path, s.Code)
-			}
+			checkGolden(t, path, s.ID, s.Code)
 		}
 		if got := strings.Join(ids, ","); got != "curl,python-requests,python-openai,js-fetch,js-openai,go" {
 			t.Errorf("snippet ids = %s", got)
@@ -113,19 +101,7 @@ func TestGoldenForm(t *testing.T) {
 		for _, s := range snips {
 			ids = append(ids, s.ID)
 			path := filepath.Join("testdata", c.name+"-"+s.ID+ext[s.Language])
-			if *update {
-				if err := os.WriteFile(path, []byte(s.Code), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				continue
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./app/codegen -update to write the golden files)", err)
-			}
-			if s.Code != string(want) {
-				t.Errorf("%s differs from %s (rerun with -update if intended):\n%s", s.ID, path, s.Code)
-			}
+			checkGolden(t, path, s.ID, s.Code)
 		}
 		want := "curl,python-requests,python-openai,js-fetch,js-openai,go"
 		if c.req.SDK == "-" {
@@ -306,4 +282,22 @@ func heredoc(code string) (string, bool) {
 		return "\x00bad delimiter " + m[1], true
 	}
 	return m[2], true
+}
+
+// checkGolden compares a snippet with its golden file (writing it with -update).
+func checkGolden(t *testing.T, path, id, code string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(code), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./app/codegen -update to write the golden files)", err)
+	}
+	if code != string(want) {
+		t.Errorf("%s differs from %s (rerun with -update if intended):\n%s", id, path, code)
+	}
 }

@@ -194,18 +194,10 @@ func TestSnippetsSendTheBody(t *testing.T) {
 				}
 				cmd.Env = append(cmd.Env, os.Environ()...)
 				cmd.Env = append(cmd.Env, "AIMLAPI_API_KEY=") // the substituted placeholder must be used
-				before := len(fake.Requests())
-				out, err := runTimeout(cmd, time.Minute)
-				if err != nil {
-					t.Errorf("%s: %v\n%s\n--- code:\n%s", s.ID, err, out, code)
+				got, out, ok := runSnippet(t, fake, cmd, s.ID, code, time.Minute)
+				if !ok {
 					continue
 				}
-				reqs := fake.Requests()
-				if len(reqs) != before+1 {
-					t.Errorf("%s: the fake received %d requests, want 1\n%s", s.ID, len(reqs)-before, out)
-					continue
-				}
-				got := reqs[len(reqs)-1]
 				if !bytes.Equal(got.Body, r.Body) {
 					t.Errorf("%s sent %q, want %q", s.ID, got.Body, r.Body)
 				}
@@ -328,18 +320,10 @@ func TestFormSnippetsSendTheParts(t *testing.T) {
 				}
 				cmd.Dir = dir
 				cmd.Env = append(append(os.Environ(), cmd.Env...), "AIMLAPI_API_KEY=") // the substituted placeholder must be used
-				before := len(fake.Requests())
-				out, err := runTimeout(cmd, 2*time.Minute)
-				if err != nil {
-					t.Errorf("%s: %v\n%s\n--- code:\n%s", s.ID, err, out, code)
+				got, out, ok := runSnippet(t, fake, cmd, s.ID, code, 2*time.Minute)
+				if !ok {
 					continue
 				}
-				reqs := fake.Requests()
-				if len(reqs) != before+1 {
-					t.Errorf("%s: the fake received %d requests, want 1\n%s", s.ID, len(reqs)-before, out)
-					continue
-				}
-				got := reqs[len(reqs)-1]
 				if got.Path != "/v1"+r.Path || got.Header.Get("Authorization") != "Bearer "+fake.Key ||
 					!strings.HasPrefix(got.Header.Get("Content-Type"), "multipart/form-data; boundary=") {
 					t.Errorf("%s: path %s, headers %v", s.ID, got.Path, got.Header)
@@ -430,4 +414,23 @@ func names(parts []gotPart) []string {
 		out = append(out, p.Name)
 	}
 	return out
+}
+
+// runSnippet runs a snippet's command and returns the one request the fake got from it and the
+// command's output; ok is
+// false (the failure reported) when it failed or sent another number of requests.
+func runSnippet(t *testing.T, fake *upstream, cmd *exec.Cmd, id, code string, timeout time.Duration) (recorded, []byte, bool) {
+	t.Helper()
+	before := len(fake.Requests())
+	out, err := runTimeout(cmd, timeout)
+	if err != nil {
+		t.Errorf("%s: %v\n%s\n--- code:\n%s", id, err, out, code)
+		return recorded{}, out, false
+	}
+	reqs := fake.Requests()
+	if len(reqs) != before+1 {
+		t.Errorf("%s: the fake received %d requests, want 1\n%s", id, len(reqs)-before, out)
+		return recorded{}, out, false
+	}
+	return reqs[len(reqs)-1], out, true
 }

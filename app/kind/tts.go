@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"playground/app/schema"
+	"playground/app/upload"
 )
 
 // TTS is text to speech (`/v1/tts`): text in; the audio out, either as the answer's bytes
@@ -108,19 +109,8 @@ func SniffAudio(b []byte) string {
 // AudioExtension is the file extension of a sound of type ct, else of the URL's name, else
 // ".mp3".
 func AudioExtension(ct, rawURL string) string {
-	switch ct {
-	case "audio/wav", "audio/x-wav":
-		return ".wav"
-	case "audio/ogg":
-		return ".ogg"
-	case "audio/flac":
-		return ".flac"
-	case "audio/aac":
-		return ".aac"
-	case "audio/webm":
-		return ".webm"
-	case "audio/mpeg":
-		return ".mp3"
+	if ext := upload.Extension(ct); ext != "" {
+		return ext
 	}
 	if i := strings.LastIndex(rawURL, "."); i >= 0 && !strings.ContainsAny(rawURL[i:], "/?#") && len(rawURL)-i <= 5 {
 		return strings.ToLower(rawURL[i:])

@@ -1,10 +1,16 @@
 // Package formcall reads a model call sent as multipart/form-data (an image edit, a speech-to-text
-// upload) and sends it on: the form is read under a size limit with its files spooled to
-// temporary files by mime/multipart (never held whole in memory), each file is checked — its
-// field takes files, it is under the kind's cap, its first bytes are the type it declares, there
-// are not too many — and the text fields are given as a JSON object so the one schema check of
-// every call validates them. The provider then gets a new multipart body streamed from the spool,
-// text fields first, with its exact length.
+// upload) and streams it on to the provider.
+//
+// [Read] reads the form's head: its parts until the model is known and a file follows it. Text
+// fields are kept (they are small and bounded); a file that comes before the model is spooled
+// (in memory up to [SpoolMemory], else to a temporary file) since the provider is not known yet.
+// The server checks the head — the model, forbidden fields, the text fields against the schema —
+// and [Form.Stream] then writes a new multipart body to the provider: the text fields, the spooled
+// files, then the rest of the client's body part by part as it arrives, never held whole. Each
+// file is checked as it passes — its field takes files, its first bytes are the type it declares,
+// it stays under the kind's cap, there are not too many — and, at the end, the whole form against
+// the schema (fields that came after a file, the required ones). A refusal cuts the body to the
+// provider, so it never gets a whole request, and is what the call answers.
 package formcall
 
 import (
@@ -13,11 +19,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"slices"
+	"os"
 	"strings"
 
 	"playground/app/schema"
@@ -25,16 +30,19 @@ import (
 	"playground/server/httperr"
 )
 
-// MaxMemory is how much of a form's files mime/multipart keeps in memory; the rest is spooled to
-// temporary files.
-const MaxMemory = 1 << 20
+// SpoolMemory is how much of a file that comes before the model is kept in memory; the rest of it
+// goes to a temporary file.
+const SpoolMemory = 1 << 20
+
+// MaxTextBytes bounds the text fields of a form, together.
+const MaxTextBytes = 1 << 20
 
 // Text is one text field.
 type Text struct {
 	Name, Value string
 }
 
-// File is one file part.
+// File is one file part, as checked.
 type File struct {
 	// Field is the form field the file is sent in.
 	Field string
@@ -43,56 +51,156 @@ type File struct {
 	// Type is its media type: the one it declares, checked against its first bytes (see
 	// upload.CheckType), or the one they say when it declares none.
 	Type string
-	// Size is its length in bytes.
+	// Size is its length in bytes (known once it has been read).
 	Size int64
-	fh   *multipart.FileHeader
 }
 
-// Form is a multipart model call, read.
+// spooled is a file read before the model: in memory, or in a temporary file.
+type spooled struct {
+	file File
+	data []byte
+	tmp  *os.File
+}
+
+// Form is an upload being read.
 type Form struct {
-	// Texts are the text fields in the order sent.
+	// Texts are the text fields read so far, in the order sent.
 	Texts []Text
-	// Files are the files in the order sent.
+	// Files are the files read so far, in the order sent.
 	Files []File
-	form  *multipart.Form
+
+	mr        *multipart.Reader
+	early     []*spooled      // the files before the model
+	next      *multipart.Part // the first file after the model: the stream goes on from it
+	ended     bool            // the whole body is read
+	textBytes int
 }
 
-// Read reads the multipart/form-data body of r (Content-Type contentType) under limit bytes.
+// Read reads the head of the multipart/form-data body of r (Content-Type contentType), the whole
+// body bounded by limit bytes: the parts until the model is known and a file follows it, or to the
+// end.
 func Read(w http.ResponseWriter, r *http.Request, contentType string, limit int64) (*Form, error) {
 	_, params, err := mime.ParseMediaType(contentType)
 	if err != nil || params["boundary"] == "" {
 		return nil, httperr.Errorf(httperr.EContentType, "Content-Type %q is multipart/form-data without a boundary.", contentType)
 	}
-	mr := multipart.NewReader(http.MaxBytesReader(w, r.Body, limit), params["boundary"])
-	mf, err := mr.ReadForm(MaxMemory)
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, httperr.Errorf(httperr.EBodyTooLarge, "The form is larger than the server's limit of %s for uploads.", upload.Size(tooBig.Limit))
+	f := &Form{mr: multipart.NewReader(http.MaxBytesReader(w, r.Body, limit), params["boundary"])}
+	hasModel := false
+	for {
+		p, err := f.nextPart()
+		if err != nil {
+			f.Remove()
+			return nil, err
 		}
-		return nil, httperr.Errorf(httperr.EInvalidForm, "Reading the multipart/form-data body failed: %v", err)
-	}
-	f := &Form{form: mf}
-	// mime/multipart keeps fields by name: they are sent on sorted by name, each name's values
-	// and files in the order they came.
-	for _, name := range slices.Sorted(maps.Keys(mf.Value)) {
-		for _, v := range mf.Value[name] {
-			f.Texts = append(f.Texts, Text{name, v})
+		if p == nil {
+			f.ended = true
+			return f, nil
+		}
+		if p.FileName() == "" {
+			if err := f.readText(p); err != nil {
+				f.Remove()
+				return nil, err
+			}
+			hasModel = hasModel || p.FormName() == "model"
+			continue
+		}
+		if hasModel {
+			f.next = p
+			return f, nil
+		}
+		if err := f.spool(p); err != nil {
+			f.Remove()
+			return nil, err
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(mf.File)) {
-		for _, fh := range mf.File[name] {
-			f.Files = append(f.Files, File{Field: name, Name: fh.Filename, Size: fh.Size, Type: fh.Header.Get("Content-Type"), fh: fh})
-		}
-	}
-	return f, nil
 }
+
+// nextPart is the next part, nil at the end; a body over the limit or malformed is an error.
+func (f *Form) nextPart() (*multipart.Part, error) {
+	p, err := f.mr.NextPart()
+	switch {
+	case err == io.EOF:
+		return nil, nil
+	case err != nil:
+		return nil, readError(err)
+	}
+	if p.FormName() == "" {
+		return nil, httperr.Errorf(httperr.EInvalidForm, "A part of the form has no field name.")
+	}
+	return p, nil
+}
+
+// readError is the refusal of a body that could not be read.
+func readError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return httperr.Errorf(httperr.EBodyTooLarge, "The form is larger than the server's limit of %s for uploads.", upload.Size(tooBig.Limit))
+	}
+	var he *httperr.Error
+	if errors.As(err, &he) {
+		return he
+	}
+	return httperr.Errorf(httperr.EInvalidForm, "Reading the multipart/form-data body failed: %v", err)
+}
+
+// readText reads a text part.
+func (f *Form) readText(p *multipart.Part) error {
+	b, err := io.ReadAll(io.LimitReader(p, int64(MaxTextBytes-f.textBytes)+1))
+	if err != nil {
+		return readError(err)
+	}
+	if f.textBytes += len(b); f.textBytes > MaxTextBytes {
+		return httperr.Errorf(httperr.EInvalidForm, "%s: the form's text fields are larger than %s together.", p.FormName(), upload.Size(MaxTextBytes))
+	}
+	f.Texts = append(f.Texts, Text{p.FormName(), string(b)})
+	return nil
+}
+
+// spool keeps a file that came before the model, bounded by the body's limit.
+func (f *Form) spool(p *multipart.Part) error {
+	if len(f.early) >= upload.MaxFiles {
+		return tooMany(len(f.early) + 1)
+	}
+	s := &spooled{file: File{Field: p.FormName(), Name: p.FileName(), Type: p.Header.Get("Content-Type")}}
+	f.early = append(f.early, s)
+	var buf bytes.Buffer
+	n, err := io.CopyN(&buf, p, SpoolMemory+1)
+	if err != nil && err != io.EOF {
+		return readError(err)
+	}
+	if n <= SpoolMemory {
+		s.data, s.file.Size = buf.Bytes(), n
+		return nil
+	}
+	if s.tmp, err = os.CreateTemp("", "playground-upload-*"); err != nil {
+		return fmt.Errorf("spooling the upload %s: %w", s.file.Name, err)
+	}
+	m, err := io.Copy(s.tmp, io.MultiReader(&buf, p))
+	if err != nil {
+		return readError(err)
+	}
+	s.file.Size = m
+	return nil
+}
+
+// tooMany is the refusal of the n-th file.
+func tooMany(n int) error {
+	return httperr.Errorf(httperr.EFileRefused, "The form holds %d files or more, more than the %d a call may send.", n, upload.MaxFiles)
+}
+
+// Ended reports whether the whole body has been read (no file came after the model): the form
+// is then checked whole before anything is sent.
+func (f *Form) Ended() bool { return f.ended }
 
 // Remove removes the spooled files; the form is not to be used after.
 func (f *Form) Remove() {
-	if f.form != nil {
-		_ = f.form.RemoveAll()
+	for _, s := range f.early {
+		if s.tmp != nil {
+			s.tmp.Close()
+			os.Remove(s.tmp.Name())
+		}
 	}
+	f.early = nil
 }
 
 // Value is the first value of the text field name, ok false when there is none.
@@ -114,46 +222,112 @@ func (f *Form) Set(name, value string) {
 	}
 }
 
-// Check checks the files against the operation's fields: each is in a field that takes files,
-// under the cap of the kind called kindName for its field and type, its first bytes the type it
-// declares; and there are at most upload.MaxFiles. A refusal names the file and why.
-func (f *Form) Check(kindName string, fields []schema.Field) error {
-	if len(f.Files) > upload.MaxFiles {
-		return httperr.Errorf(httperr.EFileRefused, "The form holds %d files, more than the %d a call may send.", len(f.Files), upload.MaxFiles)
+// Names are the form's field names read so far, text fields and files.
+func (f *Form) Names() []string {
+	var out []string
+	for _, t := range f.Texts {
+		out = append(out, t.Name)
 	}
-	takes := map[string]bool{}
+	for _, s := range f.early {
+		out = append(out, s.file.Field)
+	}
+	if f.next != nil {
+		out = append(out, f.next.FormName())
+	}
+	return out
+}
+
+// checker checks files against an operation's fields for the kind called kindName.
+type checker struct {
+	kind  string
+	takes map[string]bool
+	n     int
+}
+
+func newChecker(kindName string, fields []schema.Field) *checker {
+	c := &checker{kind: kindName, takes: map[string]bool{}}
 	for _, fd := range fields {
-		takes[fd.Name] = upload.TakesFile(fd)
+		c.takes[fd.Name] = upload.TakesFile(fd)
 	}
-	for i := range f.Files {
-		file := &f.Files[i]
-		if !takes[file.Field] {
-			return httperr.Errorf(httperr.EFileRefused, "%s: the file %s is sent in a field that takes no file.", file.Field, file.Name)
-		}
-		head := make([]byte, upload.SniffLen)
-		rd, err := file.fh.Open()
+	return c
+}
+
+// head checks a file by its field and first bytes, and returns it with the type it is sent as.
+func (c *checker) head(file File, first []byte) (File, error) {
+	if c.n++; c.n > upload.MaxFiles {
+		return file, tooMany(c.n)
+	}
+	if !c.takes[file.Field] {
+		return file, httperr.Errorf(httperr.EFileRefused, "%s: the file %s is sent in a field that takes no file.", file.Field, file.Name)
+	}
+	got, err := upload.CheckType(file.Name, file.Type, first)
+	if err != nil {
+		return file, httperr.Errorf(httperr.EFileRefused, "%s: %v.", file.Field, err)
+	}
+	if t := strings.ToLower(file.Type); t == "" || t == "application/octet-stream" {
+		file.Type = got // what the bytes say, for a file sent without a type
+	}
+	return file, nil
+}
+
+// cap is the file's cap.
+func (c *checker) cap(file File) upload.Cap { return upload.CapFor(c.kind, file.Field, file.Type) }
+
+// over is the refusal of a file over its cap.
+func (c *checker) over(file File, size int64) error {
+	return httperr.Errorf(httperr.EFileRefused, "%s: %v.", file.Field, c.cap(file).Check(file.Name, size))
+}
+
+// Check checks the files read so far (those before the model) against the operation's fields for
+// the kind called kindName: each in a field that takes files, its first bytes the type it
+// declares, under the kind's cap for its field and type, and not too many. A refusal names the
+// file and why.
+func (f *Form) Check(kindName string, fields []schema.Field) error {
+	c := newChecker(kindName, fields)
+	f.Files = f.Files[:0]
+	for _, s := range f.early {
+		first, err := s.first()
 		if err != nil {
-			return fmt.Errorf("opening the spooled file %s: %w", file.Name, err)
+			return err
 		}
-		n, _ := io.ReadFull(rd, head)
-		rd.Close()
-		got, err := upload.CheckType(file.Name, file.Type, head[:n])
+		file, err := c.head(s.file, first)
 		if err != nil {
-			return httperr.Errorf(httperr.EFileRefused, "%s: %v.", file.Field, err)
+			return err
 		}
-		if err := upload.CapFor(kindName, file.Field, got).Check(file.Name, file.Size); err != nil {
-			return httperr.Errorf(httperr.EFileRefused, "%s: %v.", file.Field, err)
+		if file.Size > c.cap(file).Bytes {
+			return c.over(file, file.Size)
 		}
-		if t := strings.ToLower(file.Type); t == "" || t == "application/octet-stream" {
-			file.Type = got // what the bytes say, for a file sent without a type
-		}
+		s.file = file
+		f.Files = append(f.Files, file)
 	}
 	return nil
 }
 
-// JSON is the form as the JSON object the schema check validates: each text field decoded as its
-// schema type says (a number, a boolean, a list or an object from its JSON text; a string as it
-// is), each file as a data URL of its type without content (the content is checked by Check).
+// first is a spooled file's first bytes.
+func (s *spooled) first() ([]byte, error) {
+	if s.tmp == nil {
+		return s.data[:min(len(s.data), upload.SniffLen)], nil
+	}
+	b := make([]byte, upload.SniffLen)
+	n, err := s.tmp.ReadAt(b, 0)
+	if err != nil && err != io.EOF {
+		return nil, fmt.Errorf("reading the spooled upload %s: %w", s.file.Name, err)
+	}
+	return b[:n], nil
+}
+
+// open reads a spooled file from its start.
+func (s *spooled) open() io.Reader {
+	if s.tmp == nil {
+		return bytes.NewReader(s.data)
+	}
+	return io.NewSectionReader(s.tmp, 0, s.file.Size)
+}
+
+// JSON is the form read so far as the JSON object the schema check validates: each text field
+// decoded as its schema type says (a number, a boolean, a list or an object from its JSON text; a
+// string as it is), each file as a data URL of its type without content (the content is checked
+// as it passes).
 func (f *Form) JSON(fields []schema.Field) []byte {
 	byName := map[string]schema.Field{}
 	for _, fd := range fields {
@@ -209,66 +383,103 @@ func textValue(f schema.Field, s string) any {
 	return s
 }
 
-// Body is the multipart body the provider gets: the text fields, then the files streamed from
-// the spool; its Content-Type and exact length. Each call of open starts a new reading.
-func (f *Form) Body() (contentType string, length int64, open func() (io.ReadCloser, error), err error) {
-	// The parts' headers and the text are written once; the files' content goes between them.
-	var segs [][]byte
-	var buf bytes.Buffer
-	w := upload.NewWriter(&buf)
-	for _, t := range f.Texts {
-		if err := w.Text(t.Name, t.Value); err != nil {
-			return "", 0, nil, fmt.Errorf("writing the form field %s: %w", t.Name, err)
-		}
-	}
-	length = 0
-	for _, file := range f.Files {
-		if _, err := w.File(file.Field, file.Name, file.Type); err != nil {
-			return "", 0, nil, fmt.Errorf("writing the form file %s: %w", file.Name, err)
-		}
-		segs = append(segs, bytes.Clone(buf.Bytes()))
-		buf.Reset()
-		length += file.Size
-	}
-	if err := w.Close(); err != nil {
-		return "", 0, nil, fmt.Errorf("ending the form: %w", err)
-	}
-	tail := bytes.Clone(buf.Bytes())
-	for _, s := range segs {
-		length += int64(len(s))
-	}
-	length += int64(len(tail))
-	files := f.Files
-	open = func() (io.ReadCloser, error) {
-		var rs []io.Reader
-		var closers []io.Closer
-		for i, file := range files {
-			rd, err := file.fh.Open()
-			if err != nil {
-				for _, c := range closers {
-					c.Close()
-				}
-				return nil, fmt.Errorf("opening the spooled file %s: %w", file.Name, err)
+// Stream starts the body the provider gets on w: contentType is its Content-Type; run writes the
+// text fields read so far, the spooled files, then the rest of the client's body part by part as
+// it arrives — each file checked as it passes (see Check), a text field after a file kept — and
+// at the end calls final with the whole form as JSON (see JSON). run returns the first refusal
+// (or write error), after which w must be closed with it, so the provider never gets a whole
+// body; nil when all is sent.
+func (f *Form) Stream(w io.Writer, kindName string, fields []schema.Field, final func(body []byte) error) (contentType string, run func() error) {
+	mw := upload.NewWriter(w)
+	return mw.ContentType(), func() error {
+		c := newChecker(kindName, fields)
+		c.n = len(f.early)
+		for _, t := range f.Texts {
+			if err := mw.Text(t.Name, t.Value); err != nil {
+				return err
 			}
-			closers = append(closers, rd)
-			rs = append(rs, bytes.NewReader(segs[i]), io.LimitReader(rd, file.Size))
 		}
-		rs = append(rs, bytes.NewReader(tail))
-		return &multiCloser{Reader: io.MultiReader(rs...), closers: closers}, nil
+		for _, s := range f.early {
+			if err := writeFile(mw, s.file, s.open()); err != nil {
+				return err
+			}
+		}
+		for p := f.next; p != nil; {
+			if p.FileName() == "" {
+				if err := f.readText(p); err != nil {
+					return err
+				}
+				t := f.Texts[len(f.Texts)-1]
+				if err := mw.Text(t.Name, t.Value); err != nil {
+					return err
+				}
+			} else if err := f.streamFile(mw, c, p); err != nil {
+				return err
+			}
+			var err error
+			if p, err = f.nextPart(); err != nil {
+				return err
+			}
+		}
+		f.ended = true
+		if err := final(f.JSON(fields)); err != nil {
+			return err
+		}
+		return mw.Close()
 	}
-	return w.ContentType(), length, open, nil
 }
 
-// multiCloser reads the body and closes the spooled files.
-type multiCloser struct {
-	io.Reader
-	closers []io.Closer
+// streamFile checks a file part's head and copies it on under its cap.
+func (f *Form) streamFile(mw *upload.Writer, c *checker, p *multipart.Part) error {
+	file := File{Field: p.FormName(), Name: p.FileName(), Type: p.Header.Get("Content-Type")}
+	first := make([]byte, upload.SniffLen)
+	n, err := io.ReadFull(p, first)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return readError(err)
+	}
+	if file, err = c.head(file, first[:n]); err != nil {
+		return err
+	}
+	limit := c.cap(file).Bytes
+	counted := &countReader{r: io.MultiReader(bytes.NewReader(first[:n]), p), limit: limit}
+	if err := writeFile(mw, file, counted); err != nil {
+		if counted.over {
+			return c.over(file, counted.n)
+		}
+		return readError(err)
+	}
+	file.Size = counted.n
+	f.Files = append(f.Files, file)
+	return nil
 }
 
-func (m *multiCloser) Close() error {
-	var errs []error
-	for _, c := range m.closers {
-		errs = append(errs, c.Close())
+// writeFile writes one file part.
+func writeFile(mw *upload.Writer, file File, r io.Reader) error {
+	fw, err := mw.File(file.Field, file.Name, file.Type)
+	if err != nil {
+		return err
 	}
-	return errors.Join(errs...)
+	_, err = io.Copy(fw, r)
+	return err
+}
+
+// countReader counts what passes and fails past limit bytes.
+type countReader struct {
+	r     io.Reader
+	n     int64
+	limit int64
+	over  bool
+}
+
+// errOverCap is what countReader fails with past its limit.
+var errOverCap = errors.New("over the file's cap")
+
+func (c *countReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	if c.n > c.limit {
+		c.over = true
+		return n, errOverCap
+	}
+	return n, err
 }

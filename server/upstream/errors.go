@@ -21,6 +21,10 @@ var responseHeaders = []string{"Content-Type", "Content-Length", "Retry-After", 
 // transportError maps a failure to reach the provider (no answer in time, no connection) to the
 // error the browser gets.
 func (u *Upstream) transportError(err error) *httperr.Error {
+	var refused *httperr.Error
+	if errors.As(err, &refused) {
+		return refused // the request's own body refused on the way (an upload's file, see formcall)
+	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
 		return &httperr.Error{Code: httperr.EUpstreamTimeout,
