@@ -23,6 +23,7 @@ type ttsLive struct {
 	head     []byte // the first bytes, until the sound's type is known
 	received int
 	playing  bool
+	waitRun  bool      // a statechange listener waits for the context to run (see markPlaying)
 	shown    time.Time // when notify last told of the bytes
 
 	// Web Audio.
@@ -161,9 +162,25 @@ func (l *ttsLive) schedule() {
 	src.Call("start", l.next)
 	d := float64(n) / float64(l.wav.Rate)
 	l.next, l.scheduled = l.next+d, l.scheduled+d
-	if !l.playing && l.actx.Get("state").String() == "running" {
+	l.markPlaying()
+}
+
+// markPlaying says the sound plays once something is scheduled and the context runs: a context
+// made on the click may still be starting its output (it says so with a statechange), which on a
+// busy machine comes after the first buffer.
+func (l *ttsLive) markPlaying() {
+	if l.playing || l.scheduled == 0 {
+		return
+	}
+	if l.actx.Get("state").String() == "running" {
 		l.playing = true
 		l.notify()
+		return
+	}
+	if !l.waitRun {
+		l.waitRun = true
+		l.listen(l.actx, "statechange", l.markPlaying)
+		l.actx.Call("resume")
 	}
 }
 
