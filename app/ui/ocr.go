@@ -170,8 +170,8 @@ func (c *ocrRun) renderUpload() app.UI {
 				Accept("application/pdf,image/png,image/jpeg,image/webp,.pdf").Aria("label", "Upload a PDF or an image").OnChange(c.pick),
 			app.Label().For("ocr-upload").Class("btn btn-small").Aria("hidden", "true").Text("Upload PDF or image…"),
 		),
-		app.Span().Class("muted").Text("or a file: a PDF up to "+upload.Size(upload.CapFor(kind.OCR.Name(), "document", "application/pdf").Bytes)+
-			", an image up to "+upload.Size(upload.CapFor(kind.OCR.Name(), "document", "image/png").Bytes)+"."),
+		app.Span().Class("muted").Text("Instead of a URL: a PDF up to "+upload.Size(upload.CapFor(kind.OCR.Name(), "document", "application/pdf").Bytes)+
+			" or an image up to "+upload.Size(upload.CapFor(kind.OCR.Name(), "document", "image/png").Bytes)+"."),
 	)
 }
 

@@ -260,5 +260,5 @@ func (c *jobRun) fileNote(limit string) string {
 	case c.recording != nil:
 		return "Recording… press Stop recording when done."
 	}
-	return "or a file up to " + limit + " (WAV, MP3, M4A, Ogg, FLAC, WebM), or record one."
+	return "Instead of a URL: a file up to " + limit + " (WAV, MP3, M4A, Ogg, FLAC, WebM) or a recording."
 }
