@@ -59,6 +59,11 @@ type Config struct {
 	// MediaMaxAVBytes caps one video or sound file served by the media route; 0 means
 	// media.DefaultMaxAVBytes (1 GiB). Such files are streamed, never held in memory.
 	MediaMaxAVBytes int64
+	// MetricsAddr, when set, is a listen address of its own for GET /metrics (Prometheus).
+	MetricsAddr string
+	// MetricsToken, when set, serves GET /metrics on the main address to requests that carry it
+	// as a bearer token (from PLAYGROUND_METRICS_TOKEN or the file PLAYGROUND_METRICS_TOKEN_FILE).
+	MetricsToken Secret
 	// JobLifetime is how long after its creation the server relays a job's polls (video,
 	// music, speech to text); 0 means jobs.DefaultLifetime (30 minutes).
 	JobLifetime time.Duration

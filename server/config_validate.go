@@ -21,6 +21,9 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes <= 0 {
 		return errors.New("max body bytes: must be positive")
 	}
+	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
+		return errors.New("metrics-addr: must not be the server's own -addr (set PLAYGROUND_METRICS_TOKEN to serve /metrics there)")
+	}
 	if c.MaxUploadBytes <= 0 {
 		return errors.New("max upload bytes: must be positive")
 	}

@@ -22,6 +22,7 @@ import (
 	"playground/server/jobs"
 	"playground/server/media"
 	"playground/server/meter"
+	"playground/server/metrics"
 	"playground/server/upstream"
 )
 
@@ -39,6 +40,8 @@ type Server struct {
 	embed     *admit.Gate
 	// recorder receives the usage record of every model call (cfg.Recorder, else a log line).
 	recorder meter.Recorder
+	// metrics counts the calls for Prometheus (see MetricsHandler).
+	metrics *metrics.Metrics
 	// media mints and serves the /api/media/ paths of the files providers' answers point to.
 	media *media.Server
 	// jobs binds the jobs clients start to them and paces their polls.
@@ -65,6 +68,8 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if s.recorder == nil {
 		s.recorder = meter.Slog{Log: log}
 	}
+	s.metrics = metrics.New(s.limits.InFlight)
+	s.recorder = metrics.Tee{s.recorder, s.metrics}
 	s.shutdown, s.endStreams = context.WithCancel(context.Background())
 	s.jobs = jobs.New(jobs.Config{Lifetime: cfg.JobLifetime, MaxOpen: cfg.MaxOpenJobs})
 	var err error
@@ -120,6 +125,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 
 func (s *Server) routes(page http.Handler) http.Handler {
 	mux := http.NewServeMux()
+	if s.cfg.MetricsToken != "" {
+		mux.Handle("GET /metrics", s.metrics.Handler(s.cfg.MetricsToken.Reveal()))
+	}
 	mux.HandleFunc("GET /api/models", s.catalog.ServeModels)
 	mux.HandleFunc("GET /api/models/{id...}", s.catalog.ServeForm)
 	// State-changing routes refuse cross-origin browser requests (CSRF); there is no CORS.
@@ -267,4 +275,12 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start).Round(time.Millisecond))
 		}
 	})
+}
+
+// MetricsHandler serves the metrics without a token, for a listen address of their own
+// (-metrics-addr).
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics.Handler(""))
+	return mux
 }

@@ -114,6 +114,13 @@ func (l *Limiter) Acquire(client string) (release func(), _ *httperr.Error) {
 	}, nil
 }
 
+// InFlight is how many calls the limiter has admitted that have not ended.
+func (l *Limiter) InFlight() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.streams
+}
+
 // evictLocked forgets the idle tenth of the clients that were seen the longest ago.
 func (l *Limiter) evictLocked(now time.Time) {
 	cutoff := now.Add(-10 * time.Minute)

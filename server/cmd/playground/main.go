@@ -78,8 +78,19 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 	// Shutdown waits for handlers to return; streams never go idle, so end them first.
 	hs.RegisterOnShutdown(srv.EndStreams)
 	log.Info("playground is serving", "url", "http://"+ln.Addr().String(), "models", srv.Catalog().Len())
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			hs.Close()
+			return fmt.Errorf("metrics-addr: listening on %s: %w", cfg.MetricsAddr, err)
+		}
+		ms := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		defer ms.Close()
+		log.Info("metrics are served", "url", "http://"+mln.Addr().String()+"/metrics")
+		go func() { errc <- ms.Serve(mln) }()
+	}
 	select {
 	case err := <-errc:
 		return err
