@@ -65,31 +65,13 @@ func (s *Server) handleEmbedCall(w http.ResponseWriter, r *http.Request) {
 // The admission comes before the body is read, so that a client over its limits costs the server
 // nothing more.
 func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, path string, g *admit.Gate) {
-	start := time.Now()
-	lim := s.limits
-	if g != nil {
-		lim = g.Limiter()
-	}
-	sw := &statusWriter{ResponseWriter: w}
-	rec := meter.Record{Time: start, Operation: kind.Canonical(path), Client: lim.ClientKey(r), Embed: g != nil}
+	l := s.newCallLog(w, r, g, kind.Canonical(path))
+	sw := l.sw
 	if k := kind.For(path); k != nil {
-		rec.Kind = k.Name()
+		l.rec.Kind = k.Name()
 	}
-	var (
-		mw       *meter.Writer
-		reqBytes int
-		estimate func() int64
-	)
-	// The record is made in a defer: the proxy ends a run that breaks off mid-answer (the
-	// visitor stops it, the provider drops it, a cut cancels it) with panic(http.ErrAbortHandler).
-	defer func() {
-		rec.Duration, rec.Status = time.Since(start), sw.status
-		if mw != nil {
-			rec.SetUsage(mw.Usage(), estimate())
-		}
-		s.recorder.Record(r.Context(), rec)
-	}()
-	release, c, ok := s.admitCall(sw, r, lim, path)
+	defer s.record(r.Context(), l)
+	release, c, ok := s.admitCall(sw, r, l.lim, path)
 	if !ok {
 		return
 	}
@@ -97,9 +79,9 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, path string, 
 	if c.form != nil {
 		defer c.form.Remove()
 	}
-	rec.Provider, rec.Model, rec.Operation, rec.Kind = c.entry.Model.Provider, c.entry.Model.ID, c.path, c.kind.Name()
-	reqBytes = len(c.body)
-	estimate = func() int64 { return estimateTokens(c.kind, mw, reqBytes) }
+	l.rec.Provider, l.rec.Model, l.rec.Operation, l.rec.Kind = c.entry.Model.Provider, c.entry.Model.ID, c.path, c.kind.Name()
+	reqBytes := len(c.body)
+	l.estimate = func() int64 { return estimateTokens(c.kind, l.mw, reqBytes) }
 	var cutRunes, longest int64
 	if g != nil {
 		if m := c.entry.Model; !g.Allows(catalog.Model{ID: m.ID, Aliases: m.Aliases, Kind: c.kind.Name()}) {
@@ -126,17 +108,11 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, path string, 
 			s.writeError(sw, r, berr)
 			return
 		}
-		// Settle in a defer, for the same reason as the record.
-		defer func() {
-			u := kind.Usage{}
-			if mw != nil {
-				u = mw.Usage()
-			}
-			settle(admit.Spend{Tokens: estimate(), USD: u.USD, Credits: u.Credits})
-		}()
+		// Settled in a defer, for the same reason as the record.
+		defer func() { settle(l.spend()) }()
 	}
 	if p, ok := c.kind.(kind.Poller); ok && p.PollPath(c.path, "x") != "" {
-		t, err := s.jobs.Reserve(jobClient(rec.Client, g))
+		t, err := s.jobs.Reserve(jobClient(l.rec.Client, g))
 		if err != nil {
 			s.writeError(sw, r, err)
 			return
@@ -145,7 +121,8 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, path string, 
 		c.ticket = t
 	}
 	s.forward(sw, r, c, func(stream *upstream.Stream, cancel func()) http.ResponseWriter {
-		mw = meter.NewWriter(stream, c.kind)
+		mw := meter.NewWriter(stream, c.kind)
+		l.mw = mw
 		if cutRunes > 0 {
 			mw.CutRunes = cutRunes
 			mw.Cut = func() {

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"playground/app/embed"
 	"playground/app/kind"
@@ -49,21 +48,9 @@ func (s *Server) handleEmbedPoll(w http.ResponseWriter, r *http.Request) {
 // through the media relay (a finished video's URL becomes a same-origin /api/media/ path) and
 // its usage is recorded — and, for the embed, settled against its budget.
 func (s *Server) servePoll(w http.ResponseWriter, r *http.Request, path string, g *admit.Gate) {
-	start := time.Now()
-	lim := s.limits
-	if g != nil {
-		lim = g.Limiter()
-	}
-	sw := &statusWriter{ResponseWriter: w}
-	rec := meter.Record{Time: start, Operation: "GET " + path, Client: lim.ClientKey(r), Embed: g != nil}
-	var mw *meter.Writer
-	defer func() {
-		rec.Duration, rec.Status = time.Since(start), sw.status
-		if mw != nil {
-			rec.SetUsage(mw.Usage(), mw.Usage().Tokens())
-		}
-		s.recorder.Record(r.Context(), rec)
-	}()
+	l := s.newCallLog(w, r, g, "GET "+path)
+	sw, rec := l.sw, &l.rec
+	defer s.record(r.Context(), l)
 	k := kind.PollKind(path)
 	if k == nil {
 		s.writeError(sw, r, httperr.Errorf(httperr.ENotFound, "No API route %s %s.", r.Method, r.URL.Path))
@@ -101,13 +88,7 @@ func (s *Server) servePoll(w http.ResponseWriter, r *http.Request, path string, 
 			s.writeError(sw, r, berr)
 			return
 		}
-		defer func() {
-			u := kind.Usage{}
-			if mw != nil {
-				u = mw.Usage()
-			}
-			settle(admit.Spend{Tokens: u.Tokens(), USD: u.USD, Credits: u.Credits})
-		}()
+		defer func() { settle(l.spend()) }()
 	}
 	ctx := upstream.WithOperation(r.Context(), path)
 	if q := r.URL.Query(); q.Has("generation_id") {
@@ -115,8 +96,8 @@ func (s *Server) servePoll(w http.ResponseWriter, r *http.Request, path string, 
 	}
 	ctx = jobs.WithPoll(ctx, poll)
 	s.proxy(sw, r.WithContext(ctx), up, nil, func(stream *upstream.Stream, _ func()) http.ResponseWriter {
-		mw = meter.NewWriter(stream, k)
-		return mw
+		l.mw = meter.NewWriter(stream, k)
+		return l.mw
 	})
 }
 
