@@ -14,7 +14,7 @@ WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm
 # Pure packages: no go-app import, so they are tested under GOOS=js too.
 PURE      := ./app/kind/... ./app/schema/... ./app/catalog/... ./app/markdown/... ./app/chat/... ./app/form/... ./app/codegen/... ./app/convo/... ./app/embed/... ./app/imagefile/... ./app/upload/...
 
-.PHONY: all build wasm server run example test vet test-host test-load test-js fuzz chromium sdk clean
+.PHONY: all build wasm server run example test size vet test-host test-load test-js fuzz chromium sdk clean
 
 all: build
 
@@ -48,7 +48,17 @@ inspect: server
 		printf '%s\n' "$$out" | tail -1; exit $$status
 
 ## test: everything CI runs.
-test: build chromium sdk vet test-host test-load test-js fuzz
+test: build size chromium sdk vet test-host test-load test-js fuzz
+
+## size: fails when web/app.wasm.br (what browsers download) is larger than the budget written in
+## web/wasm-budget (bytes). Raise it only on purpose, in the commit that needs it; lower it as the
+## app shrinks, so that it cannot creep back.
+size: wasm
+	@budget=$$(cat web/wasm-budget); size=$$(stat -c %s web/app.wasm.br); \
+		if [ "$$size" -gt "$$budget" ]; then \
+			echo "web/app.wasm.br is $$size bytes, over the budget of $$budget bytes in web/wasm-budget"; exit 1; \
+		fi; \
+		echo "web/app.wasm.br: $$size bytes, within the budget of $$budget bytes (web/wasm-budget)"
 
 vet:
 	$(GO) vet ./...
