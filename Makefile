@@ -14,7 +14,7 @@ WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm
 # Pure packages: no go-app import, so they are tested under GOOS=js too.
 PURE      := ./app/kind/... ./app/schema/... ./app/catalog/... ./app/markdown/... ./app/chat/... ./app/form/... ./app/codegen/... ./app/convo/... ./app/embed/... ./app/imagefile/... ./app/upload/...
 
-.PHONY: all build wasm server run example test size vet test-host test-load test-js fuzz chromium sdk clean
+.PHONY: all build wasm server run example test size size-report vet test-host test-load test-js fuzz chromium sdk clean
 
 all: build
 
@@ -49,6 +49,10 @@ inspect: server
 
 ## test: everything CI runs.
 test: build size chromium sdk vet test-host test-load test-js fuzz
+
+## size-report: what weighs in web/app.wasm — its sections, and its code by Go package.
+size-report: wasm
+	$(GO) run ./server/cmd/wasmsize web/app.wasm
 
 ## size: fails when web/app.wasm.br (what browsers download) is larger than the budget written in
 ## web/wasm-budget (bytes). Raise it only on purpose, in the commit that needs it; lower it as the
@@ -105,6 +109,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseOCR$$' -fuzztime=$(FUZZTIME) ./app/kind
 	$(GO) test -run='^$$' -fuzz='^FuzzParts$$' -fuzztime=$(FUZZTIME) ./app/upload
 	$(GO) test -run='^$$' -fuzz='^FuzzRead$$' -fuzztime=$(FUZZTIME) ./server/formcall
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./server/wasmsize
 
 ## sdk: the official OpenAI SDK for Node (pinned in server/e2e/sdk/package-lock.json), which
 ## TestOpenAISDK points at the playground's /api/v1.
