@@ -72,6 +72,13 @@ const (
 	EMediaTimeout        = "media_timeout"
 	EMediaUnreachable    = "media_unreachable"
 
+	// Teams (server/team, whose codes these are): users, teams, tokens, sessions and budgets.
+	// ENotFound above is also the domain's "no such record".
+	EConflict       = "conflict"
+	EInvalid        = "invalid"
+	EUnauthorized   = "unauthorized"
+	EBudgetExceeded = "budget_exceeded"
+
 	// EInternal is every error that is not the server's own: its user sees only "Internal
 	// server error".
 	EInternal = "internal"
@@ -154,6 +161,11 @@ var table = map[string]Entry{
 	EMediaAddressRefused: {http.StatusBadGateway, TypeUpstream},
 	EMediaTimeout:        {http.StatusGatewayTimeout, TypeUpstream},
 	EMediaUnreachable:    {http.StatusBadGateway, TypeUpstream},
+
+	EConflict:       {http.StatusConflict, TypeInvalidRequest},
+	EInvalid:        {http.StatusBadRequest, TypeInvalidRequest},
+	EUnauthorized:   {http.StatusUnauthorized, TypeInvalidRequest},
+	EBudgetExceeded: {http.StatusTooManyRequests, TypeRateLimit},
 
 	EInternal: {http.StatusInternalServerError, TypeServer},
 }

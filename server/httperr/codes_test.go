@@ -47,6 +47,10 @@ func TestTable(t *testing.T) {
 		{"upstream_200", 500, TypeServer},  // not a refusal: outside the table
 		{"upstream_0404", 500, TypeServer}, // not the family's spelling
 		{"no_such_code", 500, TypeServer},  // a bug is an internal error
+		{EConflict, 409, TypeInvalidRequest},
+		{EInvalid, 400, TypeInvalidRequest},
+		{EUnauthorized, 401, TypeInvalidRequest},
+		{EBudgetExceeded, 429, TypeRateLimit},
 		{EInternal, 500, TypeServer},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,126 @@
+package team
+
+import (
+	"fmt"
+	"time"
+)
+
+// Usage is the usage record of one model call, written when its reservation is settled (or
+// expires).
+type Usage struct {
+	// ID is the store's id.
+	ID int64
+	// RequestID is the call's id, unique: the reservation's.
+	RequestID string
+	// UserID, TeamID and TokenID are who made the call, the team it was billed to and the token it
+	// used; 0 for none.
+	UserID, TeamID, TokenID int64
+	// Provider and Model are where the call went.
+	Provider, Model string
+	// Operation is the operation's canonical path, e.g. "/v1/chat/completions".
+	Operation string
+	// Kind is the endpoint kind's name, e.g. "chat".
+	Kind string
+	// InputTokens and OutputTokens are the tokens the provider reported.
+	InputTokens, OutputTokens int64
+	// Cost is what the call cost: what was charged to its budgets.
+	Cost Money
+	// Status is the HTTP status the caller got; 0 when unknown (an expired reservation).
+	Status int
+	// Expired says the call was never settled: its reservation expired and was charged in full.
+	Expired bool
+	// Duration is how long the call took.
+	Duration time.Duration
+	// Time is when the call started.
+	Time time.Time
+}
+
+// Validate refuses negative token counts or a negative duration or cost with an EInvalid error.
+func (u *Usage) Validate() error {
+	switch {
+	case u.InputTokens < 0 || u.OutputTokens < 0:
+		return Errorf(EInvalid, "the usage of the request %q has negative tokens (%d in, %d out)", u.RequestID, u.InputTokens, u.OutputTokens)
+	case u.Duration < 0:
+		return Errorf(EInvalid, "the usage of the request %q has a negative duration (%s)", u.RequestID, u.Duration)
+	}
+	return u.Cost.Validate(fmt.Sprintf("the cost of the request %q", u.RequestID))
+}
+
+// UsageFilter selects usage records; its zero value selects all.
+type UsageFilter struct {
+	// Since and Until bound the records' time: Since <= Time < Until; zero for no bound.
+	Since, Until time.Time
+	// UserID, TeamID and TokenID keep the records of one user, team or token; 0 for any.
+	UserID, TeamID, TokenID int64
+	// Provider and Model keep the records of one provider or model; "" for any.
+	Provider, Model string
+	// Limit is the most records ListUsage returns (DefaultUsageLimit when 0, at most MaxUsageLimit);
+	// ExportUsage ignores it.
+	Limit int
+	// BeforeID, when positive, keeps the records older than that id (ListUsage's next page).
+	BeforeID int64
+}
+
+// Limits of ListUsage and ListAudit.
+const (
+	// DefaultUsageLimit is the page size when none is asked for.
+	DefaultUsageLimit = 100
+	// MaxUsageLimit is the largest page.
+	MaxUsageLimit = 1000
+)
+
+// PageLimit is limit as a page size: DefaultUsageLimit when not positive, at most MaxUsageLimit.
+func PageLimit(limit int) int {
+	if limit <= 0 {
+		return DefaultUsageLimit
+	}
+	return min(limit, MaxUsageLimit)
+}
+
+// UsageTotal sums usage records.
+type UsageTotal struct {
+	// Calls is the number of records.
+	Calls int64
+	// InputTokens and OutputTokens are the tokens.
+	InputTokens, OutputTokens int64
+	// Cost is what they cost.
+	Cost Money
+}
+
+// AuditEntry is one line of the audit log: who did what to what. The log is append-only.
+type AuditEntry struct {
+	// ID is the store's id, in the order entries were appended.
+	ID int64
+	// Time is when it happened (AppendAudit sets it to now when zero).
+	Time time.Time
+	// ActorID is the user who did it; 0 for the server itself (a command line, an expiry).
+	ActorID int64
+	// Action is what was done, e.g. "user.add", "token.revoke", "budget.set".
+	Action string
+	// Target is what it was done to, e.g. "user 3", "team 1".
+	Target string
+	// Detail says more, e.g. the new limit; it never holds a secret.
+	Detail string
+}
+
+// Validate refuses an entry without an action with an EInvalid error.
+func (a *AuditEntry) Validate() error {
+	if a.Action == "" {
+		return Errorf(EInvalid, "the audit entry has no action")
+	}
+	return validName("the audit entry's action", a.Action, true)
+}
+
+// AuditFilter selects audit entries; its zero value selects all.
+type AuditFilter struct {
+	// Since and Until bound the entries' time: Since <= Time < Until; zero for no bound.
+	Since, Until time.Time
+	// ActorID keeps one user's entries; 0 for any.
+	ActorID int64
+	// Action keeps one action's entries; "" for any.
+	Action string
+	// Limit is the most entries returned (DefaultUsageLimit when 0, at most MaxUsageLimit).
+	Limit int
+	// BeforeID, when positive, keeps the entries older than that id (the next page).
+	BeforeID int64
+}
