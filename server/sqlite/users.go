@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"playground/server/team"
@@ -24,8 +25,8 @@ func (db *DB) AddUser(ctx context.Context, u *team.User) error {
 		if taken {
 			return team.Errorf(team.EConflict, "a user with the email %s exists already", u.Email)
 		}
-		return tx.QueryRowContext(ctx, `INSERT INTO users (email, name, created_at) VALUES (?, ?, ?) RETURNING id`,
-			u.Email, u.Name, ts(u.CreatedAt)).Scan(&u.ID)
+		return tx.QueryRowContext(ctx, `INSERT INTO users (email, name, admin, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
+			u.Email, u.Name, u.Admin, ts(u.CreatedAt)).Scan(&u.ID)
 	})
 }
 
@@ -41,7 +42,7 @@ func (db *DB) FindUserByEmail(ctx context.Context, email string) (*team.User, er
 }
 
 func (db *DB) findUser(ctx context.Context, q querier, where string, arg any, missing string) (*team.User, error) {
-	users, err := scanUsers(q.QueryContext(ctx, `SELECT id, email, name, created_at FROM users WHERE `+where, arg))
+	users, err := scanUsers(q.QueryContext(ctx, `SELECT id, email, name, admin, created_at FROM users WHERE `+where, arg))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: finding a user: %w", err)
 	}
@@ -53,7 +54,7 @@ func (db *DB) findUser(ctx context.Context, q querier, where string, arg any, mi
 
 // ListUsers returns every user; see team.Users.
 func (db *DB) ListUsers(ctx context.Context) ([]team.User, error) {
-	users, err := scanUsers(db.r.QueryContext(ctx, `SELECT id, email, name, created_at FROM users ORDER BY id`))
+	users, err := scanUsers(db.r.QueryContext(ctx, `SELECT id, email, name, admin, created_at FROM users ORDER BY id`))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: listing the users: %w", err)
 	}
@@ -69,7 +70,7 @@ func scanUsers(rows *sql.Rows, err error) ([]team.User, error) {
 	for rows.Next() {
 		var u team.User
 		var created int64
-		if err := rows.Scan(&u.ID, &u.Email, &u.Name, &created); err != nil {
+		if err := rows.Scan(&u.ID, &u.Email, &u.Name, &u.Admin, &created); err != nil {
 			return nil, err
 		}
 		u.CreatedAt = fromTS(created)
@@ -107,6 +108,22 @@ func (db *DB) FindTeam(ctx context.Context, id int64) (*team.Team, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: finding the team %d: %w", id, err)
+	}
+	t.CreatedAt = fromTS(created)
+	return &t, nil
+}
+
+// FindTeamByName returns the team called name; see team.Teams.
+func (db *DB) FindTeamByName(ctx context.Context, name string) (*team.Team, error) {
+	name = strings.TrimSpace(name)
+	var t team.Team
+	var created int64
+	err := db.r.QueryRowContext(ctx, `SELECT id, name, created_at FROM teams WHERE name = ?`, name).Scan(&t.ID, &t.Name, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, team.Errorf(team.ENotFound, "no team is called %q", name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: finding the team %q: %w", name, err)
 	}
 	t.CreatedAt = fromTS(created)
 	return &t, nil

@@ -25,6 +25,8 @@ type Teams interface {
 	AddTeam(ctx context.Context, t *Team) error
 	// FindTeam returns the team with id; ENotFound when there is none.
 	FindTeam(ctx context.Context, id int64) (*Team, error)
+	// FindTeamByName returns the team called name (trimmed); ENotFound when there is none.
+	FindTeamByName(ctx context.Context, name string) (*Team, error)
 	// ListTeams returns every team, by id.
 	ListTeams(ctx context.Context) ([]Team, error)
 	// AddMember adds m.UserID to m.TeamID with m.Role, and sets m.CreatedAt when zero. An unknown

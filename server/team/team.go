@@ -59,6 +59,8 @@ type User struct {
 	Email string
 	// Name is the name shown; it may be empty.
 	Name string
+	// Admin says the user administers the instance: users, teams, budgets, everyone's usage.
+	Admin bool
 	// CreatedAt is when the user was added (AddUser sets it to now when zero).
 	CreatedAt time.Time
 }

@@ -7,6 +7,7 @@
 //
 //	playground [-addr localhost:8080] [-web web] [-schemas DIR] [-config FILE] [-refresh 10m]
 //	playground schema inspect [-json] PATH...
+//	playground users|teams|tokens|budgets|usage|audit VERB … [-database FILE]  (see package admin)
 //
 // Environment: PLAYGROUND_ADDR, PLAYGROUND_WEB, PLAYGROUND_SCHEMAS, PLAYGROUND_CONFIG,
 // PLAYGROUND_REFRESH (defaults for the flags). Without -config, the one provider is AI/ML API:
@@ -31,6 +32,8 @@ import (
 
 	"playground/app/schema/inspect"
 	"playground/server"
+	"playground/server/admin"
+	"playground/server/sqlite"
 )
 
 func main() {
@@ -43,11 +46,24 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 && admin.IsGroup(os.Args[1]) {
+		code := admin.Run(ctx, os.Args[1:], adminEnv(os.Getenv, os.Stdout, os.Stderr))
+		stop()
+		os.Exit(code)
+	}
 	if err := Main(ctx, os.Args[1:], os.Getenv, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "playground:", err)
 		}
 		os.Exit(2)
+	}
+}
+
+// adminEnv is what the admin commands run with: the SQLite store.
+func adminEnv(getenv func(string) string, stdout, stderr io.Writer) admin.Env {
+	return admin.Env{
+		Open:   admin.OpenFile(func(path string) (admin.Store, error) { return sqlite.Open(path) }),
+		Getenv: getenv, Stdout: stdout, Stderr: stderr,
 	}
 }
 

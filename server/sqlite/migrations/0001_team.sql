@@ -7,6 +7,7 @@ CREATE TABLE users (
 	id         INTEGER PRIMARY KEY,
 	email      TEXT    NOT NULL UNIQUE,
 	name       TEXT    NOT NULL DEFAULT '',
+	admin      INTEGER NOT NULL DEFAULT 0,
 	created_at INTEGER NOT NULL
 );
 
