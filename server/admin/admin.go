@@ -3,6 +3,7 @@
 //
 //	playground users add EMAIL [-admin] [-name NAME] [-team NAME [-role member|admin]]
 //	playground users list
+//	playground users passwd EMAIL  (reads the password from standard input, never a flag)
 //	playground teams add NAME
 //	playground teams list
 //	playground teams add-member -team NAME -user EMAIL [-role member|admin]
@@ -20,6 +21,7 @@
 package admin
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -32,6 +34,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"playground/server/auth"
 	"playground/server/team"
 )
 
@@ -58,6 +61,7 @@ type Opener func(database string) (Store, error)
 // Store is what the commands need of the store, and its Close.
 type Store interface {
 	team.Store
+	team.Passwords
 	Close() error
 }
 
@@ -67,6 +71,8 @@ type Env struct {
 	Open Opener
 	// Getenv reads the environment (PLAYGROUND_DATABASE).
 	Getenv func(string) string
+	// Stdin is where users passwd reads the password.
+	Stdin io.Reader
 	// Stdout and Stderr are the outputs.
 	Stdout, Stderr io.Writer
 	// Now is the clock; nil is time.Now.
@@ -123,6 +129,7 @@ func Run(ctx context.Context, args []string, e Env) int {
 // usage lists the commands.
 const usage = `  users add EMAIL [-admin] [-name NAME] [-team NAME [-role member|admin]]
   users list
+  users passwd EMAIL   (the password on standard input)
   teams add NAME
   teams list
   teams add-member -team NAME -user EMAIL [-role member|admin]
@@ -201,6 +208,7 @@ func (c *cmd) audit(ctx context.Context, action, target, detail string) error {
 var commands = map[string]func(ctx context.Context, c *cmd, args []string) error{
 	"users add":        usersAdd,
 	"users list":       usersList,
+	"users passwd":     usersPasswd,
 	"teams add":        teamsAdd,
 	"teams list":       teamsList,
 	"teams add-member": teamsAddMember,
@@ -313,6 +321,35 @@ func teamNames(ctx context.Context, s Store) (map[int64]string, error) {
 		out[t.ID] = t.Name
 	}
 	return out, nil
+}
+
+func usersPasswd(ctx context.Context, c *cmd, args []string) error {
+	return withStore(c, args, 1, "one EMAIL", func(pos []string) error {
+		if c.Stdin == nil {
+			return usagef("the password is read from standard input")
+		}
+		line, err := bufio.NewReader(io.LimitReader(c.Stdin, auth.MaxPasswordBytes+2)).ReadString('\n')
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("reading the password: %w", err)
+		}
+		pw := strings.TrimRight(line, "\r\n")
+		hash, err := auth.HashPassword(pw)
+		if err != nil {
+			return team.Errorf(team.EInvalid, "%v", err)
+		}
+		u, err := c.store.FindUserByEmail(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		if err := c.store.SetPassword(ctx, u.ID, hash); err != nil {
+			return err
+		}
+		if err := c.audit(ctx, "user.password", fmt.Sprintf("user %d", u.ID), u.Email); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.Stdout, "set the password of %s\n", u.Email)
+		return nil
+	})
 }
 
 func teamsAdd(ctx context.Context, c *cmd, args []string) error {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"playground/server/auth"
 	"playground/server/sqlite"
 	"playground/server/team"
 )
@@ -27,8 +28,13 @@ func newEnv(t *testing.T) *env {
 
 // run runs a command line and returns its exit status and outputs.
 func (e *env) run(args ...string) (int, string, string) {
+	return e.runIn("", args...)
+}
+
+// runIn is run with stdin.
+func (e *env) runIn(stdin string, args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
-	code := Run(context.Background(), args, Env{
+	code := Run(context.Background(), args, Env{Stdin: strings.NewReader(stdin),
 		Open:   OpenFile(func(p string) (Store, error) { return sqlite.Open(p) }),
 		Getenv: func(k string) string { return map[string]string{"PLAYGROUND_DATABASE": e.path, "USER": "ops"}[k] },
 		Stdout: &out, Stderr: &errb, Now: func() time.Time { return e.now },
@@ -189,5 +195,24 @@ func TestRefusals(t *testing.T) {
 	}
 	if code, _, errs := (&env{t: t, path: "postgres://db/x"}).run("users", "list"); code != 1 || !strings.Contains(errs, "Postgres is not supported yet") {
 		t.Errorf("a postgres URL: %d %s", code, errs)
+	}
+}
+
+// TestPasswd: a password from standard input, stored as its argon2id hash; a short one refused.
+func TestPasswd(t *testing.T) {
+	e := newEnv(t)
+	e.ok("users", "add", "ada@example.org")
+	if code, _, errs := e.runIn("short\n", "users", "passwd", "ada@example.org"); code != 1 || !strings.Contains(errs, "it needs at least 12") {
+		t.Errorf("a short password: %d %s", code, errs)
+	}
+	if code, out, errs := e.runIn("correct horse battery\n", "users", "passwd", "ada@example.org"); code != 0 || !strings.Contains(out, "set the password of ada@example.org") {
+		t.Fatalf("passwd: %d %s", code, errs)
+	}
+	_, hash, err := e.store().PasswordHash(context.Background(), "ada@example.org")
+	if err != nil || auth.CheckPassword(hash, "correct horse battery") != nil || strings.Contains(hash, "horse") {
+		t.Errorf("the stored hash %q: %v", hash, err)
+	}
+	if code, _, errs := e.runIn("correct horse battery\n", "users", "passwd", "zed@example.org"); code != 1 || !strings.Contains(errs, "no user has the email") {
+		t.Errorf("an unknown user: %d %s", code, errs)
 	}
 }

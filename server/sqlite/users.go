@@ -258,3 +258,30 @@ func mustExist(ctx context.Context, q querier, s team.Scope) error {
 	}
 	return nil
 }
+
+// SetPassword sets the user's password hash; see team.Passwords.
+func (db *DB) SetPassword(ctx context.Context, userID int64, hash string) error {
+	return db.write(ctx, fmt.Sprintf("setting the password of the user %d", userID), func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password = ? WHERE id = ?`, hash, userID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return team.Errorf(team.ENotFound, "no user has the id %d", userID)
+		}
+		return nil
+	})
+}
+
+// PasswordHash returns the user with email and their password hash; see team.Passwords.
+func (db *DB) PasswordHash(ctx context.Context, email string) (*team.User, string, error) {
+	u, err := db.FindUserByEmail(ctx, email)
+	if err != nil {
+		return nil, "", err
+	}
+	var hash string
+	if err := db.r.QueryRowContext(ctx, `SELECT password FROM users WHERE id = ?`, u.ID).Scan(&hash); err != nil {
+		return nil, "", fmt.Errorf("sqlite: reading the password of %s: %w", u.Email, err)
+	}
+	return u, hash, nil
+}

@@ -128,6 +128,16 @@ type Audit interface {
 	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 }
 
+// Passwords keeps the users' password hashes, for the local sign-in (-auth local).
+type Passwords interface {
+	// SetPassword sets the user's password hash (an argon2id PHC string, see server/auth); ENotFound
+	// for an unknown user.
+	SetPassword(ctx context.Context, userID int64, hash string) error
+	// PasswordHash returns the user with email and their password hash ("" when none is set);
+	// ENotFound for an unknown email.
+	PasswordHash(ctx context.Context, email string) (*User, string, error)
+}
+
 // Store is all of the domain's storage. server/sqlite implements it.
 type Store interface {
 	Users

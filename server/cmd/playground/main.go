@@ -63,7 +63,7 @@ func main() {
 func adminEnv(getenv func(string) string, stdout, stderr io.Writer) admin.Env {
 	return admin.Env{
 		Open:   admin.OpenFile(func(path string) (admin.Store, error) { return sqlite.Open(path) }),
-		Getenv: getenv, Stdout: stdout, Stderr: stderr,
+		Getenv: getenv, Stdin: os.Stdin, Stdout: stdout, Stderr: stderr,
 	}
 }
 

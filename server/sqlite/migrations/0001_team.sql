@@ -8,6 +8,7 @@ CREATE TABLE users (
 	email      TEXT    NOT NULL UNIQUE,
 	name       TEXT    NOT NULL DEFAULT '',
 	admin      INTEGER NOT NULL DEFAULT 0,
+	password   TEXT    NOT NULL DEFAULT '',
 	created_at INTEGER NOT NULL
 );
 
