@@ -111,6 +111,15 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, path string, 
 		// Settled in a defer, for the same reason as the record.
 		defer func() { settle(l.spend()) }()
 	}
+	// A known user's call: its largest possible cost held against their budgets (see teams.go).
+	settle, err := s.reserveCall(r, c, l)
+	if err != nil {
+		s.writeError(sw, r, err)
+		return
+	}
+	if settle != nil {
+		defer settle()
+	}
 	if p, ok := c.kind.(kind.Poller); ok && p.PollPath(c.path, "x") != "" {
 		t, err := s.jobs.Reserve(jobClient(l.rec.Client, g))
 		if err != nil {
@@ -158,7 +167,7 @@ func (s *Server) admitCall(w http.ResponseWriter, r *http.Request, lim *admit.Li
 		s.writeError(w, r, httperr.Errorf(httperr.ENotFound, "No API route %s %s.", r.Method, r.URL.Path))
 		return nil, nil, false
 	}
-	release, lerr := lim.Acquire(lim.ClientKey(r))
+	release, lerr := lim.Acquire(s.clientKey(lim, r))
 	if lerr != nil {
 		s.writeError(w, r, lerr)
 		return nil, nil, false

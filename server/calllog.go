@@ -30,7 +30,7 @@ func (s *Server) newCallLog(w http.ResponseWriter, r *http.Request, g *admit.Gat
 	if g != nil {
 		l.lim = g.Limiter()
 	}
-	l.rec = meter.Record{Time: l.start, Operation: operation, Client: l.lim.ClientKey(r), Embed: g != nil}
+	l.rec = meter.Record{Time: l.start, Operation: operation, Client: s.clientKey(l.lim, r), Embed: g != nil}
 	return l
 }
 
@@ -45,12 +45,17 @@ func (l *callLog) tokens() int64 {
 	return 0
 }
 
+// usage is what the provider reported the call used, so far.
+func (l *callLog) usage() kind.Usage {
+	if l.mw == nil {
+		return kind.Usage{}
+	}
+	return l.mw.Usage()
+}
+
 // spend is what the call used, for the embed's budget.
 func (l *callLog) spend() admit.Spend {
-	u := kind.Usage{}
-	if l.mw != nil {
-		u = l.mw.Usage()
-	}
+	u := l.usage()
 	return admit.Spend{Tokens: l.tokens(), USD: u.USD, Credits: u.Credits}
 }
 

@@ -69,5 +69,8 @@ func (s *Server) Close() error {
 	if s.catalog != nil {
 		s.catalog.Close()
 	}
+	if s.store != nil {
+		return s.store.Close()
+	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"playground/server/admit"
+	"playground/server/auth"
 	"playground/server/jobs"
 	"playground/server/media"
 	"playground/server/meter"
@@ -59,6 +60,14 @@ type Config struct {
 	// MediaMaxAVBytes caps one video or sound file served by the media route; 0 means
 	// media.DefaultMaxAVBytes (1 GiB). Such files are streamed, never held in memory.
 	MediaMaxAVBytes int64
+	// Auth is how the server knows who calls (-auth): none (the default: one user, no sign-in),
+	// header, oidc or local; any other than none needs the store (Database).
+	Auth auth.Mode
+	// AuthHeader and AuthGroupsHeader are the header mode's identity and groups headers.
+	AuthHeader, AuthGroupsHeader string
+	// Database is the store of users, tokens, sessions, budgets and usage: an SQLite file (see
+	// server/sqlite), created on first use.
+	Database string
 	// MetricsAddr, when set, is a listen address of its own for GET /metrics (Prometheus).
 	MetricsAddr string
 	// MetricsToken, when set, serves GET /metrics on the main address to requests that carry it

@@ -7,6 +7,8 @@ import (
 	"math"
 	"net/netip"
 	"os"
+	"playground/server/admin"
+	"playground/server/auth"
 	"strconv"
 	"strings"
 	"time"
@@ -61,6 +63,10 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	embedBurst := fs.String("embed-burst", envOr("PLAYGROUND_EMBED_BURST", strconv.Itoa(cfg.Embed.Limits.Burst)), "embed runs a visitor may start at once (env PLAYGROUND_EMBED_BURST)")
 	embedMax := fs.String("embed-max-tokens", envOr("PLAYGROUND_EMBED_MAX_TOKENS", strconv.Itoa(cfg.Embed.MaxTokens)), "longest embed answer in tokens, 0 for no cap (env PLAYGROUND_EMBED_MAX_TOKENS)")
 	embedDaily := fs.String("embed-daily-tokens", envOr("PLAYGROUND_EMBED_DAILY_TOKENS", strconv.FormatInt(cfg.Embed.DailyTokens, 10)), "tokens all embeds may use per UTC day, 0 for no budget (env PLAYGROUND_EMBED_DAILY_TOKENS)")
+	authMode := fs.String("auth", envOr("PLAYGROUND_AUTH", "none"), "who may call: none, header, oidc or local (env PLAYGROUND_AUTH)")
+	fs.StringVar(&cfg.AuthHeader, "auth-header", envOr("PLAYGROUND_AUTH_HEADER", auth.DefaultHeader), "the header mode's identity header, believed from -trusted-proxies only (env PLAYGROUND_AUTH_HEADER)")
+	fs.StringVar(&cfg.AuthGroupsHeader, "auth-groups-header", envOr("PLAYGROUND_AUTH_GROUPS_HEADER", ""), "the header mode's groups header (env PLAYGROUND_AUTH_GROUPS_HEADER)")
+	fs.StringVar(&cfg.Database, "database", envOr("PLAYGROUND_DATABASE", admin.DefaultDatabase), "the store of users, tokens, budgets and usage: an SQLite file (env PLAYGROUND_DATABASE)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", envOr("PLAYGROUND_METRICS_ADDR", ""), "a listen address of its own for GET /metrics (Prometheus); the token PLAYGROUND_METRICS_TOKEN (or _FILE) serves it on -addr instead (env PLAYGROUND_METRICS_ADDR)")
 	jobLifetime := fs.String("job-lifetime", envOr("PLAYGROUND_JOB_LIFETIME", cfg.JobLifetime.String()), "how long after its start a video, music or speech-to-text job is followed (env PLAYGROUND_JOB_LIFETIME)")
 	maxJobs := fs.String("max-open-jobs", envOr("PLAYGROUND_MAX_OPEN_JOBS", strconv.Itoa(cfg.MaxOpenJobs)), "jobs (video, music, speech to text) one client may have running (env PLAYGROUND_MAX_OPEN_JOBS)")
@@ -148,6 +154,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	p := &cfg.Providers[0]
 	p.BaseURL = envOr("AIMLAPI_BASE_URL", p.BaseURL)
 	p.Catalog.Live, p.Catalog.LiveQuery = true, "include=all"
+	if cfg.Auth, err = auth.ParseMode(*authMode); err != nil {
+		return cfg, err
+	}
 	if cfg.MetricsToken, err = readKey(getenv, "PLAYGROUND_METRICS_TOKEN"); err != nil {
 		return cfg, err
 	}

@@ -9,6 +9,7 @@ import (
 	"playground/app/embed"
 	"playground/app/kind"
 	"playground/server/admit"
+	"playground/server/auth"
 	"playground/server/media"
 	"playground/server/upstream"
 )
@@ -23,6 +24,14 @@ func (c Config) Validate() error {
 	}
 	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
 		return errors.New("metrics-addr: must not be the server's own -addr (set PLAYGROUND_METRICS_TOKEN to serve /metrics there)")
+	}
+	switch {
+	case c.Auth == auth.Header && len(c.Limits.TrustedProxies) == 0:
+		return errors.New("auth: header needs -trusted-proxies, the networks of the proxy that sets " + c.AuthHeader + " (anyone else's header is ignored)")
+	case c.Auth == auth.OIDC:
+		return errors.New("auth: oidc is not built yet; use local or header")
+	case c.Auth.SignsIn() && c.Database == "":
+		return errors.New("database: is required with -auth " + string(c.Auth))
 	}
 	if c.MaxUploadBytes <= 0 {
 		return errors.New("max upload bytes: must be positive")

@@ -16,13 +16,16 @@ import (
 	"playground/app/embed"
 	"playground/app/schema"
 	"playground/app/ui"
+	"playground/server/access"
 	"playground/server/admit"
+	"playground/server/auth"
 	"playground/server/catalogapi"
 	"playground/server/httperr"
 	"playground/server/jobs"
 	"playground/server/media"
 	"playground/server/meter"
 	"playground/server/metrics"
+	"playground/server/sqlite"
 	"playground/server/upstream"
 )
 
@@ -37,7 +40,10 @@ type Server struct {
 	assets    *assets
 	handler   http.Handler
 	limits    *admit.Limiter
-	embed     *admit.Gate
+	// store and access are an instance's for a team (-auth other than none), else nil.
+	store  *sqlite.DB
+	access *access.Access
+	embed  *admit.Gate
 	// recorder receives the usage record of every model call (cfg.Recorder, else a log line).
 	recorder meter.Recorder
 	// metrics counts the calls for Prometheus (see MetricsHandler).
@@ -67,6 +73,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.recorder = cfg.Recorder
 	if s.recorder == nil {
 		s.recorder = meter.Slog{Log: log}
+	}
+	if err := s.openStore(); err != nil {
+		return nil, err
 	}
 	s.metrics = metrics.New(s.limits.InFlight)
 	s.recorder = metrics.Tee{s.recorder, s.metrics}
@@ -128,6 +137,12 @@ func (s *Server) routes(page http.Handler) http.Handler {
 	if s.cfg.MetricsToken != "" {
 		mux.Handle("GET /metrics", s.metrics.Handler(s.cfg.MetricsToken.Reveal()))
 	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	if s.access != nil && s.access.Mode() == auth.Local {
+		mux.HandleFunc("GET /login", s.access.LoginPage)
+		mux.Handle("POST /login", s.crossOriginPage(http.HandlerFunc(s.access.Login)))
+		mux.Handle("POST /logout", s.crossOriginPage(http.HandlerFunc(s.access.Logout)))
+	}
 	mux.HandleFunc("GET /api/models", s.catalog.ServeModels)
 	mux.HandleFunc("GET /api/models/{id...}", s.catalog.ServeForm)
 	// State-changing routes refuse cross-origin browser requests (CSRF); there is no CORS.
@@ -159,7 +174,7 @@ func (s *Server) routes(page http.Handler) http.Handler {
 	mux.HandleFunc("GET /app.wasm", http.NotFound)
 	mux.HandleFunc("GET /goapp.wasm", http.NotFound)
 	mux.Handle("/", onlyGet(page))
-	return s.logRequests(securityHeaders(s.guardRequests(mux), s.cfg.FrameAncestors, s.cfg.Embed.Origins))
+	return s.logRequests(securityHeaders(s.guardRequests(s.requireIdentity(mux)), s.cfg.FrameAncestors, s.cfg.Embed.Origins))
 }
 
 // crossOrigin wraps a handler in Go's CSRF protection, answering refusals in the JSON error shape.
@@ -168,6 +183,15 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, httperr.Errorf(httperr.ECrossOrigin,
 			"Cross-origin requests to the playground's API are not allowed."))
+	}))
+	return cop.Handler(next)
+}
+
+// crossOriginPage is crossOrigin for a form post of a page (sign-in, sign-out): refused in text.
+func (s *Server) crossOriginPage(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "403 cross-origin form posts are not allowed", http.StatusForbidden)
 	}))
 	return cop.Handler(next)
 }

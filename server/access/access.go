@@ -1,0 +1,399 @@
+// Package access decides who calls, under the server's -auth mode: a personal API token
+// (`Authorization: Bearer pg_…`, in every mode but none, so any OpenAI SDK pointed at /api/v1 calls
+// as its user), a trusted reverse proxy's identity header (header), or the session cookie the local
+// sign-in makes (local). Require puts every route but the open ones behind an identity: the API
+// answers 401, the app sends the browser to the sign-in page. The identity travels in the request's
+// context to the one choke point that charges each model call (see server's budget step).
+package access
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"playground/server/auth"
+	"playground/server/httperr"
+	"playground/server/team"
+)
+
+// Identity is who a request is from.
+type Identity struct {
+	// User is the user.
+	User team.User
+	// TeamID is the team the user's calls are billed to: the token's, else the user's only team,
+	// else 0 (none).
+	TeamID int64
+	// TokenID is the personal API token the request carried, 0 for none.
+	TokenID int64
+	// Via says how it was known: "token", "session" or "header".
+	Via string
+}
+
+// Scopes are the budget scopes a call by the identity is charged to.
+func (id *Identity) Scopes() []team.Scope { return team.CallScopes(id.User.ID, id.TeamID, id.TokenID) }
+
+type identityKey struct{}
+
+// WithIdentity returns ctx carrying id.
+func WithIdentity(ctx context.Context, id *Identity) context.Context {
+	return context.WithValue(ctx, identityKey{}, id)
+}
+
+// From is the identity ctx carries, nil for none (-auth none, or an open route).
+func From(ctx context.Context) *Identity {
+	id, _ := ctx.Value(identityKey{}).(*Identity)
+	return id
+}
+
+// Store is what access needs of the store.
+type Store interface {
+	team.Users
+	team.Teams
+	team.Tokens
+	team.Sessions
+	team.Passwords
+	team.Audit
+}
+
+// Config is how access works.
+type Config struct {
+	// Mode is the -auth mode; None makes Require a pass-through.
+	Mode auth.Mode
+	// Store holds users, tokens and sessions.
+	Store Store
+	// TrustedProxies are the peers whose headers (identity, X-Forwarded-Proto) are believed.
+	TrustedProxies []netip.Prefix
+	// Header and GroupsHeader are the header mode's identity and groups headers.
+	Header, GroupsHeader string
+	// Sessions is how long local sessions last.
+	Sessions team.SessionPolicy
+	// Log receives sign-in failures (never a password or a secret).
+	Log *slog.Logger
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+}
+
+// Access identifies requests.
+type Access struct {
+	cfg Config
+}
+
+// New returns the access of cfg.
+func New(cfg Config) *Access {
+	if cfg.Header == "" {
+		cfg.Header = auth.DefaultHeader
+	}
+	if cfg.Sessions.Idle <= 0 || cfg.Sessions.Absolute <= 0 {
+		cfg.Sessions = team.DefaultSessionPolicy
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Access{cfg: cfg}
+}
+
+// Mode is the -auth mode.
+func (a *Access) Mode() auth.Mode { return a.cfg.Mode }
+
+// Identify is who r is from: nil (and no error) when it carries no identity, an error when it
+// carries one that opens nothing (a revoked or expired token, an ended session, a proxy's user
+// this instance does not know).
+func (a *Access) Identify(r *http.Request) (*Identity, error) {
+	ctx, now := r.Context(), a.cfg.Now()
+	if h := r.Header.Get("Authorization"); h != "" {
+		secret, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || !strings.HasPrefix(secret, team.TokenPrefix) {
+			return nil, team.Errorf(team.EUnauthorized, "the Authorization header is not a Playground API token (Bearer %s…)", team.TokenPrefix)
+		}
+		tok, err := a.cfg.Store.FindTokenByHash(ctx, team.HashSecret(strings.TrimSpace(secret)), now)
+		if err != nil {
+			if team.ErrorCode(err) == team.ENotFound {
+				return nil, team.Errorf(team.EUnauthorized, "the API token is not one of this instance's")
+			}
+			return nil, err
+		}
+		return a.identity(ctx, tok.UserID, tok.TeamID, tok.ID, "token")
+	}
+	switch a.cfg.Mode {
+	case auth.Header:
+		hid, ok := auth.ProxyHeaders(r, a.cfg.TrustedProxies, a.cfg.Header, a.cfg.GroupsHeader)
+		if !ok {
+			return nil, nil
+		}
+		u, err := a.cfg.Store.FindUserByEmail(ctx, hid.Email)
+		if err != nil {
+			if team.ErrorCode(err) == team.ENotFound {
+				return nil, team.Errorf(team.EUnauthorized, "%s is not a user of this Playground: ask its admin to add you", hid.Email)
+			}
+			return nil, err
+		}
+		return a.identity(ctx, u.ID, 0, 0, "header")
+	case auth.Local:
+		secret := sessionSecret(r)
+		if secret == "" {
+			return nil, nil
+		}
+		hash := team.HashSecret(secret)
+		s, err := a.cfg.Store.FindSession(ctx, hash, now)
+		if err != nil {
+			if code := team.ErrorCode(err); code == team.ENotFound || code == team.EUnauthorized {
+				return nil, nil // an old cookie: sign in again
+			}
+			return nil, err
+		}
+		if err := a.cfg.Store.TouchSession(ctx, hash, now); err != nil && team.ErrorCode(err) == "" {
+			return nil, err
+		}
+		return a.identity(ctx, s.UserID, 0, 0, "session")
+	}
+	return nil, nil
+}
+
+// sessionSecret is the session cookie's value, under either name (see auth.CookieName).
+func sessionSecret(r *http.Request) string {
+	if s := auth.SessionToken(r, true); s != "" {
+		return s
+	}
+	return auth.SessionToken(r, false)
+}
+
+// identity builds the identity of a user, billed to teamID when not 0, else to their only team.
+func (a *Access) identity(ctx context.Context, userID, teamID, tokenID int64, via string) (*Identity, error) {
+	u, err := a.cfg.Store.FindUser(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("access: finding the user %d: %w", userID, err)
+	}
+	if teamID == 0 {
+		ms, err := a.cfg.Store.ListMemberships(ctx, userID)
+		if err != nil {
+			return nil, fmt.Errorf("access: the teams of user %d: %w", userID, err)
+		}
+		if len(ms) == 1 {
+			teamID = ms[0].TeamID
+		}
+	}
+	return &Identity{User: *u, TeamID: teamID, TokenID: tokenID, Via: via}, nil
+}
+
+// Require puts next behind an identity, under the modes that sign in: a request for an open route
+// (open reports which) passes as it is; any other needs an identity — an API request (api reports
+// which) without one is 401, a page request goes to the sign-in page (local) or is 401 with how
+// to sign in. The identity is put in the request's context. Under -auth none, Require is next,
+// except that a request with an API token is still identified (and refused when the token opens
+// nothing).
+func (a *Access) Require(next http.Handler, open, api func(*http.Request) bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if open(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !a.cfg.Mode.SignsIn() && r.Header.Get("Authorization") == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		id, err := a.Identify(r)
+		if err != nil {
+			a.refuse(w, r, err)
+			return
+		}
+		if id == nil {
+			if !a.cfg.Mode.SignsIn() {
+				next.ServeHTTP(w, r)
+				return
+			}
+			if api(r) || a.cfg.Mode != auth.Local {
+				a.refuse(w, r, team.Errorf(team.EUnauthorized, "%s", a.signInHint()))
+				return
+			}
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(WithIdentity(r.Context(), id)))
+	})
+}
+
+// signInHint says how to sign in under the mode.
+func (a *Access) signInHint() string {
+	switch a.cfg.Mode {
+	case auth.Header:
+		return "Sign in through this Playground's sign-in proxy, or send a personal API token as Authorization: Bearer pg_…"
+	case auth.Local:
+		return "Sign in at /login, or send a personal API token as Authorization: Bearer pg_…"
+	}
+	return "Send a personal API token as Authorization: Bearer pg_…"
+}
+
+// refuse answers a request whose identity opens nothing.
+func (a *Access) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	if team.ErrorCode(err) == "" {
+		httperr.Respond(w, r, a.cfg.Log, fmt.Errorf("identifying the request: %w", err))
+		return
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="playground"`)
+	httperr.Respond(w, r, a.cfg.Log, HTTPError(err))
+}
+
+// HTTPError is a domain error (see team.Error) as the server answers it: the same code, whose
+// status the httperr table says, and the same message; nil when err is not one.
+func HTTPError(err error) *httperr.Error {
+	msg := team.ErrorMessage(err)
+	switch team.ErrorCode(err) {
+	case team.ENotFound:
+		return &httperr.Error{Code: httperr.ENotFound, Message: msg, Err: err}
+	case team.EConflict:
+		return &httperr.Error{Code: httperr.EConflict, Message: msg, Err: err}
+	case team.EInvalid:
+		return &httperr.Error{Code: httperr.EInvalid, Message: msg, Err: err}
+	case team.EUnauthorized:
+		return &httperr.Error{Code: httperr.EUnauthorized, Message: msg, Err: err}
+	case team.EBudgetExceeded:
+		return &httperr.Error{Code: httperr.EBudgetExceeded, Message: msg, Err: err}
+	}
+	return nil
+}
+
+// secure reports whether r reached the server over https (itself, or a trusted proxy that says so).
+func (a *Access) secure(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	return r.Header.Get("X-Forwarded-Proto") == "https" && trustedPeer(r.RemoteAddr, a.cfg.TrustedProxies)
+}
+
+// trustedPeer reports whether remoteAddr is in trusted.
+func trustedPeer(remoteAddr string, trusted []netip.Prefix) bool {
+	ap, err := netip.ParseAddrPort(remoteAddr)
+	if err != nil {
+		return false
+	}
+	for _, p := range trusted {
+		if p.Contains(ap.Addr().Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
+// loginPage is the local sign-in form: no script, the app's stylesheet.
+var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in · Playground</title><link rel="stylesheet" href="/web/app.css"></head>
+<body class="login-page"><main class="login">
+<h1>Playground</h1>
+<form method="post" action="/login" class="login-form">
+<input type="hidden" name="next" value="{{.Next}}">
+<label for="email">Email</label>
+<input id="email" name="email" type="email" autocomplete="username" required value="{{.Email}}" class="input" data-testid="login-email">
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required class="input" data-testid="login-password">
+{{if .Error}}<p class="pg-error" role="alert" data-testid="login-error">{{.Error}}</p>{{end}}
+<button type="submit" class="btn btn-primary" data-testid="login-submit">Sign in</button>
+</form></main></body></html>`))
+
+// loginData is what the page shows.
+type loginData struct {
+	Next, Email, Error string
+}
+
+// LoginPage serves GET /login (local mode).
+func (a *Access) LoginPage(w http.ResponseWriter, r *http.Request) {
+	a.showLogin(w, http.StatusOK, loginData{Next: safeNext(r.URL.Query().Get("next"))})
+}
+
+func (a *Access) showLogin(w http.ResponseWriter, status int, d loginData) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = loginPage.Execute(w, d)
+}
+
+// safeNext keeps a sign-in's return path on this site: a path, never another host.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.HasPrefix(next, "/login") {
+		return "/"
+	}
+	return next
+}
+
+// errBadLogin is what a failed sign-in says, whichever part was wrong.
+const errBadLogin = "That email and password do not match a user of this Playground."
+
+// Login serves POST /login (local mode): the email and password checked against the stored
+// argon2id hash (the same work whether or not the user exists), then a session and its cookie.
+// A failure says so without saying which part was wrong, and keeps the email typed.
+func (a *Access) Login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	if err := r.ParseForm(); err != nil {
+		a.showLogin(w, http.StatusBadRequest, loginData{Next: "/", Error: "The sign-in form could not be read."})
+		return
+	}
+	email, pw, next := strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("password"), safeNext(r.PostForm.Get("next"))
+	fail := func(status int, msg string) {
+		a.showLogin(w, status, loginData{Next: next, Email: email, Error: msg})
+	}
+	u, hash, err := a.cfg.Store.PasswordHash(r.Context(), email)
+	switch {
+	case err != nil && team.ErrorCode(err) != team.ENotFound:
+		a.log(r, "sign-in failed", "err", err)
+		fail(http.StatusInternalServerError, "Signing in failed on the server; try again.")
+		return
+	case err != nil || hash == "":
+		_ = auth.CheckPassword(dummyHash(), pw) // as much work as a real check
+		fail(http.StatusUnauthorized, errBadLogin)
+		return
+	}
+	if err := auth.CheckPassword(hash, pw); err != nil {
+		if !errors.Is(err, auth.ErrMismatch) {
+			a.log(r, "sign-in failed: the stored hash cannot be read", "user", u.ID, "err", err)
+		}
+		fail(http.StatusUnauthorized, errBadLogin)
+		return
+	}
+	now := a.cfg.Now()
+	secret, s, err := team.NewSession(u.ID, now, a.cfg.Sessions)
+	if err == nil {
+		err = a.cfg.Store.CreateSession(r.Context(), &s)
+	}
+	if err != nil {
+		a.log(r, "sign-in failed: making the session", "user", u.ID, "err", err)
+		fail(http.StatusInternalServerError, "Signing in failed on the server; try again.")
+		return
+	}
+	http.SetCookie(w, auth.SessionCookie(secret, s.ExpiresAt, a.secure(r)))
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// Logout serves POST /logout: the session ends in the store and the cookie in the browser.
+func (a *Access) Logout(w http.ResponseWriter, r *http.Request) {
+	if secret := sessionSecret(r); secret != "" {
+		if err := a.cfg.Store.DeleteSession(r.Context(), team.HashSecret(secret)); err != nil {
+			a.log(r, "sign-out: ending the session", "err", err)
+		}
+	}
+	http.SetCookie(w, auth.ClearCookie(true))
+	http.SetCookie(w, auth.ClearCookie(false))
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+func (a *Access) log(r *http.Request, msg string, args ...any) {
+	if a.cfg.Log != nil {
+		a.cfg.Log.WarnContext(r.Context(), msg, args...)
+	}
+}
+
+// dummyHash is checked when the user does not exist, so a sign-in takes as long either way.
+var dummyHash = sync.OnceValue(func() string {
+	h, err := auth.HashPassword("not a password anyone has")
+	if err != nil {
+		panic(err)
+	}
+	return h
+})
