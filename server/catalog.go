@@ -66,6 +66,9 @@ func (s *Server) Catalog() *catalog.Catalog { return s.catalog.Catalog() }
 // Close stops the background refreshers of live model lists and waits for them. It does not end
 // model calls in flight (see EndStreams).
 func (s *Server) Close() error {
+	if s.endStreams != nil {
+		s.endStreams() // the sweeper too: nothing uses the store after this
+	}
 	if s.catalog != nil {
 		s.catalog.Close()
 	}

@@ -80,6 +80,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.metrics = metrics.New(s.limits.InFlight)
 	s.recorder = metrics.Tee{s.recorder, s.metrics}
 	s.shutdown, s.endStreams = context.WithCancel(context.Background())
+	if s.store != nil {
+		go s.sweep(s.shutdown)
+	}
 	s.jobs = jobs.New(jobs.Config{Lifetime: cfg.JobLifetime, MaxOpen: cfg.MaxOpenJobs})
 	var err error
 	if s.generic, err = catalog.LoadGeneric(embedded.FS); err != nil {

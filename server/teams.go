@@ -46,6 +46,31 @@ func (s *Server) openStore() error {
 	return nil
 }
 
+// sweepEvery is how often the store's stale rows are swept (see sweep).
+const sweepEvery = time.Minute
+
+// sweep, until ctx ends, charges in full the reservations left unsettled for ReservationTTL (a
+// crashed call: its spend is never lost) and deletes the ended sessions, once a minute.
+func (s *Server) sweep(ctx context.Context) {
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if n, err := s.store.ExpireReservations(ctx, ReservationTTL, now); err != nil && ctx.Err() == nil {
+				s.log.Error("expiring reservations failed", "err", err)
+			} else if n > 0 {
+				s.log.Warn("reservations expired unsettled, charged in full", "count", n)
+			}
+			if _, err := s.store.DeleteExpiredSessions(ctx, now); err != nil && ctx.Err() == nil {
+				s.log.Error("deleting ended sessions failed", "err", err)
+			}
+		}
+	}
+}
+
 // requireIdentity puts h behind the instance's access, when it has one.
 func (s *Server) requireIdentity(h http.Handler) http.Handler {
 	if s.access == nil {
