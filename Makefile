@@ -12,7 +12,7 @@ FUZZTIME  ?= 200000x
 FUZZTIME_STREAM ?= 20000x
 WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm
 # Pure packages: no go-app import, so they are tested under GOOS=js too.
-PURE      := ./app/kind/... ./app/schema/... ./app/catalog/... ./app/markdown/... ./app/chat/... ./app/form/... ./app/codegen/... ./app/convo/... ./app/embed/... ./app/imagefile/... ./app/upload/...
+PURE      := ./app/kind/... ./app/fetch/... ./app/schema/... ./app/catalog/... ./app/markdown/... ./app/chat/... ./app/form/... ./app/codegen/... ./app/convo/... ./app/embed/... ./app/imagefile/... ./app/upload/...
 
 .PHONY: all build wasm server run example test size size-report vet test-host test-load test-js fuzz chromium sdk clean
 

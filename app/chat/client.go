@@ -11,6 +11,8 @@ import (
 	neturl "net/url"
 	"strings"
 	"time"
+
+	"playground/app/fetch"
 )
 
 // Limits on bodies read whole by [Client.Complete].
@@ -19,14 +21,21 @@ const (
 	maxCompletionBody = 32 << 20
 )
 
+// Doer sends an HTTP request, as [http.Client.Do] does: an *http.Client, or [fetch.Client] in the
+// browser, which links no HTTP transport into the web app.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
 // Client sends chat completion requests to an OpenAI-compatible API.
 type Client struct {
 	// BaseURL is the API root without the "/v1" part, such as "/api" in the
 	// browser (the playground's proxy) or an absolute URL.
 	BaseURL string
-	// HTTP is the client used to send requests; nil means
-	// http.DefaultClient.
-	HTTP *http.Client
+	// HTTP sends the requests: an *http.Client, or [fetch.Client] (what nil
+	// means), the browser's fetch in the web app and http.DefaultClient
+	// elsewhere.
+	HTTP Doer
 	// Provider, when set, names the provider the playground server
 	// routes the call to: it is sent as ?provider=NAME, outside the body.
 	Provider string
@@ -84,10 +93,7 @@ func (c *Client) complete(ctx context.Context, body []byte, onUpdate func(*Resul
 			user(r)
 		}
 	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
+	hc := c.doer()
 	path := "/v1/chat/completions"
 	if c.Dialect != nil {
 		path = c.Dialect.Path()
@@ -114,7 +120,8 @@ func (c *Client) complete(ctx context.Context, body []byte, onUpdate func(*Resul
 	x.response(resp)
 	// Under GOOS=js, net/http stops watching ctx once the headers have arrived, and a read of the
 	// stream waits for the next bytes whatever ctx says; closing the body on cancel makes Stop
-	// end the read (and so the upstream request) at once.
+	// end the read (and so the upstream request) at once. (fetch.Client aborts the stream on
+	// cancel itself; the close is for any other Doer.)
 	stopClose := context.AfterFunc(ctx, func() { resp.Body.Close() })
 	defer stopClose()
 
@@ -204,6 +211,14 @@ func (c *Client) stream(ctx context.Context, body io.Reader, res *Result, onUpda
 	}
 }
 
+// doer is c.HTTP, or fetch.Client when it is nil.
+func (c *Client) doer() Doer {
+	if c.HTTP != nil {
+		return c.HTTP
+	}
+	return fetch.Client{}
+}
+
 // ctxError returns a descriptive error wrapping ctx.Err() once ctx is done,
 // or nil.
 func ctxError(ctx context.Context) error {
@@ -255,10 +270,7 @@ func (c *Client) do(ctx context.Context, method, path, bodyType string, body []b
 			x.Err = err.Error()
 		}
 	}()
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
+	hc := c.doer()
 	url := strings.TrimRight(c.BaseURL, "/") + path
 	if c.Provider != "" {
 		sep := "?"

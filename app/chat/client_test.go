@@ -299,7 +299,7 @@ func TestCompleteUnreachable(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close()
-	c := &Client{BaseURL: url}
+	c := &Client{BaseURL: url, HTTP: srv.Client()}
 	res, err := c.Complete(context.Background(), []byte(`{}`), nil)
 	if res == nil {
 		t.Fatal("nil Result")

@@ -45,7 +45,7 @@ func TestDialectStreams(t *testing.T) {
 			var got string
 			srv := serveOnce(t, "text/event-stream", string(data), &got)
 			updates := 0
-			c := &Client{BaseURL: srv.URL, Dialect: tt.dialect}
+			c := &Client{BaseURL: srv.URL, HTTP: srv.Client(), Dialect: tt.dialect}
 			res, err := c.Complete(context.Background(), []byte(`{}`), func(*Result) { updates++ })
 			if err != nil {
 				t.Fatal(err)
@@ -109,7 +109,7 @@ func TestDialectErrors(t *testing.T) {
 	for _, tt := range tests {
 		var path string
 		srv := serveOnce(t, "text/event-stream", tt.body, &path)
-		c := &Client{BaseURL: srv.URL, Dialect: tt.dialect}
+		c := &Client{BaseURL: srv.URL, HTTP: srv.Client(), Dialect: tt.dialect}
 		res, err := c.Complete(context.Background(), []byte(`{}`), nil)
 		var apiErr *APIError
 		if !errors.As(err, &apiErr) || apiErr.Message != tt.want {
@@ -122,7 +122,7 @@ func TestDialectErrors(t *testing.T) {
 	// A stream cut off before it completed is an error, the text kept.
 	var path string
 	srv := serveOnce(t, "text/event-stream", "data: {\"type\":\"response.output_text.delta\",\"delta\":\"Hal\"}\n\n", &path)
-	res, err := (&Client{BaseURL: srv.URL, Dialect: Responses}).Complete(context.Background(), []byte(`{}`), nil)
+	res, err := (&Client{BaseURL: srv.URL, HTTP: srv.Client(), Dialect: Responses}).Complete(context.Background(), []byte(`{}`), nil)
 	if err == nil || res.Content != "Hal" {
 		t.Errorf("cut-off stream: %v, %q", err, res.Content)
 	}
@@ -135,13 +135,13 @@ func TestDialectAnswers(t *testing.T) {
 		{"type":"message","role":"assistant","content":[{"type":"output_text","text":"Answer."}]},
 		{"type":"function_call","call_id":"c1","name":"f","arguments":"{}"}],
 		"usage":{"input_tokens":3,"output_tokens":4}}`, &path)
-	res, err := (&Client{BaseURL: srv.URL, Dialect: Responses}).Complete(context.Background(), []byte(`{}`), nil)
+	res, err := (&Client{BaseURL: srv.URL, HTTP: srv.Client(), Dialect: Responses}).Complete(context.Background(), []byte(`{}`), nil)
 	if err != nil || res.Content != "Answer." || res.Reasoning != "Because." || res.FinishReason != "stop" || len(res.ToolCalls) != 1 || *res.Usage.TotalTokens != 7 {
 		t.Fatalf("responses answer: %+v, %v", res, err)
 	}
 	srv = serveOnce(t, "application/json", `{"id":"msg_2","type":"message","model":"claude","content":[{"type":"thinking","thinking":"Hm."},
 		{"type":"text","text":"Done."},{"type":"tool_use","id":"t1","name":"f","input":{"a":1}}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":2}}`, &path)
-	res, err = (&Client{BaseURL: srv.URL, Dialect: AnthropicMessages}).Complete(context.Background(), []byte(`{}`), nil)
+	res, err = (&Client{BaseURL: srv.URL, HTTP: srv.Client(), Dialect: AnthropicMessages}).Complete(context.Background(), []byte(`{}`), nil)
 	if err != nil || path != "/v1/messages" || res.Content != "Done." || res.Reasoning != "Hm." || res.FinishReason != "end_turn" ||
 		mergeCalls(t, res.ToolCalls) != `{"index":2,"id":"t1","type":"function","function":{"name":"f","arguments":"{\"a\":1}"}}` {
 		t.Fatalf("messages answer: %+v, %v", res, err)

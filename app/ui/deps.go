@@ -20,6 +20,7 @@ import (
 	"playground/app/catalog"
 	"playground/app/chat"
 	"playground/app/embed"
+	"playground/app/fetch"
 )
 
 // Backend gives the web app its data: the model list and one model's form.
@@ -62,8 +63,9 @@ func Register(d Deps) {
 type HTTPBackend struct {
 	// BaseURL is the API root, "/api" in the browser.
 	BaseURL string
-	// HTTP is the client; nil means http.DefaultClient.
-	HTTP *http.Client
+	// HTTP sends the requests; nil means [fetch.Client]: the browser's fetch in the web app,
+	// http.DefaultClient elsewhere.
+	HTTP chat.Doer
 }
 
 // Models fetches GET {BaseURL}/models. The same answer lists the providers; they are kept for View
@@ -125,9 +127,9 @@ func (b HTTPBackend) get(ctx context.Context, path string, v any) error {
 	if err != nil {
 		return err
 	}
-	hc := b.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
+	var hc chat.Doer = fetch.Client{}
+	if b.HTTP != nil {
+		hc = b.HTTP
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
