@@ -128,7 +128,8 @@ type Audit interface {
 	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 }
 
-// Store is all of the domain's storage. server/sqlite implements it.
+// Store is all of the domain's storage. server/sqlite and server/postgres implement it, and
+// server/team/storetest holds them to one contract.
 type Store interface {
 	Users
 	Teams
