@@ -138,7 +138,8 @@ type Passwords interface {
 	PasswordHash(ctx context.Context, email string) (*User, string, error)
 }
 
-// Store is all of the domain's storage. server/sqlite implements it.
+// Store is all of the domain's storage. server/sqlite and server/postgres implement it, and
+// server/team/storetest holds them to one contract.
 type Store interface {
 	Users
 	Teams
@@ -147,4 +148,5 @@ type Store interface {
 	Budgets
 	UsageLog
 	Audit
+	Passwords
 }

@@ -1,7 +1,7 @@
 // Package team is the domain of self-hosting for teams: users, the teams they belong to (a user may
 // be in several) with a role in each, personal API tokens, server-side sessions, budgets in money,
 // the usage log and the audit log (WTF Dial style: types, rules and the Store interfaces, no
-// database; server/sqlite implements the Store).
+// database; server/sqlite and server/postgres implement the Store).
 //
 // Money is an integer count of nano-dollars. A model call's cost is held in two steps: before the
 // call, Reserve holds its largest possible cost against every Scope that applies (the user, the
