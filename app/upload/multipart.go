@@ -219,12 +219,13 @@ func (w *Writer) SetBoundary(b string) error { return w.mw.SetBoundary(b) }
 // Text writes a text field.
 func (w *Writer) Text(name, value string) error { return w.mw.WriteField(name, value) }
 
-// File starts a file part and returns where its content goes.
+// File starts a file part and returns where its content goes. A content type that is not one
+// (empty, malformed, with control characters) is sent as application/octet-stream.
 func (w *Writer) File(field, fileName, contentType string) (io.Writer, error) {
 	h := make(textproto.MIMEHeader)
 	h.Set("Content-Disposition", multipart.FileContentDisposition(field, fileName))
-	if contentType == "" {
-		contentType = "application/octet-stream"
+	if _, _, err := mime.ParseMediaType(contentType); err != nil {
+		contentType = "application/octet-stream" // none, or one a header cannot carry
 	}
 	h.Set("Content-Type", contentType)
 	return w.mw.CreatePart(h)
