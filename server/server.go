@@ -25,7 +25,7 @@ import (
 	"playground/server/media"
 	"playground/server/meter"
 	"playground/server/metrics"
-	"playground/server/sqlite"
+	"playground/server/store"
 	"playground/server/upstream"
 )
 
@@ -41,7 +41,7 @@ type Server struct {
 	handler   http.Handler
 	limits    *admit.Limiter
 	// store and access are an instance's for a team (-auth other than none), else nil.
-	store  *sqlite.DB
+	store  store.Store
 	access *access.Access
 	embed  *admit.Gate
 	// recorder receives the usage record of every model call (cfg.Recorder, else a log line).

@@ -14,7 +14,7 @@ import (
 	"playground/app/catalog"
 	"playground/server/access"
 	"playground/server/admit"
-	"playground/server/sqlite"
+	"playground/server/store"
 	"playground/server/team"
 )
 
@@ -36,9 +36,9 @@ func (s *Server) openStore() error {
 	if !s.cfg.Auth.SignsIn() {
 		return nil
 	}
-	db, err := sqlite.Open(s.cfg.Database)
+	db, err := store.Open(context.Background(), s.cfg.Database)
 	if err != nil {
-		return fmt.Errorf("database %s: %w", s.cfg.Database, err)
+		return err
 	}
 	s.store = db
 	s.access = access.New(access.Config{Mode: s.cfg.Auth, Store: db, TrustedProxies: s.cfg.Limits.TrustedProxies,

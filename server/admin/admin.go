@@ -101,7 +101,7 @@ func Run(ctx context.Context, args []string, e Env) int {
 	if def == "" {
 		def = DefaultDatabase
 	}
-	fs.StringVar(&c.database, "database", def, "the store: an SQLite file (env PLAYGROUND_DATABASE)")
+	fs.StringVar(&c.database, "database", def, "the store: an SQLite file or a postgres:// URL (env PLAYGROUND_DATABASE)")
 	run, ok := commands[c.name]
 	if !ok {
 		fmt.Fprintf(e.Stderr, "playground: %q is not a command; the commands are:\n%s", c.name, usage)
@@ -182,7 +182,7 @@ func (c *cmd) parse(args []string, npos int, what string) ([]string, error) {
 func (c *cmd) open() error {
 	s, err := c.Open(c.database)
 	if err != nil {
-		return fmt.Errorf("database %s: %w", c.database, err)
+		return err
 	}
 	c.store = s
 	return nil
@@ -684,18 +684,4 @@ func auditList(ctx context.Context, c *cmd, args []string) error {
 		}
 		return w.Flush()
 	})
-}
-
-// OpenFile is the Opener of main: the SQLite store (see server/sqlite); a postgres:// URL is
-// refused until the Postgres store exists.
-func OpenFile(open func(path string) (Store, error)) Opener {
-	return func(database string) (Store, error) {
-		if strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://") {
-			return nil, errors.New("Postgres is not supported yet; use an SQLite file")
-		}
-		if database == "" {
-			return nil, errors.New("empty; give an SQLite file")
-		}
-		return open(database)
-	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"playground/server/auth"
 	"playground/server/sqlite"
+	"playground/server/store"
 	"playground/server/team"
 )
 
@@ -35,7 +36,7 @@ func (e *env) run(args ...string) (int, string, string) {
 func (e *env) runIn(stdin string, args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
 	code := Run(context.Background(), args, Env{Stdin: strings.NewReader(stdin),
-		Open:   OpenFile(func(p string) (Store, error) { return sqlite.Open(p) }),
+		Open:   func(p string) (Store, error) { return store.Open(context.Background(), p) },
 		Getenv: func(k string) string { return map[string]string{"PLAYGROUND_DATABASE": e.path, "USER": "ops"}[k] },
 		Stdout: &out, Stderr: &errb, Now: func() time.Time { return e.now },
 	})
@@ -193,8 +194,8 @@ func TestRefusals(t *testing.T) {
 	if es, _ := db.ListAudit(ctx, team.AuditFilter{}); len(es) != 2 {
 		t.Errorf("the audit log has %d entries, want the 2 changes made", len(es))
 	}
-	if code, _, errs := (&env{t: t, path: "postgres://db/x"}).run("users", "list"); code != 1 || !strings.Contains(errs, "Postgres is not supported yet") {
-		t.Errorf("a postgres URL: %d %s", code, errs)
+	if code, _, errs := (&env{t: t, path: "postgres://ada:s3cret@127.0.0.1:1/x?connect_timeout=2"}).run("users", "list"); code != 1 || !strings.Contains(errs, "database: ") || strings.Contains(errs, "s3cret") {
+		t.Errorf("an unreachable Postgres: %d %s", code, errs)
 	}
 }
 

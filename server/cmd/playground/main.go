@@ -33,7 +33,7 @@ import (
 	"playground/app/schema/inspect"
 	"playground/server"
 	"playground/server/admin"
-	"playground/server/sqlite"
+	"playground/server/store"
 )
 
 func main() {
@@ -62,7 +62,7 @@ func main() {
 // adminEnv is what the admin commands run with: the SQLite store.
 func adminEnv(getenv func(string) string, stdout, stderr io.Writer) admin.Env {
 	return admin.Env{
-		Open:   admin.OpenFile(func(path string) (admin.Store, error) { return sqlite.Open(path) }),
+		Open:   func(database string) (admin.Store, error) { return store.Open(context.Background(), database) },
 		Getenv: getenv, Stdin: os.Stdin, Stdout: stdout, Stderr: stderr,
 	}
 }
