@@ -1,0 +1,135 @@
+package admin
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"playground/server/team"
+)
+
+// parseTime reads a -since or -until: an RFC 3339 time, a date (UTC), or a duration before now.
+func parseTime(flagName, s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return now.Add(-d), nil
+	}
+	for _, layout := range []string{time.RFC3339, time.DateTime, time.DateOnly} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, team.Errorf(team.EInvalid, "%s: %q is neither a time (2026-12-01, 2026-12-01T10:00:00Z) nor a duration before now (24h)", flagName, s)
+}
+
+func usageExport(ctx context.Context, c *cmd, args []string) error {
+	since := c.fs.String("since", "", "from this time (2026-12-01, RFC 3339, or 24h ago)")
+	until := c.fs.String("until", "", "to this time, excluded")
+	email := c.fs.String("user", "", "one user's calls")
+	teamName := c.fs.String("team", "", "one team's calls")
+	model := c.fs.String("model", "", "one model's calls")
+	format := c.fs.String("format", "csv", "csv or jsonl")
+	return withStore(c, args, 0, "no argument", func([]string) error {
+		if *format != "csv" && *format != "jsonl" {
+			return usagef("-format: %q is not csv or jsonl", *format)
+		}
+		now := c.now()
+		var f team.UsageFilter
+		var err error
+		if f.Since, err = parseTime("since", *since, now); err != nil {
+			return err
+		}
+		if f.Until, err = parseTime("until", *until, now); err != nil {
+			return err
+		}
+		f.Model = *model
+		if *email != "" {
+			u, err := c.store.FindUserByEmail(ctx, *email)
+			if err != nil {
+				return err
+			}
+			f.UserID = u.ID
+		}
+		if *teamName != "" {
+			t, err := c.store.FindTeamByName(ctx, *teamName)
+			if err != nil {
+				return err
+			}
+			f.TeamID = t.ID
+		}
+		return exportUsage(ctx, c.store, f, *format, c.Stdout)
+	})
+}
+
+// usageColumns are the export's columns.
+var usageColumns = []string{"time", "request_id", "user_id", "team_id", "token_id", "provider", "model", "operation", "kind",
+	"input_tokens", "output_tokens", "cost_usd", "cost_nano_usd", "status", "duration_ms", "expired"}
+
+// exportUsage writes the records f selects, oldest first, as CSV (with a header) or JSON lines.
+func exportUsage(ctx context.Context, s Store, f team.UsageFilter, format string, out io.Writer) error {
+	cw := csv.NewWriter(out)
+	enc := json.NewEncoder(out)
+	if format == "csv" {
+		if err := cw.Write(usageColumns); err != nil {
+			return err
+		}
+	}
+	err := s.ExportUsage(ctx, f, func(u team.Usage) error {
+		row := []string{u.Time.Format(time.RFC3339Nano), u.RequestID, itoa(u.UserID), itoa(u.TeamID), itoa(u.TokenID), u.Provider, u.Model,
+			u.Operation, u.Kind, itoa(u.InputTokens), itoa(u.OutputTokens), usdText(u.Cost), itoa(u.Cost.Nano()),
+			strconv.Itoa(u.Status), itoa(u.Duration.Milliseconds()), strconv.FormatBool(u.Expired)}
+		if format == "csv" {
+			return cw.Write(row)
+		}
+		obj := map[string]any{}
+		for i, col := range usageColumns {
+			obj[col] = row[i]
+		}
+		for _, col := range []string{"user_id", "team_id", "token_id", "input_tokens", "output_tokens", "cost_nano_usd", "status", "duration_ms"} {
+			n, _ := strconv.ParseInt(obj[col].(string), 10, 64)
+			obj[col] = n
+		}
+		obj["expired"] = u.Expired
+		return enc.Encode(obj)
+	})
+	cw.Flush()
+	if err == nil {
+		err = cw.Error()
+	}
+	return err
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// usdText is an amount in dollars with its nine decimals, for spreadsheets: "0.000123000".
+func usdText(m team.Money) string {
+	n := m.Nano()
+	sign := ""
+	if n < 0 {
+		sign, n = "-", -n
+	}
+	return fmt.Sprintf("%s%d.%09d", sign, n/int64(team.USD), n%int64(team.USD))
+}
+
+func auditList(ctx context.Context, c *cmd, args []string) error {
+	limit := c.fs.Int("limit", 50, "how many entries, newest first")
+	return withStore(c, args, 0, "no argument", func([]string) error {
+		es, err := c.store.ListAudit(ctx, team.AuditFilter{Limit: *limit})
+		if err != nil {
+			return err
+		}
+		w := tabwriter.NewWriter(c.Stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "TIME\tACTION\tTARGET\tDETAIL")
+		for _, e := range es {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", e.Time.Format(time.DateTime), e.Action, e.Target, e.Detail)
+		}
+		return w.Flush()
+	})
+}
