@@ -87,20 +87,13 @@ func describeType(mt string) string {
 }
 
 // SniffAudio is the type of a sound by its first bytes ("audio/wav", "audio/mpeg", "audio/ogg",
-// "audio/flac", "audio/aac", "audio/webm"), or "" when they are not a sound's.
+// "audio/flac", "audio/aac", "audio/webm"), or "" when they are not a sound's: upload.Sniff's
+// reading, kept to the sounds a speech answer is played as.
 func SniffAudio(b []byte) string {
-	switch {
-	case len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WAVE":
-		return "audio/wav"
-	case len(b) >= 4 && string(b[:4]) == "OggS":
-		return "audio/ogg"
-	case len(b) >= 4 && string(b[:4]) == "fLaC":
-		return "audio/flac"
-	case len(b) >= 3 && string(b[:3]) == "ID3", len(b) >= 2 && b[0] == 0xFF && b[1]&0xE6 == 0xE2:
-		return "audio/mpeg"
-	case len(b) >= 2 && b[0] == 0xFF && b[1]&0xF6 == 0xF0:
-		return "audio/aac"
-	case len(b) >= 4 && string(b[:4]) == "\x1a\x45\xdf\xa3":
+	switch t := upload.Sniff(b); t {
+	case "audio/wav", "audio/mpeg", "audio/ogg", "audio/flac", "audio/aac":
+		return t
+	case "video/webm":
 		return "audio/webm"
 	}
 	return ""
