@@ -149,13 +149,19 @@ func (a *Access) Identify(r *http.Request) (*Identity, error) {
 			}
 			return nil, err
 		}
-		if err := a.cfg.Store.TouchSession(ctx, hash, now); err != nil && team.ErrorCode(err) == "" {
-			return nil, err
+		// Push the idle end back at most once a minute: not a write on every request.
+		if now.Sub(s.SeenAt) >= touchEvery {
+			if err := a.cfg.Store.TouchSession(ctx, hash, now); err != nil && team.ErrorCode(err) == "" {
+				return nil, err
+			}
 		}
 		return a.identity(ctx, s.UserID, 0, 0, "session")
 	}
 	return nil, nil
 }
+
+// touchEvery is how stale a session's last use may be before a request records it again.
+const touchEvery = time.Minute
 
 // sessionSecret is the session cookie's value, under either name (see auth.CookieName).
 func sessionSecret(r *http.Request) string {
