@@ -25,6 +25,7 @@ type ttsLive struct {
 	playing  bool
 	waitRun  bool      // a statechange listener waits for the context to run (see markPlaying)
 	shown    time.Time // when notify last told of the bytes
+	trailing bool      // a later notify is due for bytes that came too soon after the last
 
 	// Web Audio.
 	wav             kind.WAVStream
@@ -96,9 +97,33 @@ func (l *ttsLive) feed(ct string, chunk []byte) {
 		l.queue = append(l.queue, chunk...)
 		l.pump()
 	}
-	if l.playing && time.Since(l.shown) > 250*time.Millisecond {
+	if l.playing {
+		l.tell()
+	}
+}
+
+// tellEvery is how often at most the count of bytes received is drawn again.
+const tellEvery = 250 * time.Millisecond
+
+// tell asks for the count of bytes to be drawn again, at most every tellEvery: bytes that come
+// sooner are told of once that time has passed, so the count shown is never stale when the
+// download pauses (the provider holding the rest).
+func (l *ttsLive) tell() {
+	since := time.Since(l.shown)
+	if since >= tellEvery {
 		l.shown = time.Now()
 		l.notify()
+		return
+	}
+	if !l.trailing {
+		l.trailing = true
+		time.AfterFunc(tellEvery-since, func() {
+			l.trailing = false
+			if l.playing {
+				l.shown = time.Now()
+				l.notify()
+			}
+		})
 	}
 }
 
