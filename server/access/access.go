@@ -262,6 +262,8 @@ func HTTPError(err error) *httperr.Error {
 		return &httperr.Error{Code: httperr.EUnauthorized, Message: msg, Err: err}
 	case team.EBudgetExceeded:
 		return &httperr.Error{Code: httperr.EBudgetExceeded, Message: msg, Err: err}
+	case team.EForbidden:
+		return &httperr.Error{Code: httperr.EForbidden, Message: msg, Err: err}
 	}
 	return nil
 }

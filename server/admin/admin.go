@@ -37,7 +37,7 @@ import (
 const DefaultDatabase = "data/playground.db"
 
 // Groups are the command groups Run takes, for main's dispatch.
-var Groups = []string{"users", "teams", "tokens", "budgets", "usage", "audit"}
+var Groups = []string{"users", "teams", "tokens", "budgets", "policies", "usage", "audit"}
 
 // IsGroup reports whether name is one of Groups.
 func IsGroup(name string) bool {
@@ -132,6 +132,9 @@ const usage = `  users add EMAIL [-admin] [-name NAME] [-team NAME [-role member
   tokens revoke ID
   budgets set (-user EMAIL | -team NAME) -usd AMOUNT -period day|week|month
   budgets list
+  policies set (-user EMAIL | -team NAME | -token ID) [-models 'openai/*,…'] [-rpm N] [-tpm N] [-concurrent N]
+  policies delete (-user EMAIL | -team NAME | -token ID)
+  policies list
   usage export [-since T] [-until T] [-user EMAIL] [-team NAME] [-model M] [-format csv|jsonl]
   audit list [-limit N]
 `
@@ -211,6 +214,9 @@ var commands = map[string]func(ctx context.Context, c *cmd, args []string) error
 	"tokens revoke":    tokensRevoke,
 	"budgets set":      budgetsSet,
 	"budgets list":     budgetsList,
+	"policies set":     policiesSet,
+	"policies delete":  policiesDelete,
+	"policies list":    policiesList,
 	"usage export":     usageExport,
 	"audit list":       auditList,
 }

@@ -78,6 +78,7 @@ const (
 	EInvalid        = "invalid"
 	EUnauthorized   = "unauthorized"
 	EBudgetExceeded = "budget_exceeded"
+	EForbidden      = "forbidden"
 
 	// EInternal is every error that is not the server's own: its user sees only "Internal
 	// server error".
@@ -166,6 +167,7 @@ var table = map[string]Entry{
 	EInvalid:        {http.StatusBadRequest, TypeInvalidRequest},
 	EUnauthorized:   {http.StatusUnauthorized, TypeInvalidRequest},
 	EBudgetExceeded: {http.StatusTooManyRequests, TypeRateLimit},
+	EForbidden:      {http.StatusForbidden, TypePermission},
 
 	EInternal: {http.StatusInternalServerError, TypeServer},
 }

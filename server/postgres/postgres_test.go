@@ -132,7 +132,7 @@ func TestOpen(t *testing.T) {
 	ctx := context.Background()
 	u := newSchema(t)
 	db := openURL(t, u)
-	if v, err := db.SchemaVersion(ctx); err != nil || v != 1 {
+	if v, err := db.SchemaVersion(ctx); err != nil || v != latestVersion(t) {
 		t.Fatalf("schema version %d, %v", v, err)
 	}
 	must(t, db.AddUser(ctx, &team.User{Email: "ada@example.com"}))
@@ -142,7 +142,7 @@ func TestOpen(t *testing.T) {
 	db = openURL(t, u)
 	var n int
 	must(t, db.pool.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n))
-	if users, err := db.ListUsers(ctx); err != nil || len(users) != 1 || n != 1 {
+	if users, err := db.ListUsers(ctx); err != nil || len(users) != 1 || n != migrationCount(t) {
 		t.Fatalf("after reopening: %v %v, %d migrations", users, err, n)
 	}
 	must(t, db.Migrate(ctx))
@@ -199,20 +199,20 @@ func tableExists(t *testing.T, db *DB, table string) bool {
 func TestMigrationIsAtomic(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	broken := []Migration{{Version: 2, Name: "0002_broken.sql", SQL: "CREATE TABLE half (x BIGINT);\nCREATE TABLE broken ("}}
-	if err := db.migrate(ctx, broken); err == nil || !strings.Contains(err.Error(), "0002_broken.sql") {
+	broken := []Migration{{Version: 9001, Name: "9001_broken.sql", SQL: "CREATE TABLE half (x BIGINT);\nCREATE TABLE broken ("}}
+	if err := db.migrate(ctx, broken); err == nil || !strings.Contains(err.Error(), "9001_broken.sql") {
 		t.Fatalf("the broken migration: %v", err)
 	}
 	if tableExists(t, db, "half") {
 		t.Fatal("half of a failed migration stayed")
 	}
-	if v, err := db.SchemaVersion(ctx); err != nil || v != 1 {
+	if v, err := db.SchemaVersion(ctx); err != nil || v != latestVersion(t) {
 		t.Fatalf("schema version %d, %v", v, err)
 	}
-	good := []Migration{{Version: 2, Name: "0002_good.sql", SQL: "CREATE TABLE extra (x BIGINT);\nCREATE INDEX extra_x ON extra (x);"}}
+	good := []Migration{{Version: 9002, Name: "9002_good.sql", SQL: "CREATE TABLE extra (x BIGINT);\nCREATE INDEX extra_x ON extra (x);"}}
 	must(t, db.migrate(ctx, good))
 	must(t, db.migrate(ctx, good)) // applied already: skipped
-	if v, err := db.SchemaVersion(ctx); err != nil || v != 2 || !tableExists(t, db, "extra") {
+	if v, err := db.SchemaVersion(ctx); err != nil || v != 9002 || !tableExists(t, db, "extra") {
 		t.Fatalf("schema version %d, %v", v, err)
 	}
 }
@@ -340,4 +340,24 @@ WHERE m.type IN ('table', 'index') AND m.name NOT LIKE 'sqlite_%'`)
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("Postgres has\n%v\nSQLite has\n%v", got, want)
 	}
+}
+
+// latestVersion is the embedded migrations' last version, which a new database is at.
+func latestVersion(tb testing.TB) int {
+	tb.Helper()
+	ms, err := Migrations()
+	if err != nil || len(ms) == 0 {
+		tb.Fatalf("the migrations: %v", err)
+	}
+	return ms[len(ms)-1].Version
+}
+
+// migrationCount is how many migrations are embedded.
+func migrationCount(tb testing.TB) int {
+	tb.Helper()
+	ms, err := Migrations()
+	if err != nil {
+		tb.Fatalf("the migrations: %v", err)
+	}
+	return len(ms)
 }

@@ -45,7 +45,7 @@ func TestOpen(t *testing.T) {
 	if mode != "wal" || fk != 1 || busy != int(BusyTimeout.Milliseconds()) {
 		t.Fatalf("journal %q, foreign keys %d, busy timeout %d", mode, fk, busy)
 	}
-	if v, err := db.SchemaVersion(ctx); err != nil || v != 1 {
+	if v, err := db.SchemaVersion(ctx); err != nil || v != latestVersion(t) {
 		t.Fatalf("schema version %d, %v", v, err)
 	}
 	// The read pool is read-only.
@@ -61,7 +61,7 @@ func TestOpen(t *testing.T) {
 	defer db.Close()
 	var n int
 	must(t, db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n))
-	if users, err := db.ListUsers(ctx); err != nil || len(users) != 1 || n != 1 {
+	if users, err := db.ListUsers(ctx); err != nil || len(users) != 1 || n != migrationCount(t) {
 		t.Fatalf("after reopening: %v %v, %d migrations", users, err, n)
 	}
 	must(t, db.Migrate(ctx))
@@ -91,20 +91,20 @@ func TestMigrations(t *testing.T) {
 func TestMigrationIsAtomic(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	broken := []Migration{{Version: 2, Name: "0002_broken.sql", SQL: "CREATE TABLE half (x INTEGER);\nCREATE TABLE broken ("}}
-	if err := db.migrate(ctx, broken); err == nil || !strings.Contains(err.Error(), "0002_broken.sql") {
+	broken := []Migration{{Version: 9001, Name: "9001_broken.sql", SQL: "CREATE TABLE half (x INTEGER);\nCREATE TABLE broken ("}}
+	if err := db.migrate(ctx, broken); err == nil || !strings.Contains(err.Error(), "9001_broken.sql") {
 		t.Fatalf("the broken migration: %v", err)
 	}
 	if found, err := exists(ctx, db.r, `SELECT 1 FROM sqlite_master WHERE name = 'half'`); err != nil || found {
 		t.Fatalf("half of a failed migration stayed: %v %v", found, err)
 	}
-	if v, err := db.SchemaVersion(ctx); err != nil || v != 1 {
+	if v, err := db.SchemaVersion(ctx); err != nil || v != latestVersion(t) {
 		t.Fatalf("schema version %d, %v", v, err)
 	}
-	good := []Migration{{Version: 2, Name: "0002_good.sql", SQL: "CREATE TABLE extra (x INTEGER);\nCREATE INDEX extra_x ON extra (x);"}}
+	good := []Migration{{Version: 9002, Name: "9002_good.sql", SQL: "CREATE TABLE extra (x INTEGER);\nCREATE INDEX extra_x ON extra (x);"}}
 	must(t, db.migrate(ctx, good))
 	must(t, db.migrate(ctx, good)) // applied already: skipped
-	if v, err := db.SchemaVersion(ctx); err != nil || v != 2 {
+	if v, err := db.SchemaVersion(ctx); err != nil || v != 9002 {
 		t.Fatalf("schema version %d, %v", v, err)
 	}
 }
@@ -162,4 +162,24 @@ func TestAuditAppendOnly(t *testing.T) {
 	if es, err := db.ListAudit(ctx, team.AuditFilter{}); err != nil || len(es) != 1 || es[0].Action != "user.add" {
 		t.Fatalf("%+v %v", es, err)
 	}
+}
+
+// latestVersion is the embedded migrations' last version, which a new database is at.
+func latestVersion(tb testing.TB) int {
+	tb.Helper()
+	ms, err := Migrations()
+	if err != nil || len(ms) == 0 {
+		tb.Fatalf("the migrations: %v", err)
+	}
+	return ms[len(ms)-1].Version
+}
+
+// migrationCount is how many migrations are embedded.
+func migrationCount(tb testing.TB) int {
+	tb.Helper()
+	ms, err := Migrations()
+	if err != nil {
+		tb.Fatalf("the migrations: %v", err)
+	}
+	return len(ms)
 }

@@ -18,10 +18,13 @@ const (
 	EUnauthorized = "unauthorized"
 	// EBudgetExceeded: a reservation would take a scope's budget over its limit.
 	EBudgetExceeded = "budget_exceeded"
+	// EForbidden: the identity may not do it (a model its team's policy does not allow, another
+	// user's record, an admin's action).
+	EForbidden = "forbidden"
 )
 
 // Codes lists the domain's error codes.
-var Codes = []string{ENotFound, EConflict, EInvalid, EUnauthorized, EBudgetExceeded}
+var Codes = []string{ENotFound, EConflict, EInvalid, EUnauthorized, EBudgetExceeded, EForbidden}
 
 // Error is a domain error: a code a program can act on and a message a person can read. Stores and
 // the domain's functions return it for every failure that is the caller's (an unknown id, a

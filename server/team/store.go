@@ -149,4 +149,5 @@ type Store interface {
 	UsageLog
 	Audit
 	Passwords
+	Policies
 }

@@ -39,6 +39,7 @@ func Run(t *testing.T, open Open) {
 		{"PeriodRollover", testPeriodRollover},
 		{"BudgetSetMidPeriod", testBudgetSetMidPeriod},
 		{"UsageFilters", testUsageFilters},
+		{"Policies", testPolicies},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,12 @@
+-- A scope's policy (server/team.Policy): the model patterns it may run (comma-separated, '' for
+-- any) and its limits a minute and at once (0 for none).
+CREATE TABLE policies (
+	scope_kind TEXT   NOT NULL CHECK (scope_kind IN ('user', 'team', 'token')),
+	scope_id   BIGINT NOT NULL,
+	models     TEXT   NOT NULL DEFAULT '',
+	rpm        BIGINT NOT NULL DEFAULT 0 CHECK (rpm >= 0),
+	tpm        BIGINT NOT NULL DEFAULT 0 CHECK (tpm >= 0),
+	concurrent BIGINT NOT NULL DEFAULT 0 CHECK (concurrent >= 0),
+	updated_at BIGINT NOT NULL,
+	PRIMARY KEY (scope_kind, scope_id)
+);
