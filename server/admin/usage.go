@@ -70,7 +70,7 @@ func usageExport(ctx context.Context, c *cmd, args []string) error {
 
 // usageColumns are the export's columns.
 var usageColumns = []string{"time", "request_id", "user_id", "team_id", "token_id", "provider", "model", "operation", "kind",
-	"input_tokens", "output_tokens", "cost_usd", "cost_nano_usd", "status", "duration_ms", "expired"}
+	"input_tokens", "output_tokens", "cost_usd", "cost_nano_usd", "cost_source", "status", "duration_ms", "expired"}
 
 // exportUsage writes the records f selects, oldest first, as CSV (with a header) or JSON lines.
 func exportUsage(ctx context.Context, s Store, f team.UsageFilter, format string, out io.Writer) error {
@@ -83,7 +83,7 @@ func exportUsage(ctx context.Context, s Store, f team.UsageFilter, format string
 	}
 	err := s.ExportUsage(ctx, f, func(u team.Usage) error {
 		row := []string{u.Time.Format(time.RFC3339Nano), u.RequestID, itoa(u.UserID), itoa(u.TeamID), itoa(u.TokenID), u.Provider, u.Model,
-			u.Operation, u.Kind, itoa(u.InputTokens), itoa(u.OutputTokens), usdText(u.Cost), itoa(u.Cost.Nano()),
+			u.Operation, u.Kind, itoa(u.InputTokens), itoa(u.OutputTokens), usdText(u.Cost), itoa(u.Cost.Nano()), string(u.CostSource),
 			strconv.Itoa(u.Status), itoa(u.Duration.Milliseconds()), strconv.FormatBool(u.Expired)}
 		if format == "csv" {
 			return cw.Write(row)

@@ -193,3 +193,33 @@ func TestCapTokensNullField(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultLength: a request without a length gets the cap (or the schema's lower maximum) in
+// the schema's parameter; one that sets a length keeps it, even above the cap; a schema without
+// a length parameter leaves the body alone and reserves the cap.
+func TestDefaultLength(t *testing.T) {
+	maxTok := schema.Field{Name: "max_tokens", Type: "integer"}
+	small := schema.Field{Name: "max_completion_tokens", Type: "integer", Max: fptr(1000)}
+	tests := []struct {
+		name    string
+		fields  []schema.Field
+		body    string
+		want    string
+		longest int64
+	}{
+		{"added", []schema.Field{maxTok}, `{"model":"m"}`, `{"max_tokens":4096,"model":"m"}`, 4096},
+		{"schema's maximum", []schema.Field{small}, `{"model":"m"}`, `{"max_completion_tokens":1000,"model":"m"}`, 1000},
+		{"kept above the cap", []schema.Field{maxTok}, `{"model":"m","max_tokens":20000}`, `{"model":"m","max_tokens":20000}`, 20000},
+		{"null set", []schema.Field{maxTok}, `{"model":"m","max_tokens":null}`, `{"max_tokens":4096,"model":"m"}`, 4096},
+		{"no parameter", nil, `{"model":"m"}`, `{"model":"m"}`, 4096},
+	}
+	for _, tt := range tests {
+		out, longest, err := DefaultLength(&schema.Operation{Fields: tt.fields}, []byte(tt.body), 4096)
+		if err != nil || string(out) != tt.want || longest != tt.longest {
+			t.Errorf("%s: %s %d %v, want %s %d", tt.name, out, longest, err, tt.want, tt.longest)
+		}
+	}
+	if _, _, err := DefaultLength(&schema.Operation{}, []byte(`{"max_tokens":"many"}`), 10); httperr.From(err).Code != httperr.EInvalidParameters || !strings.Contains(err.Error(), "max_tokens: must be a number") {
+		t.Errorf("a length that is not a number: %v", err)
+	}
+}

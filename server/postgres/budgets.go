@@ -304,7 +304,7 @@ func (db *DB) ExpireReservations(ctx context.Context, olderThan time.Duration, n
 			rows.Close()
 			return 0, fmt.Errorf("postgres: expiring the reservations: %w", err)
 		}
-		u.Cost, u.Expired = team.Money(amount), true
+		u.Cost, u.Expired, u.CostSource = team.Money(amount), true, team.CostReservation
 		due = append(due, u)
 	}
 	rows.Close()
@@ -390,10 +390,10 @@ WHERE scope_kind = $3 AND scope_id = $4 AND period = $5 AND period_start = $6`,
 		u.Time = fromTS(created)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO usage_log (request_id, user_id, team_id, token_id, provider, model, operation, kind,
-  input_tokens, output_tokens, cost, status, expired, duration_ns, started_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+  input_tokens, output_tokens, cost, cost_source, status, expired, duration_ns, started_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		u.RequestID, nullID(u.UserID), nullID(u.TeamID), nullID(u.TokenID), u.Provider, u.Model, u.Operation, u.Kind,
-		u.InputTokens, u.OutputTokens, u.Cost.Nano(), u.Status, u.Expired, int64(u.Duration), ts(u.Time)); err != nil {
+		u.InputTokens, u.OutputTokens, u.Cost.Nano(), string(u.CostSource), u.Status, u.Expired, int64(u.Duration), ts(u.Time)); err != nil {
 		return false, fmt.Errorf("writing the usage: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM reservations WHERE request_id = $1`, u.RequestID); err != nil {

@@ -14,7 +14,7 @@ import (
 
 // usageSelect reads the columns scanUsage takes.
 const usageSelect = `SELECT id, request_id, user_id, team_id, token_id, provider, model, operation, kind,
-  input_tokens, output_tokens, cost, status, expired, duration_ns, started_at FROM usage_log`
+  input_tokens, output_tokens, cost, cost_source, status, expired, duration_ns, started_at FROM usage_log`
 
 // conds gathers the conditions of a WHERE clause and their arguments, numbered $1, $2, … in order.
 type conds struct {
@@ -136,10 +136,11 @@ func scanUsage(rows pgx.Rows) (team.Usage, error) {
 	var u team.Usage
 	var userID, teamID, tokenID pgtype.Int8
 	var cost, duration, started int64
+	var source string
 	err := rows.Scan(&u.ID, &u.RequestID, &userID, &teamID, &tokenID, &u.Provider, &u.Model, &u.Operation, &u.Kind,
-		&u.InputTokens, &u.OutputTokens, &cost, &u.Status, &u.Expired, &duration, &started)
+		&u.InputTokens, &u.OutputTokens, &cost, &source, &u.Status, &u.Expired, &duration, &started)
 	u.UserID, u.TeamID, u.TokenID = userID.Int64, teamID.Int64, tokenID.Int64
-	u.Cost, u.Duration, u.Time = team.Money(cost), time.Duration(duration), fromTS(started)
+	u.Cost, u.CostSource, u.Duration, u.Time = team.Money(cost), team.CostSource(source), time.Duration(duration), fromTS(started)
 	return u, err
 }
 

@@ -289,7 +289,7 @@ func (db *DB) ExpireReservations(ctx context.Context, olderThan time.Duration, n
 				rows.Close()
 				return err
 			}
-			u.Cost, u.Expired = team.Money(amount), true
+			u.Cost, u.Expired, u.CostSource = team.Money(amount), true, team.CostReservation
 			due = append(due, u)
 		}
 		rows.Close()
@@ -367,10 +367,10 @@ WHERE scope_kind = ? AND scope_id = ? AND period = ? AND period_start = ?`,
 		expired = 1
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO usage_log (request_id, user_id, team_id, token_id, provider, model, operation, kind,
-  input_tokens, output_tokens, cost, status, expired, duration_ns, started_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  input_tokens, output_tokens, cost, cost_source, status, expired, duration_ns, started_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.RequestID, nullID(u.UserID), nullID(u.TeamID), nullID(u.TokenID), u.Provider, u.Model, u.Operation, u.Kind,
-		u.InputTokens, u.OutputTokens, u.Cost.Nano(), u.Status, expired, int64(u.Duration), ts(u.Time)); err != nil {
+		u.InputTokens, u.OutputTokens, u.Cost.Nano(), string(u.CostSource), u.Status, expired, int64(u.Duration), ts(u.Time)); err != nil {
 		return false, fmt.Errorf("writing the usage: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM reservations WHERE request_id = ?`, u.RequestID); err != nil {

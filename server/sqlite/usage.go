@@ -12,7 +12,7 @@ import (
 
 // usageSelect reads the columns scanUsage takes.
 const usageSelect = `SELECT id, request_id, user_id, team_id, token_id, provider, model, operation, kind,
-  input_tokens, output_tokens, cost, status, expired, duration_ns, started_at FROM usage_log`
+  input_tokens, output_tokens, cost, cost_source, status, expired, duration_ns, started_at FROM usage_log`
 
 // usageWhere is the WHERE clause (empty or starting with " WHERE") and arguments of f, without
 // its BeforeID.
@@ -113,10 +113,12 @@ func scanUsage(rows *sql.Rows) (team.Usage, error) {
 	var u team.Usage
 	var userID, teamID, tokenID sql.NullInt64
 	var cost, duration, started int64
+	var source string
 	var expired int
 	err := rows.Scan(&u.ID, &u.RequestID, &userID, &teamID, &tokenID, &u.Provider, &u.Model, &u.Operation, &u.Kind,
-		&u.InputTokens, &u.OutputTokens, &cost, &u.Status, &expired, &duration, &started)
+		&u.InputTokens, &u.OutputTokens, &cost, &source, &u.Status, &expired, &duration, &started)
 	u.UserID, u.TeamID, u.TokenID = userID.Int64, teamID.Int64, tokenID.Int64
+	u.CostSource = team.CostSource(source)
 	u.Cost, u.Expired, u.Duration, u.Time = team.Money(cost), expired != 0, time.Duration(duration), fromTS(started)
 	return u, err
 }

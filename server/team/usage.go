@@ -25,6 +25,8 @@ type Usage struct {
 	InputTokens, OutputTokens int64
 	// Cost is what the call cost: what was charged to its budgets.
 	Cost Money
+	// CostSource says where Cost came from.
+	CostSource CostSource
 	// Status is the HTTP status the caller got; 0 when unknown (an expired reservation).
 	Status int
 	// Expired says the call was never settled: its reservation expired and was charged in full.
@@ -34,6 +36,23 @@ type Usage struct {
 	// Time is when the call started.
 	Time time.Time
 }
+
+// CostSource says where a call's cost came from, best first.
+type CostSource string
+
+// The cost sources.
+const (
+	// CostProvider: what the provider reported the call cost (usage.cost, meta.usage.usd_spent,
+	// meta.usage.credits_used at AI/ML API's rate, or the x-aimlapi-usd-spent header).
+	CostProvider CostSource = "provider"
+	// CostPrice: the tokens the provider reported, at the catalogue's price.
+	CostPrice CostSource = "price"
+	// CostEstimate: the tokens the server counted itself (the request's size, the answer's
+	// length), at the catalogue's price; or nothing was known (0).
+	CostEstimate CostSource = "estimate"
+	// CostReservation: the call was never settled, and its whole reservation was charged.
+	CostReservation CostSource = "reservation"
+)
 
 // Validate refuses negative token counts or a negative duration or cost with an EInvalid error.
 func (u *Usage) Validate() error {

@@ -311,7 +311,7 @@ func testSettle(t *testing.T, open Open) {
 	must(t, db.Reserve(ctx, "a", f.Scopes(), 2*team.USD, T0))
 	wantCounters(t, db, T0, team1, team.Day, 0, 2*team.USD)
 	u := team.Usage{Provider: "aimlapi", Model: "gpt-4o", Operation: "/v1/chat/completions", Kind: "chat",
-		InputTokens: 12, OutputTokens: 34, Status: 200, Duration: 1500 * time.Millisecond}
+		InputTokens: 12, OutputTokens: 34, Status: 200, Duration: 1500 * time.Millisecond, CostSource: team.CostProvider}
 	must(t, db.Settle(ctx, "a", 25*team.Cent, u))
 	for _, p := range []team.Period{team.Day, team.Month} {
 		wantCounters(t, db, T0, team1, p, 25*team.Cent, 0)
@@ -391,7 +391,7 @@ func testExpireReservations(t *testing.T, open Open) {
 	wantCounters(t, db, T0, team1, team.Month, 2*team.USD, 3*team.USD)
 	rows, err := db.ListUsage(ctx, team.UsageFilter{})
 	must(t, err)
-	if len(rows) != 1 || rows[0].RequestID != "old" || !rows[0].Expired || rows[0].Cost != 2*team.USD || rows[0].UserID != f.Ada.ID || rows[0].TokenID != f.Tok.ID || !rows[0].Time.Equal(T0) || rows[0].Status != 0 {
+	if len(rows) != 1 || rows[0].RequestID != "old" || !rows[0].Expired || rows[0].Cost != 2*team.USD || rows[0].UserID != f.Ada.ID || rows[0].TokenID != f.Tok.ID || !rows[0].Time.Equal(T0) || rows[0].Status != 0 || rows[0].CostSource != team.CostReservation {
 		t.Fatalf("usage %+v", rows)
 	}
 	// A late settle changes nothing: the call was charged in full.

@@ -10,3 +10,7 @@ CREATE TABLE policies (
 	updated_at BIGINT NOT NULL,
 	PRIMARY KEY (scope_kind, scope_id)
 );
+
+-- Where a usage row's cost came from (server/team.CostSource): provider, price, estimate or
+-- reservation; '' for the rows written before it was recorded.
+ALTER TABLE usage_log ADD COLUMN cost_source TEXT NOT NULL DEFAULT '';
