@@ -2,9 +2,7 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"net/url"
 	"os"
@@ -13,84 +11,26 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	_ "modernc.org/sqlite"
 
+	"playground/server/postgres/pgtest"
 	"playground/server/sqlite"
 	"playground/server/team"
 	"playground/server/team/storetest"
 )
 
-// envURL names the variable that holds the URL of the test database.
-const envURL = "PLAYGROUND_TEST_POSTGRES"
-
-// testURL is the database the tests make their schemas in; admin a pool on it.
-var (
-	testURL string
-	admin   *pgxpool.Pool
-)
-
 // TestMain fails the package, loudly, when there is no test database: these tests never skip.
 func TestMain(m *testing.M) {
-	testURL = os.Getenv(envURL)
-	if testURL == "" {
-		fmt.Fprintf(os.Stderr, `FAIL: the Postgres tests need a database and %s is not set.
-Run them through the Makefile (make test, or make test-host), which starts a throwaway Postgres and
-sets it; or start one yourself and run the tests in its environment:
-    scripts/postgres-test.sh run go test ./server/postgres/
-or set %s to the URL of a database in which the tests may create and drop schemas
-(postgres://user:password@host:port/database).
-`, envURL, envURL)
+	if err := pgtest.Check(); err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL: %v\n", err)
 		os.Exit(1)
 	}
-	if u, err := url.Parse(testURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		fmt.Fprintf(os.Stderr, "FAIL: %s is not a postgres:// URL\n", envURL)
-		os.Exit(1)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	var err error
-	admin, err = pgxpool.New(ctx, testURL)
-	if err == nil {
-		err = admin.Ping(ctx)
-	}
-	cancel()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "FAIL: the Postgres of %s does not answer: %v\n", envURL, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	admin.Close()
-	os.Exit(code)
+	os.Exit(m.Run())
 }
 
-// newSchema makes a schema of its own for the test, dropped when it ends, and returns the URL of
-// the test database with that schema as its search_path: tests run in parallel, each in its own
-// schema.
-func newSchema(tb testing.TB) string {
-	tb.Helper()
-	b := make([]byte, 8)
-	rand.Read(b)
-	schema := "test_" + hex.EncodeToString(b)
-	ctx := context.Background()
-	if _, err := admin.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
-		tb.Fatalf("creating the schema %s: %v", schema, err)
-	}
-	tb.Cleanup(func() {
-		if _, err := admin.Exec(context.Background(), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			tb.Errorf("dropping the schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(testURL)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+// newSchema is pgtest.NewSchema.
+func newSchema(tb testing.TB) string { return pgtest.NewSchema(tb) }
 
 // openURL opens a store on url, closed when the test ends.
 func openURL(tb testing.TB, url string) *DB {
@@ -148,7 +88,7 @@ func TestOpen(t *testing.T) {
 	must(t, db.Migrate(ctx))
 
 	// What cannot be opened says why, without the password.
-	parsed, _ := url.Parse(testURL)
+	parsed, _ := url.Parse(os.Getenv(pgtest.EnvURL))
 	password, _ := parsed.User.Password()
 	down := *parsed
 	down.Host = "127.0.0.1:1" // nothing listens there
