@@ -242,13 +242,21 @@ func testAllOrNothing(t *testing.T, open Open) {
 		tokens     int64
 	}{
 		{"rpm", ratelimit.Rule{RPM: 2}, ratelimit.Rule{RPM: 1},
-			func(k string) *ratelimit.Refusal { return &ratelimit.Refusal{Key: k, Limit: "rpm", Max: 1, RetryAfter: 59750 * time.Millisecond} }, 10},
+			func(k string) *ratelimit.Refusal {
+				return &ratelimit.Refusal{Key: k, Limit: "rpm", Max: 1, RetryAfter: 59750 * time.Millisecond}
+			}, 10},
 		{"tpm", ratelimit.Rule{TPM: 100}, ratelimit.Rule{TPM: 60},
-			func(k string) *ratelimit.Refusal { return &ratelimit.Refusal{Key: k, Limit: "tpm", Max: 60, RetryAfter: 59750 * time.Millisecond} }, 50},
+			func(k string) *ratelimit.Refusal {
+				return &ratelimit.Refusal{Key: k, Limit: "tpm", Max: 60, RetryAfter: 59750 * time.Millisecond}
+			}, 50},
 		{"concurrent", ratelimit.Rule{Concurrent: 2}, ratelimit.Rule{Concurrent: 1},
-			func(k string) *ratelimit.Refusal { return &ratelimit.Refusal{Key: k, Limit: "concurrent", Max: 1, RetryAfter: time.Second} }, 0},
+			func(k string) *ratelimit.Refusal {
+				return &ratelimit.Refusal{Key: k, Limit: "concurrent", Max: 1, RetryAfter: time.Second}
+			}, 0},
 		{"mixed", ratelimit.Rule{RPM: 2, TPM: 100, Concurrent: 2}, ratelimit.Rule{Concurrent: 1},
-			func(k string) *ratelimit.Refusal { return &ratelimit.Refusal{Key: k, Limit: "concurrent", Max: 1, RetryAfter: time.Second} }, 50},
+			func(k string) *ratelimit.Refusal {
+				return &ratelimit.Refusal{Key: k, Limit: "concurrent", Max: 1, RetryAfter: time.Second}
+			}, 50},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
