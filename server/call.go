@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"playground/app/catalog"
@@ -35,6 +37,11 @@ type call struct {
 	form *formcall.Form
 	// ticket is the client's reserved place for the job the call makes (job kinds only).
 	ticket *jobs.Ticket
+	// drain, when positive, is how long the answer is still read after the client is gone, to
+	// meter it (a signed-in user's call, see reserveCall); cut is set when it was not read whole
+	// in that time.
+	drain time.Duration
+	cut   atomic.Bool
 }
 
 // handleCall serves POST /api/{operation path}[?provider=NAME] for every model operation in the
@@ -195,7 +202,13 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, c *call, wrap f
 		s.writeError(w, r, err)
 		return
 	}
-	ctx := upstream.WithOperation(r.Context(), c.path)
+	base := r.Context()
+	if c.drain > 0 {
+		var stop func()
+		base, stop = drainContext(r.Context(), c.drain, func() { c.cut.Store(true) })
+		defer stop()
+	}
+	ctx := upstream.WithOperation(base, c.path)
 	if c.ticket != nil {
 		ctx = jobs.WithTicket(ctx, c.ticket)
 	}
@@ -247,6 +260,7 @@ func (s *Server) proxyBody(w http.ResponseWriter, r *http.Request, up *upstream.
 	// A stream lasts as long as the model writes: lift the server's write deadline for it.
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	sw := upstream.NewStream(w, s.cfg.KeepAlive)
+	sw.KeepReading = draining(r.Context())
 	defer sw.Done()
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
@@ -261,3 +275,37 @@ func (s *Server) proxyBody(w http.ResponseWriter, r *http.Request, up *upstream.
 	}
 	up.ServeHTTP(out, r.WithContext(ctx))
 }
+
+// drainKey marks a call's context as one that outlives its client (see drainContext).
+type drainKey struct{}
+
+// drainContext is the context of a call whose answer is read to its end even after its client
+// (whose context is client) stopped it or went away, so that it is metered from the provider's
+// own count: it ends d after the client's does — then cut is called — or when stop is called.
+func drainContext(client context.Context, d time.Duration, cut func()) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(context.WithValue(context.WithoutCancel(client), drainKey{}, true))
+	var mu sync.Mutex
+	var timer *time.Timer
+	stopAfter := context.AfterFunc(client, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if ctx.Err() == nil {
+			timer = time.AfterFunc(d, func() {
+				cut()
+				cancel()
+			})
+		}
+	})
+	return ctx, func() {
+		stopAfter()
+		mu.Lock()
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
+		cancel()
+	}
+}
+
+// draining reports whether ctx is a drainContext.
+func draining(ctx context.Context) bool { return ctx.Value(drainKey{}) != nil }

@@ -68,6 +68,14 @@ type Config struct {
 	// Database is the store of users, tokens, sessions, budgets and usage: an SQLite file (see
 	// server/sqlite), created on first use.
 	Database string
+	// DefaultMaxTokens is the answer length (max_tokens, or the model's own length parameter) a
+	// signed-in user's call is sent with when it sets none, so that what it may cost is bounded
+	// and reserved before it starts (-default-max-tokens).
+	DefaultMaxTokens int64
+	// MeterDrain is how long the server keeps reading a signed-in user's answer after its client
+	// stopped it or went away, to meter it from the provider's own count (-meter-drain); a call
+	// not read to its end in that time is charged its reservation. 0 stops reading at once.
+	MeterDrain time.Duration
 	// MetricsAddr, when set, is a listen address of its own for GET /metrics (Prometheus).
 	MetricsAddr string
 	// MetricsToken, when set, serves GET /metrics on the main address to requests that carry it
@@ -186,6 +194,10 @@ const (
 	DefaultAddr         = "localhost:8080"
 	DefaultAIMLAPIURL   = "https://api.aimlapi.com/v1"
 	DefaultMaxBodyBytes = 32 << 20
+	// DefaultMaxTokens is the default DefaultMaxTokens.
+	DefaultMaxTokens = 4096
+	// DefaultMeterDrain is the default MeterDrain.
+	DefaultMeterDrain = 2 * time.Minute
 	// DefaultMaxUploadBytes is the default MaxUploadBytes: 128 MiB, room for an image edit's
 	// images at their cap.
 	DefaultMaxUploadBytes = 128 << 20
@@ -199,18 +211,20 @@ const (
 // ./web.
 func DefaultConfig() Config {
 	return Config{
-		Addr:           DefaultAddr,
-		WebDir:         "web",
-		MaxBodyBytes:   DefaultMaxBodyBytes,
-		MaxUploadBytes: DefaultMaxUploadBytes,
-		MediaMaxBytes:  DefaultMediaMaxBytes,
-		JobLifetime:    jobs.DefaultLifetime,
-		MaxOpenJobs:    jobs.DefaultMaxOpen,
-		Refresh:        DefaultRefresh,
-		Limits:         DefaultLimits(),
-		FrameAncestors: []string{"'self'"},
-		KeepAlive:      15 * time.Second,
-		Embed:          DefaultEmbed(),
+		Addr:             DefaultAddr,
+		WebDir:           "web",
+		MaxBodyBytes:     DefaultMaxBodyBytes,
+		MaxUploadBytes:   DefaultMaxUploadBytes,
+		MediaMaxBytes:    DefaultMediaMaxBytes,
+		JobLifetime:      jobs.DefaultLifetime,
+		DefaultMaxTokens: DefaultMaxTokens,
+		MeterDrain:       DefaultMeterDrain,
+		MaxOpenJobs:      jobs.DefaultMaxOpen,
+		Refresh:          DefaultRefresh,
+		Limits:           DefaultLimits(),
+		FrameAncestors:   []string{"'self'"},
+		KeepAlive:        15 * time.Second,
+		Embed:            DefaultEmbed(),
 		Providers: []Provider{{
 			Name:          "aimlapi",
 			BaseURL:       DefaultAIMLAPIURL,

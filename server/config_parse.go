@@ -68,6 +68,8 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&cfg.AuthGroupsHeader, "auth-groups-header", envOr("PLAYGROUND_AUTH_GROUPS_HEADER", ""), "the header mode's groups header (env PLAYGROUND_AUTH_GROUPS_HEADER)")
 	fs.StringVar(&cfg.Database, "database", envOr("PLAYGROUND_DATABASE", admin.DefaultDatabase), "the store of users, tokens, budgets and usage: an SQLite file (env PLAYGROUND_DATABASE)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", envOr("PLAYGROUND_METRICS_ADDR", ""), "a listen address of its own for GET /metrics (Prometheus); the token PLAYGROUND_METRICS_TOKEN (or _FILE) serves it on -addr instead (env PLAYGROUND_METRICS_ADDR)")
+	defaultMaxTokens := fs.String("default-max-tokens", envOr("PLAYGROUND_DEFAULT_MAX_TOKENS", strconv.FormatInt(cfg.DefaultMaxTokens, 10)), "the answer length a signed-in user's call is sent with when it sets none, which bounds what it is reserved for (env PLAYGROUND_DEFAULT_MAX_TOKENS)")
+	meterDrain := fs.String("meter-drain", envOr("PLAYGROUND_METER_DRAIN", cfg.MeterDrain.String()), "how long a signed-in user's answer is still read after its client stopped it, to meter it; 0 stops at once (env PLAYGROUND_METER_DRAIN)")
 	jobLifetime := fs.String("job-lifetime", envOr("PLAYGROUND_JOB_LIFETIME", cfg.JobLifetime.String()), "how long after its start a video, music or speech-to-text job is followed (env PLAYGROUND_JOB_LIFETIME)")
 	maxJobs := fs.String("max-open-jobs", envOr("PLAYGROUND_MAX_OPEN_JOBS", strconv.Itoa(cfg.MaxOpenJobs)), "jobs (video, music, speech to text) one client may have running (env PLAYGROUND_MAX_OPEN_JOBS)")
 	if err := fs.Parse(args); err != nil {
@@ -127,6 +129,12 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		return cfg, err
 	}
 	cfg.FrameAncestors = strings.Fields(*ancestors)
+	if cfg.DefaultMaxTokens, err = parsePositive("default-max-tokens", *defaultMaxTokens); err != nil {
+		return cfg, err
+	}
+	if cfg.MeterDrain, err = time.ParseDuration(*meterDrain); err != nil || cfg.MeterDrain < 0 {
+		return cfg, fmt.Errorf("meter-drain: %q is not a duration of 0 or more (e.g. 2m)", *meterDrain)
+	}
 	if cfg.JobLifetime, err = time.ParseDuration(*jobLifetime); err != nil || cfg.JobLifetime < time.Minute {
 		return cfg, fmt.Errorf("job-lifetime: %q is not a duration of at least 1m (e.g. 30m)", *jobLifetime)
 	}

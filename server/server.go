@@ -25,6 +25,7 @@ import (
 	"playground/server/media"
 	"playground/server/meter"
 	"playground/server/metrics"
+	"playground/server/quota"
 	"playground/server/store"
 	"playground/server/upstream"
 )
@@ -43,6 +44,7 @@ type Server struct {
 	// store and access are an instance's for a team (-auth other than none), else nil.
 	store  store.Store
 	access *access.Access
+	quota  *quota.Quota
 	embed  *admit.Gate
 	// recorder receives the usage record of every model call (cfg.Recorder, else a log line).
 	recorder meter.Recorder

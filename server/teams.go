@@ -2,18 +2,17 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
-	"playground/app/catalog"
+	"playground/app/kind"
 	"playground/server/access"
 	"playground/server/admit"
+	"playground/server/quota"
 	"playground/server/store"
 	"playground/server/team"
 )
@@ -23,9 +22,6 @@ import (
 // Each model call of a known user is then charged at the one choke point, serveCall: its limits
 // are the user's (not the address's), and its largest possible cost is reserved against every
 // budget of the user, their team and their token before it starts and settled after it ends.
-
-// DefaultReserveTokens is the answer length a call is reserved for when it sets no max_tokens.
-const DefaultReserveTokens = 4096
 
 // ReservationTTL is how long a reservation may stay unsettled (a crash) before it is charged in
 // full; a call that runs longer is settled when it ends all the same.
@@ -41,6 +37,7 @@ func (s *Server) openStore() error {
 		return err
 	}
 	s.store = db
+	s.quota = quota.New(quota.Config{Store: db, Log: s.log})
 	s.access = access.New(access.Config{Mode: s.cfg.Auth, Store: db, TrustedProxies: s.cfg.Limits.TrustedProxies,
 		Header: s.cfg.AuthHeader, GroupsHeader: s.cfg.AuthGroupsHeader, Log: s.log})
 	return nil
@@ -100,102 +97,62 @@ func (s *Server) clientKey(lim *admit.Limiter, r *http.Request) string {
 	return lim.ClientKey(r)
 }
 
-// reserveCall reserves a known user's call's largest possible cost against every budget that
-// applies, and returns the function that settles it when the call ends (with what the provider
-// reported it cost, else its tokens at the model's price); nil when there is nothing to charge (no
-// identity, or a call refused: then the refusal).
+// reserveCall puts a known user's call through the choke point (see package quota): the
+// policies of its scopes, their rate limits, its largest possible cost reserved against their
+// budgets. A request that sets no answer length gets the server's -default-max-tokens first (when
+// the model's schema has a length parameter), so that the reservation bounds what it may cost,
+// and a stream that does not ask for its usage is made to (admit.AskUsage).
+// It returns the function that settles the call when it ends; nil when there is nothing to
+// charge (no identity), or the refusal.
 func (s *Server) reserveCall(r *http.Request, c *call, l *callLog) (settle func(), _ error) {
 	id := access.From(r.Context())
-	if id == nil || s.store == nil {
+	if id == nil || s.quota == nil {
 		return nil, nil
 	}
-	requestID, err := newRequestID()
+	outTokens := int64(0)
+	if c.kind.Mode() == kind.Stream && c.form == nil {
+		body, longest, err := admit.DefaultLength(c.op, c.body, s.cfg.DefaultMaxTokens)
+		if err != nil {
+			return nil, err
+		}
+		c.body, outTokens = admit.AskUsage(c.op, body), longest
+	}
+	m := c.entry.Model
+	t, err := s.quota.Admit(r.Context(), quota.Call{Scopes: id.Scopes(), Model: m.ID, Aliases: m.Aliases, Price: m.Price,
+		InputTokens: int64(len(c.body)+3) / 4, OutputTokens: outTokens})
 	if err != nil {
+		if he := access.HTTPError(err); he != nil {
+			return nil, he
+		}
 		return nil, err
 	}
-	price := c.entry.Model.Price
-	inTokens := int64(len(c.body)+3) / 4
-	outTokens := maxTokensOf(c.body)
-	if outTokens <= 0 {
-		outTokens = DefaultReserveTokens
-	}
-	amount := costOf(price, inTokens, outTokens)
-	now := time.Now()
-	if err := s.store.Reserve(r.Context(), requestID, id.Scopes(), amount, now); err != nil {
-		return nil, budgetRefusal(err)
-	}
+	c.drain = s.cfg.MeterDrain
 	return func() {
 		u := l.usage()
-		cost, err := team.FromFloatUSD(u.USD)
-		if err != nil || u.USD <= 0 {
-			cost = costOf(price, u.PromptTokens, u.CompletionTokens)
-			if u.PromptTokens == 0 && u.CompletionTokens == 0 {
-				cost = costOf(price, 0, l.tokens()) // an estimate: the provider counted nothing
-			}
+		usd := u.USD
+		if usd <= 0 {
+			usd = headerUSD(l.sw.Header())
 		}
+		spent := quota.Spent{USD: usd, Credits: u.Credits, InputTokens: u.PromptTokens, OutputTokens: u.CompletionTokens,
+			EstimatedTokens: l.tokens(), Cut: c.cut.Load()}
 		usage := team.Usage{Provider: l.rec.Provider, Model: l.rec.Model, Operation: l.rec.Operation, Kind: l.rec.Kind,
-			InputTokens: u.PromptTokens, OutputTokens: u.CompletionTokens, Status: l.sw.status, Duration: time.Since(l.start), Time: l.start}
-		// The call may have been cancelled: settle on a context of its own.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 10*time.Second)
-		defer cancel()
-		if err := s.store.Settle(ctx, requestID, cost, usage); err != nil {
+			Status: l.sw.status, Duration: time.Since(l.start), Time: l.start}
+		if err := t.Settle(r.Context(), spent, usage); err != nil {
 			s.log.Error("settling a call's cost failed; its reservation is charged in full when it expires",
-				"request", requestID, "err", err)
+				"request", t.RequestID(), "err", err)
 		}
 	}, nil
 }
 
-// budgetRefusal is the answer to a reservation the store refused.
-func budgetRefusal(err error) error {
-	if he := access.HTTPError(err); he != nil {
-		return he
-	}
-	return fmt.Errorf("reserving the call's cost: %w", err)
-}
+// usdSpentHeader is AI/ML API's header (or trailer) with what a call cost in US dollars.
+const usdSpentHeader = "X-Aimlapi-Usd-Spent"
 
-// costOf is what tokens cost at a model's price (US dollars per million tokens), rounded up to
-// a nano-dollar; 0 when the price is not quoted.
-func costOf(p *catalog.Price, in, out int64) team.Money {
-	if p == nil {
-		return 0
-	}
-	usd := 0.0
-	if p.Input != nil {
-		usd += float64(in) * *p.Input / 1e6
-	}
-	if p.Output != nil {
-		usd += float64(out) * *p.Output / 1e6
-	}
-	if !(usd > 0) || math.IsInf(usd, 0) {
-		return 0
-	}
-	return team.Money(math.Ceil(usd * float64(team.USD)))
-}
-
-// maxTokensOf is the answer length a request asks for at most (max_tokens,
-// max_completion_tokens, max_output_tokens), 0 when it sets none.
-func maxTokensOf(body []byte) int64 {
-	var head struct {
-		MaxTokens           *int64 `json:"max_tokens"`
-		MaxCompletionTokens *int64 `json:"max_completion_tokens"`
-		MaxOutputTokens     *int64 `json:"max_output_tokens"`
-	}
-	if err := json.Unmarshal(body, &head); err != nil {
-		return 0
-	}
-	for _, p := range []*int64{head.MaxTokens, head.MaxCompletionTokens, head.MaxOutputTokens} {
-		if p != nil && *p > 0 {
-			return *p
+// headerUSD is the cost an answer's header or trailer states (see usdSpentHeader); 0 for none.
+func headerUSD(h http.Header) float64 {
+	for _, name := range []string{usdSpentHeader, http.TrailerPrefix + usdSpentHeader} {
+		if v, err := strconv.ParseFloat(strings.TrimSpace(h.Get(name)), 64); err == nil && v > 0 && !math.IsInf(v, 0) {
+			return v
 		}
 	}
 	return 0
-}
-
-// newRequestID is a call's id, for its reservation and usage row.
-func newRequestID() (string, error) {
-	b := make([]byte, 12)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("making a request id: %w", err)
-	}
-	return "req_" + hex.EncodeToString(b), nil
 }

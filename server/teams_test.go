@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"playground/app/catalog"
 	"playground/server/auth"
 	"playground/server/fakeupstream"
 	"playground/server/sqlite"
@@ -25,7 +24,10 @@ type teamEnv struct {
 	token string
 }
 
-func runTeam(t *testing.T) *teamEnv {
+func runTeam(t *testing.T) *teamEnv { t.Helper(); return runTeamWith(t, nil) }
+
+// runTeamWith is runTeam with the configuration and the fake adjusted.
+func runTeamWith(t *testing.T, adjust func(*Config, *fakeupstream.Server)) *teamEnv {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "playground.db")
 	db, err := sqlite.Open(path)
@@ -52,8 +54,11 @@ func runTeam(t *testing.T) *teamEnv {
 	if err := db.CreateToken(ctx, &tok); err != nil {
 		t.Fatal(err)
 	}
-	e := runKindsWith(t, "", func(c *Config, _ *fakeupstream.Server) {
+	e := runKindsWith(t, "", func(c *Config, f *fakeupstream.Server) {
 		c.Auth, c.Database = auth.Local, path
+		if adjust != nil {
+			adjust(c, f)
+		}
 	})
 	return &teamEnv{kindsEnv: e, db: db, ada: ada, token: secret}
 }
@@ -182,28 +187,5 @@ func TestTokensAndBudgets(t *testing.T) {
 	resp, body = call()
 	if _, code := errorMessage(t, body); resp.StatusCode != 401 || code != "unauthorized" {
 		t.Errorf("a revoked token: %d %s", resp.StatusCode, body)
-	}
-}
-
-func TestCostOf(t *testing.T) {
-	in, out := 0.5, 1.5
-	p := &catalog.Price{Input: &in, Output: &out}
-	if got := costOf(p, 1_000_000, 2_000_000); got != 35*team.USD/10 {
-		t.Errorf("costOf = %s", got)
-	}
-	if got := costOf(p, 1, 0); got != 500 {
-		t.Errorf("costOf of one token = %d nano-dollars, want 500", got)
-	}
-	tiny := 0.0001
-	if got := costOf(&catalog.Price{Input: &tiny}, 1, 0); got != 1 { // a tenth of a nano-dollar, rounded up
-		t.Errorf("costOf of a tenth of a nano-dollar = %d", got)
-	}
-	if got := costOf(nil, 100, 100); got != 0 {
-		t.Errorf("costOf without a price = %d", got)
-	}
-	for body, want := range map[string]int64{`{"max_tokens":300}`: 300, `{"max_completion_tokens":20}`: 20, `{"max_output_tokens":7}`: 7, `{}`: 0, `not json`: 0} {
-		if got := maxTokensOf([]byte(body)); got != want {
-			t.Errorf("maxTokensOf(%s) = %d", body, got)
-		}
 	}
 }

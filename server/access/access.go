@@ -261,11 +261,31 @@ func HTTPError(err error) *httperr.Error {
 	case team.EUnauthorized:
 		return &httperr.Error{Code: httperr.EUnauthorized, Message: msg, Err: err}
 	case team.EBudgetExceeded:
-		return &httperr.Error{Code: httperr.EBudgetExceeded, Message: msg, Err: err}
+		he := &httperr.Error{Code: httperr.EBudgetExceeded, Message: msg, Err: err}
+		var e *team.Error
+		if errors.As(err, &e) && e.Budget != nil {
+			he.RetryAfter = retrySeconds(time.Until(e.Budget.ResetsAt))
+		}
+		return he
 	case team.EForbidden:
 		return &httperr.Error{Code: httperr.EForbidden, Message: msg, Err: err}
+	case team.ERateLimited:
+		he := &httperr.Error{Code: httperr.ERateLimited, Message: msg, Err: err}
+		var e *team.Error
+		if errors.As(err, &e) {
+			he.RetryAfter = retrySeconds(e.RetryAfter)
+		}
+		return he
 	}
 	return nil
+}
+
+// retrySeconds is d as a Retry-After: whole seconds, rounded up; 0 (none) when d is not positive.
+func retrySeconds(d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
+	return int((d + time.Second - 1) / time.Second)
 }
 
 // secure reports whether r reached the server over https (itself, or a trusted proxy that says so).

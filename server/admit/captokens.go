@@ -76,19 +76,19 @@ func applyLength(op *schema.Operation, body []byte, limit int64, over func(name 
 			if f.Max != nil && *f.Max >= 1 && int64(*f.Max) < v {
 				v = int64(*f.Max)
 			}
-			out, err := setLength(body, head, name, v)
+			out, err := setField(body, head, name, strconv.AppendInt(nil, v, 10))
 			return out, v, false, err
 		}
 	}
 	return body, limit, true, nil
 }
 
-// setLength sets the length parameter name to v in body, whose top level is head.
-func setLength(body []byte, head map[string]json.RawMessage, name string, v int64) ([]byte, error) {
+// setField sets the top-level field name to the JSON value v in body, whose top level is head.
+func setField(body []byte, head map[string]json.RawMessage, name string, v json.RawMessage) ([]byte, error) {
 	if _, ok := head[name]; ok {
 		// The field is there as null: set it, rather than add a second key after which the
 		// upstream may read the null (no cap).
-		head[name] = strconv.AppendInt(nil, v, 10)
+		head[name] = v
 		out, err := json.Marshal(head)
 		if err != nil {
 			return nil, fmt.Errorf("re-encoding the request with %s: %w", name, err)
@@ -101,7 +101,7 @@ func setLength(body []byte, head map[string]json.RawMessage, name string, v int6
 	out = append(out, body[:i+1]...)
 	out = strconv.AppendQuote(out, name)
 	out = append(out, ':')
-	out = strconv.AppendInt(out, v, 10)
+	out = append(out, v...)
 	if len(head) > 0 {
 		out = append(out, ',')
 	}

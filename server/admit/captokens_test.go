@@ -223,3 +223,27 @@ func TestDefaultLength(t *testing.T) {
 		t.Errorf("a length that is not a number: %v", err)
 	}
 }
+
+// TestAskUsage: a stream that does not ask for its usage is made to, when its schema can; any
+// other request goes as it came.
+func TestAskUsage(t *testing.T) {
+	withOptions := &schema.Operation{Fields: []schema.Field{{Name: "stream_options", Type: "object", Fields: []schema.Field{{Name: "include_usage", Type: "boolean"}}}}}
+	tests := []struct {
+		name string
+		op   *schema.Operation
+		body string
+		want string
+	}{
+		{"asked", withOptions, `{"model":"m","stream":true}`, `{"stream_options":{"include_usage":true},"model":"m","stream":true}`},
+		{"set already", withOptions, `{"stream":true,"stream_options":{"include_usage":false}}`, `{"stream":true,"stream_options":{"include_usage":false}}`},
+		{"not a stream", withOptions, `{"model":"m","stream":false}`, `{"model":"m","stream":false}`},
+		{"no stream field", withOptions, `{"model":"m"}`, `{"model":"m"}`},
+		{"schema without it", &schema.Operation{}, `{"stream":true}`, `{"stream":true}`},
+		{"not JSON", withOptions, `{"stream":tru`, `{"stream":tru`},
+	}
+	for _, tt := range tests {
+		if got := string(AskUsage(tt.op, []byte(tt.body))); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}

@@ -21,10 +21,12 @@ const (
 	// EForbidden: the identity may not do it (a model its team's policy does not allow, another
 	// user's record, an admin's action).
 	EForbidden = "forbidden"
+	// ERateLimited: a call over a scope's limit of calls or tokens a minute, or of calls at once.
+	ERateLimited = "rate_limited"
 )
 
 // Codes lists the domain's error codes.
-var Codes = []string{ENotFound, EConflict, EInvalid, EUnauthorized, EBudgetExceeded, EForbidden}
+var Codes = []string{ENotFound, EConflict, EInvalid, EUnauthorized, EBudgetExceeded, EForbidden, ERateLimited}
 
 // Error is a domain error: a code a program can act on and a message a person can read. Stores and
 // the domain's functions return it for every failure that is the caller's (an unknown id, a
@@ -37,6 +39,9 @@ type Error struct {
 
 	// Budget is set on an EBudgetExceeded error: the budget that refused the reservation.
 	Budget *Refusal
+	// RetryAfter, when positive, is how long until the refused call could pass (an ERateLimited
+	// error's window).
+	RetryAfter time.Duration
 }
 
 // Refusal is what an EBudgetExceeded error says about the budget that refused.

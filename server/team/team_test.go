@@ -117,7 +117,7 @@ func TestErrors(t *testing.T) {
 // TestCodesInHTTPTable: every domain code is in the server's table, with the status it is meant
 // to have.
 func TestCodesInHTTPTable(t *testing.T) {
-	want := map[string]int{ENotFound: 404, EConflict: 409, EInvalid: 400, EUnauthorized: 401, EBudgetExceeded: 429, EForbidden: 403}
+	want := map[string]int{ENotFound: 404, EConflict: 409, EInvalid: 400, EUnauthorized: 401, EBudgetExceeded: 429, EForbidden: 403, ERateLimited: 429}
 	if len(want) != len(Codes) {
 		t.Fatalf("%d codes, %d checked", len(Codes), len(want))
 	}

@@ -16,7 +16,8 @@ import (
 )
 
 // responseHeaders are the upstream response headers passed back to the browser.
-var responseHeaders = []string{"Content-Type", "Content-Length", "Retry-After", "X-Request-Id", "Openai-Processing-Ms"}
+// X-Aimlapi-Usd-Spent is what AI/ML API says the call cost, which the meter reads.
+var responseHeaders = []string{"Content-Type", "Content-Length", "Retry-After", "X-Request-Id", "Openai-Processing-Ms", "X-Aimlapi-Usd-Spent"}
 
 // transportError maps a failure to reach the provider (no answer in time, no connection) to the
 // error the browser gets.

@@ -21,7 +21,11 @@ var errStreamClosed = errors.New("stream ended by the server")
 // stream the server ends (at shutdown) ends cleanly rather than breaking off.
 type Stream struct {
 	http.ResponseWriter
-	keepAlive time.Duration
+	// KeepReading, when set, makes writes that fail (the client went away) and those after them
+	// succeed without writing, so that the proxy reads the answer to its end for the meter.
+	KeepReading bool
+	keepAlive   time.Duration
+	gone        bool // a write failed with KeepReading set
 
 	mu        sync.Mutex
 	sse       bool
@@ -58,16 +62,26 @@ func (w *Stream) Write(b []byte) (int, error) {
 	if w.closed {
 		return 0, errStreamClosed
 	}
+	if w.gone {
+		return len(b), nil
+	}
 	w.lastWrite = time.Now()
-	return w.ResponseWriter.Write(b)
+	n, err := w.ResponseWriter.Write(b)
+	if err != nil && w.KeepReading {
+		w.gone = true
+		return len(b), nil
+	}
+	return n, err
 }
 
 // Flush sends what was written so far.
 func (w *Stream) Flush() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if !w.closed {
-		_ = http.NewResponseController(w.ResponseWriter).Flush()
+	if !w.closed && !w.gone {
+		if err := http.NewResponseController(w.ResponseWriter).Flush(); err != nil && w.KeepReading {
+			w.gone = true
+		}
 	}
 }
 
