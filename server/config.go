@@ -63,8 +63,14 @@ type Config struct {
 	// Auth is how the server knows who calls (-auth): none (the default: one user, no sign-in),
 	// header, oidc or local; any other than none needs the store (Database).
 	Auth auth.Mode
-	// AuthHeader and AuthGroupsHeader are the header mode's identity and groups headers.
+	// AuthHeader and AuthGroupsHeader are the header mode's identity and groups headers; a group
+	// the groups header names that is a team's name makes the user a member of it.
 	AuthHeader, AuthGroupsHeader string
+	// AuthNewUsers is what the header and oidc modes do with an address no user has
+	// (-auth-new-users): refuse it (the default) or create its user.
+	AuthNewUsers auth.NewUsers
+	// OIDC is the oidc mode's provider and client (-oidc-…).
+	OIDC OIDCConfig
 	// Database is the store of users, tokens, sessions, budgets and usage: an SQLite file (see
 	// server/sqlite), created on first use.
 	Database string
@@ -86,6 +92,30 @@ type Config struct {
 	JobLifetime time.Duration
 	// MaxOpenJobs is how many jobs one client may have running; 0 means jobs.DefaultMaxOpen.
 	MaxOpenJobs int
+}
+
+// OIDCConfig is how -auth oidc signs users in with an OpenID Connect provider (see server/oidc).
+type OIDCConfig struct {
+	// Issuer is the provider's issuer URL (-oidc-issuer), discovered at start-up.
+	Issuer string
+	// ClientID is the client registered with the provider (-oidc-client-id).
+	ClientID string
+	// ClientSecret is the client's secret: from PLAYGROUND_OIDC_CLIENT_SECRET or the file
+	// -oidc-client-secret-file names, never a flag's value.
+	ClientSecret Secret
+	// ClientSecretFile names the file the secret was read from, for messages.
+	ClientSecretFile string
+	// RedirectURL is the full URL of the callback route (-oidc-redirect-url), e.g.
+	// https://playground.example.com/auth/callback, as registered with the provider.
+	RedirectURL string
+	// GroupsClaim is the ID token claim of the user's groups (-oidc-groups-claim, default groups).
+	GroupsClaim string
+	// Scopes are the scopes asked for (-oidc-scopes, default openid email profile).
+	Scopes []string
+	// StateKey seals the sign-in's state cookie (PLAYGROUND_OIDC_STATE_KEY or _FILE): the same
+	// on every replica, so that a sign-in begun on one can finish on another; empty is a random
+	// key per process.
+	StateKey Secret
 }
 
 // Limits bound what one client, and all clients together, can make the server spend on model

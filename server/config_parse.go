@@ -1,17 +1,20 @@
 package server
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
 	"net/netip"
 	"os"
-	"playground/server/admin"
-	"playground/server/auth"
 	"strconv"
 	"strings"
 	"time"
+
+	"playground/server/admin"
+	"playground/server/auth"
+	"playground/server/oidc"
 )
 
 // ParseConfig reads the configuration from command-line flags, falling back on environment
@@ -24,12 +27,17 @@ import (
 //	-refresh   live list refresh period  (env PLAYGROUND_REFRESH, default 10m)
 //	-embed-origins, -embed-models, -embed-kinds, -embed-rate, -embed-burst, -embed-max-tokens,
 //	-embed-daily-tokens, -embed-daily-usd, -embed-daily-credits: the embeddable widget (env PLAYGROUND_EMBED_ORIGINS and so on; see Embed)
+//	-auth, -auth-header, -auth-groups-header, -auth-new-users, -database: who may call (env PLAYGROUND_AUTH and so on)
+//	-oidc-issuer, -oidc-client-id, -oidc-client-secret-file, -oidc-redirect-url, -oidc-groups-claim,
+//	-oidc-scopes: the oidc mode (env PLAYGROUND_OIDC_ISSUER and so on; see OIDCConfig)
 //
 // With -config, the providers are read from the file (ReadFileConfig), and so are the embed
 // settings that no -embed-… flag or PLAYGROUND_EMBED_… variable sets. Without it, the one
 // provider is AI/ML API with the embedded catalogue and its live list; it reads AIMLAPI_BASE_URL
 // and its key from AIMLAPI_API_KEY, or from the file named by AIMLAPI_API_KEY_FILE. Keys are never
-// accepted as flags, which would show them in process listings.
+// accepted as flags, which would show them in process listings; neither are the OIDC client
+// secret (PLAYGROUND_OIDC_CLIENT_SECRET, or the file -oidc-client-secret-file names) and the OIDC
+// state key (PLAYGROUND_OIDC_STATE_KEY, or the file PLAYGROUND_OIDC_STATE_KEY_FILE names).
 func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
 	cfg := DefaultConfig()
 	var perr error
@@ -65,7 +73,14 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	embedDaily := fs.String("embed-daily-tokens", envOr("PLAYGROUND_EMBED_DAILY_TOKENS", strconv.FormatInt(cfg.Embed.DailyTokens, 10)), "tokens all embeds may use per UTC day, 0 for no budget (env PLAYGROUND_EMBED_DAILY_TOKENS)")
 	authMode := fs.String("auth", envOr("PLAYGROUND_AUTH", "none"), "who may call: none, header, oidc or local (env PLAYGROUND_AUTH)")
 	fs.StringVar(&cfg.AuthHeader, "auth-header", envOr("PLAYGROUND_AUTH_HEADER", auth.DefaultHeader), "the header mode's identity header, believed from -trusted-proxies only (env PLAYGROUND_AUTH_HEADER)")
-	fs.StringVar(&cfg.AuthGroupsHeader, "auth-groups-header", envOr("PLAYGROUND_AUTH_GROUPS_HEADER", ""), "the header mode's groups header (env PLAYGROUND_AUTH_GROUPS_HEADER)")
+	fs.StringVar(&cfg.AuthGroupsHeader, "auth-groups-header", envOr("PLAYGROUND_AUTH_GROUPS_HEADER", ""), "the header mode's groups header, comma-separated names: a group named like a team makes the user a member (env PLAYGROUND_AUTH_GROUPS_HEADER)")
+	newUsers := fs.String("auth-new-users", envOr("PLAYGROUND_AUTH_NEW_USERS", string(auth.Refuse)), "what -auth header and oidc do with an address no user has: refuse, or create its user on first sign-in (env PLAYGROUND_AUTH_NEW_USERS)")
+	fs.StringVar(&cfg.OIDC.Issuer, "oidc-issuer", envOr("PLAYGROUND_OIDC_ISSUER", ""), "-auth oidc: the provider's issuer URL, discovered at start-up (env PLAYGROUND_OIDC_ISSUER)")
+	fs.StringVar(&cfg.OIDC.ClientID, "oidc-client-id", envOr("PLAYGROUND_OIDC_CLIENT_ID", ""), "-auth oidc: the client id registered with the provider (env PLAYGROUND_OIDC_CLIENT_ID)")
+	fs.StringVar(&cfg.OIDC.ClientSecretFile, "oidc-client-secret-file", envOr("PLAYGROUND_OIDC_CLIENT_SECRET_FILE", ""), "-auth oidc: a file holding the client secret, when PLAYGROUND_OIDC_CLIENT_SECRET is not set (env PLAYGROUND_OIDC_CLIENT_SECRET_FILE)")
+	fs.StringVar(&cfg.OIDC.RedirectURL, "oidc-redirect-url", envOr("PLAYGROUND_OIDC_REDIRECT_URL", ""), "-auth oidc: the full callback URL registered with the provider, e.g. https://playground.example.com/auth/callback (env PLAYGROUND_OIDC_REDIRECT_URL)")
+	fs.StringVar(&cfg.OIDC.GroupsClaim, "oidc-groups-claim", envOr("PLAYGROUND_OIDC_GROUPS_CLAIM", oidc.DefaultGroupsClaim), "-auth oidc: the ID token claim of the user's groups (env PLAYGROUND_OIDC_GROUPS_CLAIM)")
+	oidcScopes := fs.String("oidc-scopes", envOr("PLAYGROUND_OIDC_SCOPES", oidc.DefaultScopes), "-auth oidc: the scopes asked for, space- or comma-separated (env PLAYGROUND_OIDC_SCOPES)")
 	fs.StringVar(&cfg.Database, "database", envOr("PLAYGROUND_DATABASE", admin.DefaultDatabase), "the store of users, tokens, budgets and usage: an SQLite file (env PLAYGROUND_DATABASE)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", envOr("PLAYGROUND_METRICS_ADDR", ""), "a listen address of its own for GET /metrics (Prometheus); the token PLAYGROUND_METRICS_TOKEN (or _FILE) serves it on -addr instead (env PLAYGROUND_METRICS_ADDR)")
 	defaultMaxTokens := fs.String("default-max-tokens", envOr("PLAYGROUND_DEFAULT_MAX_TOKENS", strconv.FormatInt(cfg.DefaultMaxTokens, 10)), "the answer length a signed-in user's call is sent with when it sets none, which bounds what it is reserved for (env PLAYGROUND_DEFAULT_MAX_TOKENS)")
@@ -147,6 +162,21 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q (flags are -addr, -web, -schemas, -config…; -h lists them)", fs.Arg(0))
 	}
+	// Who may call is the same with or without -config.
+	if cfg.Auth, err = auth.ParseMode(*authMode); err != nil {
+		return cfg, err
+	}
+	if cfg.AuthNewUsers, err = auth.ParseNewUsers(*newUsers); err != nil {
+		return cfg, err
+	}
+	if cfg.Auth == auth.OIDC {
+		if err = readOIDC(&cfg.OIDC, *oidcScopes, getenv); err != nil {
+			return cfg, err
+		}
+	}
+	if cfg.MetricsToken, err = readKey(getenv, "PLAYGROUND_METRICS_TOKEN"); err != nil {
+		return cfg, err
+	}
 	if cfg.ConfigFile != "" {
 		var file FileConfig
 		if file, err = ReadFileConfig(cfg.ConfigFile, getenv); err != nil {
@@ -162,18 +192,38 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	p := &cfg.Providers[0]
 	p.BaseURL = envOr("AIMLAPI_BASE_URL", p.BaseURL)
 	p.Catalog.Live, p.Catalog.LiveQuery = true, "include=all"
-	if cfg.Auth, err = auth.ParseMode(*authMode); err != nil {
-		return cfg, err
-	}
-	if cfg.MetricsToken, err = readKey(getenv, "PLAYGROUND_METRICS_TOKEN"); err != nil {
-		return cfg, err
-	}
 	key, err := readKey(getenv, "AIMLAPI_API_KEY")
 	if err != nil {
 		return cfg, err
 	}
 	p.Key = key
 	return cfg, cfg.Validate()
+}
+
+// readOIDC reads the oidc mode's scopes and its secrets: the client secret from
+// PLAYGROUND_OIDC_CLIENT_SECRET or the file -oidc-client-secret-file names (not both), the state
+// key from PLAYGROUND_OIDC_STATE_KEY or the file PLAYGROUND_OIDC_STATE_KEY_FILE names.
+func readOIDC(o *OIDCConfig, scopes string, getenv func(string) string) error {
+	o.Scopes = strings.FieldsFunc(scopes, func(r rune) bool { return r == ',' || r == ' ' })
+	secret := strings.TrimSpace(getenv("PLAYGROUND_OIDC_CLIENT_SECRET"))
+	switch {
+	case secret != "" && o.ClientSecretFile != "":
+		return errors.New("oidc-client-secret-file: PLAYGROUND_OIDC_CLIENT_SECRET is set too; give the client secret one way")
+	case secret != "":
+		o.ClientSecret = Secret(secret)
+	case o.ClientSecretFile != "":
+		b, err := os.ReadFile(o.ClientSecretFile)
+		if err != nil {
+			// The error names the file, never its content.
+			return fmt.Errorf("oidc-client-secret-file: reading the client secret: %w", err)
+		}
+		if o.ClientSecret = Secret(strings.TrimSpace(string(b))); o.ClientSecret == "" {
+			return fmt.Errorf("oidc-client-secret-file: %s is empty", o.ClientSecretFile)
+		}
+	}
+	var err error
+	o.StateKey, err = readKey(getenv, "PLAYGROUND_OIDC_STATE_KEY")
+	return err
 }
 
 func parsePositive(name, s string) (int64, error) {

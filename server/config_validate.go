@@ -4,13 +4,18 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/netip"
+	"net/url"
+	"slices"
 	"strings"
 
 	"playground/app/embed"
 	"playground/app/kind"
+	"playground/server/access"
 	"playground/server/admit"
 	"playground/server/auth"
 	"playground/server/media"
+	"playground/server/oidc"
 	"playground/server/upstream"
 )
 
@@ -28,10 +33,18 @@ func (c Config) Validate() error {
 	switch {
 	case c.Auth == auth.Header && len(c.Limits.TrustedProxies) == 0:
 		return errors.New("auth: header needs -trusted-proxies, the networks of the proxy that sets " + c.AuthHeader + " (anyone else's header is ignored)")
-	case c.Auth == auth.OIDC:
-		return errors.New("auth: oidc is not built yet; use local or header")
 	case c.Auth.SignsIn() && c.Database == "":
 		return errors.New("database: is required with -auth " + string(c.Auth))
+	}
+	switch c.AuthNewUsers {
+	case "", auth.Refuse, auth.Create:
+	default:
+		return fmt.Errorf("auth-new-users: %q is neither refuse nor create", c.AuthNewUsers)
+	}
+	if c.Auth == auth.OIDC {
+		if err := c.OIDC.validate(); err != nil {
+			return err
+		}
 	}
 	if c.MaxUploadBytes <= 0 {
 		return errors.New("max upload bytes: must be positive")
@@ -91,6 +104,63 @@ func (c Config) Validate() error {
 		return errors.New("refresh: must be positive")
 	}
 	return nil
+}
+
+// validate checks the oidc mode's settings, naming the flag (or the variable) that is wrong.
+func (o OIDCConfig) validate() error {
+	if o.Issuer == "" {
+		return errors.New("oidc-issuer: is required with -auth oidc: the provider's issuer URL, e.g. https://accounts.example.com")
+	}
+	if err := checkOIDCURL(o.Issuer); err != nil {
+		return fmt.Errorf("oidc-issuer: %w", err)
+	}
+	if strings.TrimSpace(o.ClientID) == "" {
+		return errors.New("oidc-client-id: is required with -auth oidc: the client id registered with the provider")
+	}
+	if o.ClientSecret == "" {
+		return errors.New("oidc-client-secret-file: no client secret; set PLAYGROUND_OIDC_CLIENT_SECRET or give -oidc-client-secret-file (never a flag's value)")
+	}
+	if o.RedirectURL == "" {
+		return errors.New("oidc-redirect-url: is required with -auth oidc: the full callback URL registered with the provider, e.g. https://playground.example.com" + access.CallbackPath)
+	}
+	if err := checkOIDCURL(o.RedirectURL); err != nil {
+		return fmt.Errorf("oidc-redirect-url: %w", err)
+	}
+	if u, _ := url.Parse(o.RedirectURL); u.Path != access.CallbackPath {
+		return fmt.Errorf("oidc-redirect-url: %q ends in %q; its path must be %s, the route that finishes the sign-in", o.RedirectURL, u.Path, access.CallbackPath)
+	}
+	if len(o.Scopes) > 0 && !slices.Contains(o.Scopes, "openid") {
+		return fmt.Errorf("oidc-scopes: %q does not include openid", strings.Join(o.Scopes, " "))
+	}
+	if n := len(o.StateKey.Reveal()); n > 0 && n < oidc.MinStateKeyLen {
+		return fmt.Errorf("PLAYGROUND_OIDC_STATE_KEY: is %d bytes; it needs at least %d (e.g. openssl rand -hex 32)", n, oidc.MinStateKeyLen)
+	}
+	return nil
+}
+
+// checkOIDCURL accepts an absolute https:// URL without user info, a query or a fragment; http://
+// only for a loopback host (a provider or a playground on this machine, in development).
+func checkOIDCURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("%q is not an absolute https:// URL", s)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s, "#") {
+		return fmt.Errorf("%q must not carry user info, a query or a fragment", s)
+	}
+	if u.Scheme == "http" && !loopbackHost(u.Hostname()) {
+		return fmt.Errorf("%q is plain http; use https (http is taken for a loopback host only)", s)
+	}
+	return nil
+}
+
+// loopbackHost reports whether host is localhost or a loopback address.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
 }
 
 // rules are the embed settings the admission gate enforces.

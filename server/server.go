@@ -18,7 +18,6 @@ import (
 	"playground/app/ui"
 	"playground/server/access"
 	"playground/server/admit"
-	"playground/server/auth"
 	"playground/server/catalogapi"
 	"playground/server/httperr"
 	"playground/server/jobs"
@@ -143,10 +142,8 @@ func (s *Server) routes(page http.Handler) http.Handler {
 		mux.Handle("GET /metrics", s.metrics.Handler(s.cfg.MetricsToken.Reveal()))
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	if s.access != nil && s.access.Mode() == auth.Local {
-		mux.HandleFunc("GET /login", s.access.LoginPage)
-		mux.Handle("POST /login", s.crossOriginPage(http.HandlerFunc(s.access.Login)))
-		mux.Handle("POST /logout", s.crossOriginPage(http.HandlerFunc(s.access.Logout)))
+	if s.access != nil {
+		s.access.Register(mux, s.crossOriginPage)
 	}
 	mux.HandleFunc("GET /api/models", s.catalog.ServeModels)
 	mux.HandleFunc("GET /api/models/{id...}", s.catalog.ServeForm)

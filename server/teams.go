@@ -12,6 +12,8 @@ import (
 	"playground/app/kind"
 	"playground/server/access"
 	"playground/server/admit"
+	"playground/server/auth"
+	"playground/server/oidc"
 	"playground/server/quota"
 	"playground/server/store"
 	"playground/server/team"
@@ -27,10 +29,26 @@ import (
 // full; a call that runs longer is settled when it ends all the same.
 const ReservationTTL = time.Hour
 
-// openStore opens the store of an instance run for a team, and its access.
+// openStore opens the store of an instance run for a team, and its access; under -auth oidc it
+// first discovers the provider (within oidc.DiscoveryTimeout), so that a wrong issuer stops the
+// start-up with a clear error rather than the first sign-in.
 func (s *Server) openStore() error {
 	if !s.cfg.Auth.SignsIn() {
 		return nil
+	}
+	var provider *oidc.Provider
+	if s.cfg.Auth == auth.OIDC {
+		o := s.cfg.OIDC
+		var err error
+		provider, err = oidc.Discover(context.Background(), oidc.Config{Issuer: o.Issuer, ClientID: o.ClientID,
+			ClientSecret: o.ClientSecret.Reveal(), RedirectURL: o.RedirectURL, Scopes: o.Scopes, GroupsClaim: o.GroupsClaim,
+			StateKey: []byte(o.StateKey.Reveal())})
+		if err != nil {
+			return fmt.Errorf("oidc-issuer: %w (is the issuer URL right, and the provider reachable from this server?)", err)
+		}
+		if o.StateKey == "" && store.IsPostgres(s.cfg.Database) {
+			s.log.Warn("PLAYGROUND_OIDC_STATE_KEY is not set: a sign-in must finish on the replica that began it; give every replica the same key")
+		}
 	}
 	db, err := store.Open(context.Background(), s.cfg.Database)
 	if err != nil {
@@ -39,7 +57,7 @@ func (s *Server) openStore() error {
 	s.store = db
 	s.quota = quota.New(quota.Config{Store: db, Log: s.log})
 	s.access = access.New(access.Config{Mode: s.cfg.Auth, Store: db, TrustedProxies: s.cfg.Limits.TrustedProxies,
-		Header: s.cfg.AuthHeader, GroupsHeader: s.cfg.AuthGroupsHeader, Log: s.log})
+		Header: s.cfg.AuthHeader, GroupsHeader: s.cfg.AuthGroupsHeader, OIDC: provider, NewUsers: s.cfg.AuthNewUsers, Log: s.log})
 	return nil
 }
 
@@ -82,7 +100,7 @@ func (s *Server) requireIdentity(h http.Handler) http.Handler {
 func openRoute(r *http.Request) bool {
 	p := r.URL.Path
 	switch p {
-	case "/healthz", "/login", "/logout", "/robots.txt", "/app.js", "/wasm_exec.js", "/app-worker.js", "/manifest.webmanifest", "/app.css", "/embed":
+	case "/healthz", "/login", "/logout", access.CallbackPath, "/robots.txt", "/app.js", "/wasm_exec.js", "/app-worker.js", "/manifest.webmanifest", "/app.css", "/embed":
 		return true
 	}
 	return strings.HasPrefix(p, "/web/") || strings.HasPrefix(p, "/api/embed/") || strings.HasPrefix(p, "/api/media/")

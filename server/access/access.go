@@ -1,26 +1,30 @@
 // Package access decides who calls, under the server's -auth mode: a personal API token
 // (`Authorization: Bearer pg_…`, in every mode but none, so any OpenAI SDK pointed at /api/v1 calls
-// as its user), a trusted reverse proxy's identity header (header), or the session cookie the local
-// sign-in makes (local). Require puts every route but the open ones behind an identity: the API
-// answers 401, the app sends the browser to the sign-in page. The identity travels in the request's
-// context to the one choke point that charges each model call (see server's budget step).
+// as its user), a trusted reverse proxy's identity header (header), or the session cookie the
+// sign-in makes (local: a password; oidc: an OpenID Connect provider, see server/oidc). Require
+// puts every route but the open ones behind an identity: the API answers 401, the app sends the
+// browser to the sign-in page. The identity travels in the request's context to the one choke
+// point that charges each model call (see server's budget step).
+//
+// Under header and oidc, an address no user has is refused or becomes a new user (NewUsers), and
+// the groups the proxy or the provider names add the user to the teams of the same names (see
+// joinTeams).
 package access
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"playground/server/auth"
 	"playground/server/httperr"
+	"playground/server/oidc"
 	"playground/server/team"
 )
 
@@ -71,9 +75,15 @@ type Config struct {
 	Store Store
 	// TrustedProxies are the peers whose headers (identity, X-Forwarded-Proto) are believed.
 	TrustedProxies []netip.Prefix
-	// Header and GroupsHeader are the header mode's identity and groups headers.
+	// Header and GroupsHeader are the header mode's identity and groups headers; with no
+	// GroupsHeader, the header mode adds no one to a team.
 	Header, GroupsHeader string
-	// Sessions is how long local sessions last.
+	// OIDC is the oidc mode's provider; required under that mode.
+	OIDC *oidc.Provider
+	// NewUsers is what the header and oidc modes do with an address no user has; "" is
+	// auth.Refuse.
+	NewUsers auth.NewUsers
+	// Sessions is how long sessions (local and oidc) last.
 	Sessions team.SessionPolicy
 	// Log receives sign-in failures (never a password or a secret).
 	Log *slog.Logger
@@ -84,6 +94,8 @@ type Config struct {
 // Access identifies requests.
 type Access struct {
 	cfg Config
+	// groups is when each user's proxy groups were last made teams (the header mode).
+	groups groupsSeen
 }
 
 // New returns the access of cfg.
@@ -97,7 +109,10 @@ func New(cfg Config) *Access {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Access{cfg: cfg}
+	if cfg.NewUsers == "" {
+		cfg.NewUsers = auth.Refuse
+	}
+	return &Access{cfg: cfg, groups: groupsSeen{m: map[int64]groupsMark{}}}
 }
 
 // Mode is the -auth mode.
@@ -128,15 +143,15 @@ func (a *Access) Identify(r *http.Request) (*Identity, error) {
 		if !ok {
 			return nil, nil
 		}
-		u, err := a.cfg.Store.FindUserByEmail(ctx, hid.Email)
+		u, err := a.signInUser(ctx, hid.Email, "", viaHeader)
 		if err != nil {
-			if team.ErrorCode(err) == team.ENotFound {
-				return nil, team.Errorf(team.EUnauthorized, "%s is not a user of this Playground: ask its admin to add you", hid.Email)
-			}
+			return nil, err
+		}
+		if err := a.headerGroups(ctx, u, hid.Groups, now); err != nil {
 			return nil, err
 		}
 		return a.identity(ctx, u.ID, 0, 0, "header")
-	case auth.Local:
+	case auth.Local, auth.OIDC:
 		secret := sessionSecret(r)
 		if secret == "" {
 			return nil, nil
@@ -191,10 +206,10 @@ func (a *Access) identity(ctx context.Context, userID, teamID, tokenID int64, vi
 
 // Require puts next behind an identity, under the modes that sign in: a request for an open route
 // (open reports which) passes as it is; any other needs an identity — an API request (api reports
-// which) without one is 401, a page request goes to the sign-in page (local) or is 401 with how
-// to sign in. The identity is put in the request's context. Under -auth none, Require is next,
-// except that a request with an API token is still identified (and refused when the token opens
-// nothing).
+// which) without one is 401, a page request goes to the sign-in page (local, oidc) or is 401 with
+// how to sign in (header). The identity is put in the request's context. Under -auth none,
+// Require is next, except that a request with an API token is still identified (and refused when
+// the token opens nothing).
 func (a *Access) Require(next http.Handler, open, api func(*http.Request) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if open(r) {
@@ -215,7 +230,7 @@ func (a *Access) Require(next http.Handler, open, api func(*http.Request) bool) 
 				next.ServeHTTP(w, r)
 				return
 			}
-			if api(r) || a.cfg.Mode != auth.Local {
+			if api(r) || !a.cfg.Mode.HasSignInPage() {
 				a.refuse(w, r, team.Errorf(team.EUnauthorized, "%s", a.signInHint()))
 				return
 			}
@@ -231,7 +246,7 @@ func (a *Access) signInHint() string {
 	switch a.cfg.Mode {
 	case auth.Header:
 		return "Sign in through this Playground's sign-in proxy, or send a personal API token as Authorization: Bearer pg_…"
-	case auth.Local:
+	case auth.Local, auth.OIDC:
 		return "Sign in at /login, or send a personal API token as Authorization: Bearer pg_…"
 	}
 	return "Send a personal API token as Authorization: Bearer pg_…"
@@ -309,119 +324,3 @@ func trustedPeer(remoteAddr string, trusted []netip.Prefix) bool {
 	}
 	return false
 }
-
-// loginPage is the local sign-in form: no script, the app's stylesheet.
-var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in · Playground</title><link rel="stylesheet" href="/web/app.css"></head>
-<body class="login-page"><main class="login">
-<h1>Playground</h1>
-<form method="post" action="/login" class="login-form">
-<input type="hidden" name="next" value="{{.Next}}">
-<label for="email">Email</label>
-<input id="email" name="email" type="email" autocomplete="username" required value="{{.Email}}" class="input" data-testid="login-email">
-<label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required class="input" data-testid="login-password">
-{{if .Error}}<p class="pg-error" role="alert" data-testid="login-error">{{.Error}}</p>{{end}}
-<button type="submit" class="btn btn-primary" data-testid="login-submit">Sign in</button>
-</form></main></body></html>`))
-
-// loginData is what the page shows.
-type loginData struct {
-	Next, Email, Error string
-}
-
-// LoginPage serves GET /login (local mode).
-func (a *Access) LoginPage(w http.ResponseWriter, r *http.Request) {
-	a.showLogin(w, http.StatusOK, loginData{Next: safeNext(r.URL.Query().Get("next"))})
-}
-
-func (a *Access) showLogin(w http.ResponseWriter, status int, d loginData) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = loginPage.Execute(w, d)
-}
-
-// safeNext keeps a sign-in's return path on this site: a path, never another host.
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.HasPrefix(next, "/login") {
-		return "/"
-	}
-	return next
-}
-
-// errBadLogin is what a failed sign-in says, whichever part was wrong.
-const errBadLogin = "That email and password do not match a user of this Playground."
-
-// Login serves POST /login (local mode): the email and password checked against the stored
-// argon2id hash (the same work whether or not the user exists), then a session and its cookie.
-// A failure says so without saying which part was wrong, and keeps the email typed.
-func (a *Access) Login(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
-	if err := r.ParseForm(); err != nil {
-		a.showLogin(w, http.StatusBadRequest, loginData{Next: "/", Error: "The sign-in form could not be read."})
-		return
-	}
-	email, pw, next := strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("password"), safeNext(r.PostForm.Get("next"))
-	fail := func(status int, msg string) {
-		a.showLogin(w, status, loginData{Next: next, Email: email, Error: msg})
-	}
-	u, hash, err := a.cfg.Store.PasswordHash(r.Context(), email)
-	switch {
-	case err != nil && team.ErrorCode(err) != team.ENotFound:
-		a.log(r, "sign-in failed", "err", err)
-		fail(http.StatusInternalServerError, "Signing in failed on the server; try again.")
-		return
-	case err != nil || hash == "":
-		_ = auth.CheckPassword(dummyHash(), pw) // as much work as a real check
-		fail(http.StatusUnauthorized, errBadLogin)
-		return
-	}
-	if err := auth.CheckPassword(hash, pw); err != nil {
-		if !errors.Is(err, auth.ErrMismatch) {
-			a.log(r, "sign-in failed: the stored hash cannot be read", "user", u.ID, "err", err)
-		}
-		fail(http.StatusUnauthorized, errBadLogin)
-		return
-	}
-	now := a.cfg.Now()
-	secret, s, err := team.NewSession(u.ID, now, a.cfg.Sessions)
-	if err == nil {
-		err = a.cfg.Store.CreateSession(r.Context(), &s)
-	}
-	if err != nil {
-		a.log(r, "sign-in failed: making the session", "user", u.ID, "err", err)
-		fail(http.StatusInternalServerError, "Signing in failed on the server; try again.")
-		return
-	}
-	http.SetCookie(w, auth.SessionCookie(secret, s.ExpiresAt, a.secure(r)))
-	http.Redirect(w, r, next, http.StatusSeeOther)
-}
-
-// Logout serves POST /logout: the session ends in the store and the cookie in the browser.
-func (a *Access) Logout(w http.ResponseWriter, r *http.Request) {
-	if secret := sessionSecret(r); secret != "" {
-		if err := a.cfg.Store.DeleteSession(r.Context(), team.HashSecret(secret)); err != nil {
-			a.log(r, "sign-out: ending the session", "err", err)
-		}
-	}
-	http.SetCookie(w, auth.ClearCookie(true))
-	http.SetCookie(w, auth.ClearCookie(false))
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-func (a *Access) log(r *http.Request, msg string, args ...any) {
-	if a.cfg.Log != nil {
-		a.cfg.Log.WarnContext(r.Context(), msg, args...)
-	}
-}
-
-// dummyHash is checked when the user does not exist, so a sign-in takes as long either way.
-var dummyHash = sync.OnceValue(func() string {
-	h, err := auth.HashPassword("not a password anyone has")
-	if err != nil {
-		panic(err)
-	}
-	return h
-})

@@ -73,6 +73,20 @@ func TestParseMode(t *testing.T) {
 	if None.SignsIn() || !Local.SignsIn() {
 		t.Error("SignsIn")
 	}
+	if !Local.HasSignInPage() || !OIDC.HasSignInPage() || Header.HasSignInPage() || None.HasSignInPage() {
+		t.Error("HasSignInPage")
+	}
+}
+
+func TestParseNewUsers(t *testing.T) {
+	for in, want := range map[string]NewUsers{"": Refuse, "refuse": Refuse, " Create ": Create} {
+		if got, err := ParseNewUsers(in); err != nil || got != want {
+			t.Errorf("ParseNewUsers(%q) = %q, %v", in, got, err)
+		}
+	}
+	if _, err := ParseNewUsers("invite"); err == nil || err.Error() != `auth-new-users: "invite" is neither refuse nor create` {
+		t.Errorf("ParseNewUsers(invite) = %v", err)
+	}
 }
 
 func TestCookies(t *testing.T) {

@@ -33,3 +33,30 @@ func ParseMode(s string) (Mode, error) {
 
 // SignsIn reports whether the mode needs an identity on every route but the open ones.
 func (m Mode) SignsIn() bool { return m != None && m != "" }
+
+// HasSignInPage reports whether the mode signs browsers in at /login (local, oidc): a page
+// request without an identity is sent there.
+func (m Mode) HasSignInPage() bool { return m == Local || m == OIDC }
+
+// NewUsers is what the header and oidc modes do with an email address no user has
+// (-auth-new-users).
+type NewUsers string
+
+// The new-user policies.
+const (
+	// Refuse refuses the address: an admin adds its user first (the default).
+	Refuse NewUsers = "refuse"
+	// Create adds the user on their first sign-in, in no team (groups may add them to some).
+	Create NewUsers = "create"
+)
+
+// ParseNewUsers reads an -auth-new-users value ("" is Refuse).
+func ParseNewUsers(s string) (NewUsers, error) {
+	switch n := NewUsers(strings.ToLower(strings.TrimSpace(s))); n {
+	case "":
+		return Refuse, nil
+	case Refuse, Create:
+		return n, nil
+	}
+	return "", fmt.Errorf("auth-new-users: %q is neither refuse nor create", s)
+}

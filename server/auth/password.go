@@ -1,7 +1,7 @@
-// Package auth holds the pieces of sign-in that do not depend on a store: the -auth modes,
-// argon2id password hashes (the local mode), the session cookie, and the identity a trusted
-// reverse proxy puts in a header (the header mode), believed only from a peer in the trusted
-// networks and read again on every request.
+// Package auth holds the pieces of sign-in that do not depend on a store: the -auth modes, the
+// new-user policy (-auth-new-users), argon2id password hashes (the local mode), the session
+// cookie, and the identity a trusted reverse proxy puts in a header (the header mode), believed
+// only from a peer in the trusted networks and read again on every request.
 package auth
 
 import (
