@@ -129,7 +129,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		Resources:       webResolver{},
 		Version:         version,
 		// Env is written into the public app.js: it must never hold a secret.
-		Env:               map[string]string{"PLAYGROUND_MAX_BODY": strconv.FormatInt(cfg.MaxBodyBytes, 10)},
+		Env:               pageEnv(cfg),
 		WasmContentLength: s.assets.wasmLength(),
 	}
 	s.handler = s.routes(page)
@@ -309,4 +309,15 @@ func (s *Server) MetricsHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", s.metrics.Handler(""))
 	return mux
+}
+
+// pageEnv is what the page is told of the server (app.Handler.Env: public, in app.js, so never a
+// secret): its body limit, and whether it is run for a team (View code then shows the
+// playground's own API with a personal token, see app/ui).
+func pageEnv(cfg Config) map[string]string {
+	env := map[string]string{"PLAYGROUND_MAX_BODY": strconv.FormatInt(cfg.MaxBodyBytes, 10)}
+	if cfg.Auth.SignsIn() {
+		env["PLAYGROUND_TEAM"] = "1"
+	}
+	return env
 }

@@ -107,8 +107,28 @@ func (c *codeView) provider() (base, keyEnv string) {
 	return "https://<" + strings.ToUpper(c.Iprovider) + "_BASE_URL>/v1", strings.ToUpper(c.Iprovider) + "_API_KEY"
 }
 
+// The key variable and placeholder of View code when the playground is run for a team.
+const (
+	teamKeyEnv         = "PLAYGROUND_TOKEN"
+	teamKeyPlaceholder = "<YOUR_PLAYGROUND_TOKEN>"
+)
+
+// teamBase is the playground's own API base when it is run for a team (the server says so in
+// PLAYGROUND_TEAM): its users call the models through it, with a personal API token, under their
+// limits and budgets, and never hold the provider's key. "" otherwise.
+func teamBase() string {
+	if app.Getenv("PLAYGROUND_TEAM") == "" || !app.IsClient {
+		return ""
+	}
+	return app.Window().Get("location").Get("origin").String() + "/api/v1"
+}
+
 func (c *codeView) snippets() []codegen.Snippet {
 	base, keyEnv := c.provider()
+	placeholder := codegen.Placeholder(c.Iprovider)
+	if tb := teamBase(); tb != "" {
+		base, keyEnv, placeholder = tb, teamKeyEnv, teamKeyPlaceholder
+	}
 	if c.snips != nil && c.snipBase == base && c.snipStream == c.Istream && bytes.Equal(c.snipBody, c.Ibody) {
 		return c.snips
 	}
@@ -120,7 +140,7 @@ func (c *codeView) snippets() []codegen.Snippet {
 			base = strings.TrimSuffix(b, "/v1") // a /v2 operation: below the API's root
 		}
 	}
-	c.snips = codegen.Snippets(codegen.Request{BaseURL: base, Path: path, KeyPlaceholder: codegen.Placeholder(c.Iprovider),
+	c.snips = codegen.Snippets(codegen.Request{BaseURL: base, Path: path, KeyPlaceholder: placeholder,
 		KeyEnv: keyEnv, Body: c.Ibody, Stream: c.Istream, SDK: c.Isdk, Form: c.Iform})
 	c.snipBody, c.snipStream, c.snipBase = c.Ibody, c.Istream, provBase
 	return c.snips
