@@ -282,6 +282,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, req *chatReque
 		return
 	}
 	u := usageFor(req, rep, s.pieces())
+	defer s.noteBilled(u.Cost)
 	msg := map[string]any{"role": "assistant", "content": rep.content}
 	if rep.reasoning != "" {
 		msg["reasoning_content"] = rep.reasoning
@@ -393,12 +394,14 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req *chatRequest
 	if st.includeUsage {
 		c := st.base
 		c.Choices = []chunkChoice{}
-		u, _ := json.Marshal(usageFor(req, rep, s.pieces()))
+		usage := usageFor(req, rep, s.pieces())
+		u, _ := json.Marshal(usage)
 		c.Usage = u
 		b, _ := json.Marshal(c)
 		if !st.event(b) {
 			return
 		}
+		s.noteBilled(usage.Cost)
 	}
 	st.event([]byte("[DONE]"))
 }

@@ -326,6 +326,7 @@ type Server struct {
 	mu           sync.Mutex
 	requests     []Request
 	cancelled    []time.Time
+	billed       []float64 // the cost of each chat answer whose usage was sent, in US dollars
 	cancelC      chan time.Time
 	catalogue    []LiveModel
 	modelsStatus int
@@ -369,6 +370,21 @@ func (s *Server) Cancelled() []time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]time.Time(nil), s.cancelled...)
+}
+
+// Billed returns the cost (US dollars) of each chat completion whose usage the server sent — a
+// whole answer, or a stream's usage chunk — in the order they were sent: what the provider billed.
+func (s *Server) Billed() []float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]float64(nil), s.billed...)
+}
+
+// noteBilled records a chat answer's cost as billed.
+func (s *Server) noteBilled(usd float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.billed = append(s.billed, usd)
 }
 
 // CancelledC returns a channel that receives each time also recorded by
