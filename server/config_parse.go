@@ -24,7 +24,11 @@ import (
 //	-refresh   live list refresh period  (env PLAYGROUND_REFRESH, default 10m)
 //	-embed-origins, -embed-models, -embed-kinds, -embed-rate, -embed-burst, -embed-max-tokens,
 //	-embed-daily-tokens, -embed-daily-usd, -embed-daily-credits: the embeddable widget (env PLAYGROUND_EMBED_ORIGINS and so on; see Embed)
+//	-redis     Redis URL of the limits   (env PLAYGROUND_REDIS, default none: in memory)
+//	-limits-fail-open  allow calls while the limit store is unreachable (env PLAYGROUND_LIMITS_FAIL_OPEN, default false: refuse)
 //
+// The Redis URL may hold a password: a value in PLAYGROUND_REDIS is not shown as the flag's
+// default in -h, and Config keeps it as a Secret.
 // With -config, the providers are read from the file (ReadFileConfig), and so are the embed
 // settings that no -embed-… flag or PLAYGROUND_EMBED_… variable sets. Without it, the one
 // provider is AI/ML API with the embedded catalogue and its live list; it reads AIMLAPI_BASE_URL
@@ -70,8 +74,21 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", envOr("PLAYGROUND_METRICS_ADDR", ""), "a listen address of its own for GET /metrics (Prometheus); the token PLAYGROUND_METRICS_TOKEN (or _FILE) serves it on -addr instead (env PLAYGROUND_METRICS_ADDR)")
 	jobLifetime := fs.String("job-lifetime", envOr("PLAYGROUND_JOB_LIFETIME", cfg.JobLifetime.String()), "how long after its start a video, music or speech-to-text job is followed (env PLAYGROUND_JOB_LIFETIME)")
 	maxJobs := fs.String("max-open-jobs", envOr("PLAYGROUND_MAX_OPEN_JOBS", strconv.Itoa(cfg.MaxOpenJobs)), "jobs (video, music, speech to text) one client may have running (env PLAYGROUND_MAX_OPEN_JOBS)")
+	// The variable is not the flag's default, which -h would print, password and all.
+	redisURL := fs.String("redis", "", "URL of the Redis that holds the rate limits of all replicas, redis://[user:password@]host:port/db or rediss://; empty keeps them in memory (env PLAYGROUND_REDIS)")
+	failOpen := false
+	if v := getenv("PLAYGROUND_LIMITS_FAIL_OPEN"); v != "" {
+		if failOpen, perr = strconv.ParseBool(v); perr != nil {
+			return cfg, fmt.Errorf("PLAYGROUND_LIMITS_FAIL_OPEN: %q is not true or false", v)
+		}
+	}
+	fs.BoolVar(&cfg.LimitsFailOpen, "limits-fail-open", failOpen, "allow calls, without limits, while the limit store (-redis) is unreachable; the default refuses them (env PLAYGROUND_LIMITS_FAIL_OPEN)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
+	}
+	cfg.Redis = Secret(*redisURL)
+	if cfg.Redis == "" {
+		cfg.Redis = Secret(getenv("PLAYGROUND_REDIS"))
 	}
 	cfg.Embed.Origins = strings.Fields(*embedOrigins)
 	cfg.Embed.Models = strings.FieldsFunc(*embedModels, func(r rune) bool { return r == ',' || r == ' ' })

@@ -204,7 +204,8 @@ func (m *Memory) Admit(ctx context.Context, callID string, rules []Rule, tokens 
 			toks = tokens
 			a.tpm = append(a.tpm, r.Key)
 		}
-		if reqs != 0 || toks != 0 {
+		if r.RPM > 0 || r.TPM > 0 {
+			// Even a call of no tokens makes its second's bucket, which its Done corrects.
 			s.add(sec, reqs, toks)
 		}
 		if r.Concurrent > 0 {
