@@ -1,5 +1,5 @@
 # Playground build and test. `make run` builds and serves the playground; `make test` runs every test
-# (installing Chromium and Postgres with apt when they are missing and we are root). See README.md.
+# (installing Chromium, Postgres and Redis with apt when they are missing and we are root). See README.md.
 
 GO        ?= go
 # ADDR, when set, is passed as -addr; else the server reads PLAYGROUND_ADDR (default localhost:8080).
@@ -69,11 +69,13 @@ vet:
 	GOOS=js GOARCH=wasm $(GO) vet ./wasm ./app/...
 
 ## test-host: unit, server and headless-browser tests, with the race detector. server/postgres's run
-## against a throwaway Postgres that scripts/postgres-test.sh starts first (installing Debian's with
-## apt when missing and we are root) and stops after, also when a test fails; it passes its URL in
-## PLAYGROUND_TEST_POSTGRES. When that is set already, that database is used and nothing is started.
+## against a throwaway Postgres that scripts/postgres-test.sh starts first, and server/redis's against
+## a throwaway Redis that scripts/redis-test.sh starts inside it (each installing Debian's with apt
+## when missing and we are root); both stop theirs after, also when a test fails. They pass their URLs
+## in PLAYGROUND_TEST_POSTGRES and PLAYGROUND_TEST_REDIS; when one is set already, that database or
+## Redis is used and nothing is started for it. Without them, those packages' tests fail, never skip.
 test-host:
-	PLAYGROUND_WEB=$(CURDIR)/web scripts/postgres-test.sh run $(GO) test -race -count=1 ./...
+	PLAYGROUND_WEB=$(CURDIR)/web scripts/postgres-test.sh run scripts/redis-test.sh run $(GO) test -race -count=1 ./...
 
 ## test-load: 2,000 concurrent streams through the proxy, without the race detector (which caps live
 ## goroutines below what they need); it reports the memory per stream and fails on a goroutine leak.

@@ -92,6 +92,14 @@ type Config struct {
 	JobLifetime time.Duration
 	// MaxOpenJobs is how many jobs one client may have running; 0 means jobs.DefaultMaxOpen.
 	MaxOpenJobs int
+	// Redis, when set, is the URL of the Redis that holds the per-user and per-team rate,
+	// token-rate and concurrency limits of all replicas (redis://[user:password@]host:port/db or
+	// rediss://; see server/redis); empty keeps them in memory, for one replica (see package
+	// ratelimit). It may hold a password, so it is a Secret and never prints.
+	Redis Secret
+	// LimitsFailOpen lets calls through, unlimited (and logged), while the limit store is
+	// unreachable; false, the default, refuses them (see ratelimit.WithFailPolicy).
+	LimitsFailOpen bool
 }
 
 // OIDCConfig is how -auth oidc signs users in with an OpenID Connect provider (see server/oidc).

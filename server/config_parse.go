@@ -30,7 +30,11 @@ import (
 //	-auth, -auth-header, -auth-groups-header, -auth-new-users, -database: who may call (env PLAYGROUND_AUTH and so on)
 //	-oidc-issuer, -oidc-client-id, -oidc-client-secret-file, -oidc-redirect-url, -oidc-groups-claim,
 //	-oidc-scopes: the oidc mode (env PLAYGROUND_OIDC_ISSUER and so on; see OIDCConfig)
+//	-redis     Redis URL of the limits   (env PLAYGROUND_REDIS, default none: in memory)
+//	-limits-fail-open  allow calls while the limit store is unreachable (env PLAYGROUND_LIMITS_FAIL_OPEN, default false: refuse)
 //
+// The Redis URL may hold a password: a value in PLAYGROUND_REDIS is not shown as the flag's
+// default in -h, and Config keeps it as a Secret.
 // With -config, the providers are read from the file (ReadFileConfig), and so are the embed
 // settings that no -embed-… flag or PLAYGROUND_EMBED_… variable sets. Without it, the one
 // provider is AI/ML API with the embedded catalogue and its live list; it reads AIMLAPI_BASE_URL
@@ -87,8 +91,21 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	meterDrain := fs.String("meter-drain", envOr("PLAYGROUND_METER_DRAIN", cfg.MeterDrain.String()), "how long a signed-in user's answer is still read after its client stopped it, to meter it; 0 stops at once (env PLAYGROUND_METER_DRAIN)")
 	jobLifetime := fs.String("job-lifetime", envOr("PLAYGROUND_JOB_LIFETIME", cfg.JobLifetime.String()), "how long after its start a video, music or speech-to-text job is followed (env PLAYGROUND_JOB_LIFETIME)")
 	maxJobs := fs.String("max-open-jobs", envOr("PLAYGROUND_MAX_OPEN_JOBS", strconv.Itoa(cfg.MaxOpenJobs)), "jobs (video, music, speech to text) one client may have running (env PLAYGROUND_MAX_OPEN_JOBS)")
+	// The variable is not the flag's default, which -h would print, password and all.
+	redisURL := fs.String("redis", "", "URL of the Redis that holds the rate limits of all replicas, redis://[user:password@]host:port/db or rediss://; empty keeps them in memory (env PLAYGROUND_REDIS)")
+	failOpen := false
+	if v := getenv("PLAYGROUND_LIMITS_FAIL_OPEN"); v != "" {
+		if failOpen, perr = strconv.ParseBool(v); perr != nil {
+			return cfg, fmt.Errorf("PLAYGROUND_LIMITS_FAIL_OPEN: %q is not true or false", v)
+		}
+	}
+	fs.BoolVar(&cfg.LimitsFailOpen, "limits-fail-open", failOpen, "allow calls, without limits, while the limit store (-redis) is unreachable; the default refuses them (env PLAYGROUND_LIMITS_FAIL_OPEN)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
+	}
+	cfg.Redis = Secret(*redisURL)
+	if cfg.Redis == "" {
+		cfg.Redis = Secret(getenv("PLAYGROUND_REDIS"))
 	}
 	cfg.Embed.Origins = strings.Fields(*embedOrigins)
 	cfg.Embed.Models = strings.FieldsFunc(*embedModels, func(r rune) bool { return r == ',' || r == ' ' })

@@ -129,3 +129,56 @@ func TestParseConfigLimits(t *testing.T) {
 		}
 	}
 }
+
+func TestParseConfigRedis(t *testing.T) {
+	const pw = "s3cret-canary"
+	tests := []struct {
+		name     string
+		args     []string
+		env      map[string]string
+		redis    string
+		failOpen bool
+		err      string // "" for none
+	}{
+		{"defaults: in memory, refusing", nil, nil, "", false, ""},
+		{"env", nil, map[string]string{"PLAYGROUND_REDIS": "redis://:" + pw + "@10.0.0.5:6379/2", "PLAYGROUND_LIMITS_FAIL_OPEN": "true"}, "redis://:" + pw + "@10.0.0.5:6379/2", true, ""},
+		{"flags beat env", []string{"-redis", "rediss://redis.example.com:6380/0", "-limits-fail-open=false"},
+			map[string]string{"PLAYGROUND_REDIS": "redis://other:6379", "PLAYGROUND_LIMITS_FAIL_OPEN": "1"}, "rediss://redis.example.com:6380/0", false, ""},
+		{"fail open flag", []string{"-limits-fail-open"}, nil, "", true, ""},
+		{"not redis", []string{"-redis", "http://user:" + pw + "@cache:6379"}, nil, "", false, "redis: the Redis URL http://user:xxxxx@cache:6379 is not a redis:// or rediss:// URL"},
+		{"not redis in the env", nil, map[string]string{"PLAYGROUND_REDIS": "cache:6379"}, "", false, "redis: the Redis URL cache:6379 is not a redis:// or rediss:// URL"},
+		{"not a URL", []string{"-redis", "redis://:" + pw + "@cache:6379/%zz"}, nil, "", false, "redis: the Redis URL does not parse as a URL"},
+		{"no host", []string{"-redis", "redis:///0"}, nil, "", false, "redis: the Redis URL redis:///0 names no host"},
+		{"bad database", []string{"-redis", "redis://cache/x"}, nil, "", false, `redis: the Redis URL redis://cache/x: redis: invalid database number: "x"`},
+		{"fail open not a bool", nil, map[string]string{"PLAYGROUND_LIMITS_FAIL_OPEN": "maybe"}, "", false, `PLAYGROUND_LIMITS_FAIL_OPEN: "maybe" is not true or false`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := ParseConfig(tt.args, env(tt.env), io.Discard)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want it to contain %q", err, tt.err)
+				}
+				if strings.Contains(err.Error(), pw) {
+					t.Fatalf("the password leaked: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Redis.Reveal() != tt.redis || cfg.LimitsFailOpen != tt.failOpen {
+				t.Fatalf("redis %q fail open %v, want %q %v", cfg.Redis.Reveal(), cfg.LimitsFailOpen, tt.redis, tt.failOpen)
+			}
+			if s := fmt.Sprintf("%v %+v %#v", cfg, cfg, cfg); strings.Contains(s, pw) {
+				t.Fatalf("the password prints with the config: %s", s)
+			}
+		})
+	}
+	// -h shows no variable's URL as the flag's default.
+	var help bytes.Buffer
+	ParseConfig([]string{"-h"}, env(map[string]string{"PLAYGROUND_REDIS": "redis://:" + pw + "@cache:6379"}), &help)
+	if !strings.Contains(help.String(), "-redis") || strings.Contains(help.String(), pw) {
+		t.Fatalf("-h:\n%s", help.String())
+	}
+}

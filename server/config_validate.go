@@ -16,6 +16,7 @@ import (
 	"playground/server/auth"
 	"playground/server/media"
 	"playground/server/oidc"
+	"playground/server/redis"
 	"playground/server/upstream"
 )
 
@@ -51,6 +52,12 @@ func (c Config) Validate() error {
 	}
 	if c.MediaMaxBytes < 0 || c.MediaMaxAVBytes < 0 {
 		return errors.New("media max bytes: must not be negative (0 means the default)")
+	}
+	if c.Redis != "" {
+		// The error names the URL without its password.
+		if err := redis.CheckURL(c.Redis.Reveal()); err != nil {
+			return fmt.Errorf("redis: %w", err)
+		}
 	}
 	if c.JobLifetime < 0 || c.MaxOpenJobs < 0 {
 		return errors.New("job lifetime and max open jobs: must not be negative (0 means the default)")

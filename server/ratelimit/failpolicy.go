@@ -20,7 +20,8 @@ const FailLogEvery = time.Minute
 // FailPolicy is a Limiter that decides what happens when the Limiter it wraps fails (an error
 // that is not a Refusal, not ErrInvalid and not the caller's context ending): it refuses the call
 // with an error wrapping ErrUnreachable, or, when it allows, admits the call without counting it
-// and logs a warning (at most once every FailLogEvery). Create one with WithFailPolicy.
+// and logs a warning (at most once every FailLogEvery). The Done of a call the wrapped Limiter
+// admitted returns that Limiter's errors as they are. Create one with WithFailPolicy.
 type FailPolicy struct {
 	limiter Limiter
 	allow   bool

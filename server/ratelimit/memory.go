@@ -8,7 +8,7 @@ import (
 )
 
 // Memory is a Limiter in the process's memory, for a server with one replica. It is safe for
-// concurrent use (one mutex guards it: a check is a few hundred nanoseconds). Its memory is
+// concurrent use (one mutex guards it: an Admit and its Done of two rules take about 1.5 µs). Its memory is
 // bounded by the keys in use: a key whose buckets have all left the window and that holds no
 // concurrent slot is forgotten, at most a minute (of the nows passed) later.
 type Memory struct {
@@ -204,7 +204,8 @@ func (m *Memory) Admit(ctx context.Context, callID string, rules []Rule, tokens 
 			toks = tokens
 			a.tpm = append(a.tpm, r.Key)
 		}
-		if reqs != 0 || toks != 0 {
+		if r.RPM > 0 || r.TPM > 0 {
+			// Even a call of no tokens makes its second's bucket, which its Done corrects.
 			s.add(sec, reqs, toks)
 		}
 		if r.Concurrent > 0 {

@@ -392,6 +392,14 @@ func testDoneCorrects(t *testing.T, open Open) {
 	refuse(t, l, rules, 0, at(4*time.Second), &ratelimit.Refusal{Key: k, Limit: "tpm", Max: 1000, RetryAfter: 58750 * time.Millisecond})
 	refuse(t, l, rules, 0, at(59750*time.Millisecond), &ratelimit.Refusal{Key: k, Limit: "tpm", Max: 1000, RetryAfter: 3 * time.Second})
 	admit(t, l, rules, 1000, at(62750*time.Millisecond))
+
+	// A call estimated at no tokens counts what it used.
+	k = Key(t, "user")
+	rules = []ratelimit.Rule{{Key: k, TPM: 1000}}
+	c := admit(t, l, rules, 0, T0)
+	done(t, c, 300, T0)
+	admit(t, l, rules, 700, T0)
+	refuse(t, l, rules, 1, T0, &ratelimit.Refusal{Key: k, Limit: "tpm", Max: 1000, RetryAfter: 59750 * time.Millisecond})
 }
 
 // testDoneAfterWindow: a Done after its call's second has left the window corrects nothing, not

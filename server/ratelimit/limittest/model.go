@@ -178,8 +178,11 @@ func testModel(t *testing.T, open Open) {
 					rules = append(rules, r)
 				}
 				tokens := int64(rng.IntN(900))
-				if rng.IntN(30) == 0 {
+				switch rng.IntN(30) {
+				case 0:
 					tokens = 6000
+				case 1, 2:
+					tokens = 0
 				}
 				a, err := l.Admit(context.Background(), newID(), rules, tokens, now)
 				c, want := m.admit(rules, tokens, now)
