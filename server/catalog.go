@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -72,8 +73,12 @@ func (s *Server) Close() error {
 	if s.catalog != nil {
 		s.catalog.Close()
 	}
-	if s.store != nil {
-		return s.store.Close()
+	var err error
+	if s.closeLimiter != nil {
+		err = s.closeLimiter()
 	}
-	return nil
+	if s.store != nil {
+		err = errors.Join(err, s.store.Close())
+	}
+	return err
 }

@@ -44,7 +44,9 @@ type Server struct {
 	store  store.Store
 	access *access.Access
 	quota  *quota.Quota
-	embed  *admit.Gate
+	// closeLimiter closes the rate limits' Redis client; nil without one.
+	closeLimiter func() error
+	embed        *admit.Gate
 	// recorder receives the usage record of every model call (cfg.Recorder, else a log line).
 	recorder meter.Recorder
 	// metrics counts the calls for Prometheus (see MetricsHandler).

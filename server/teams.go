@@ -15,6 +15,8 @@ import (
 	"playground/server/auth"
 	"playground/server/oidc"
 	"playground/server/quota"
+	"playground/server/ratelimit"
+	"playground/server/redis"
 	"playground/server/store"
 	"playground/server/team"
 )
@@ -55,10 +57,31 @@ func (s *Server) openStore() error {
 		return err
 	}
 	s.store = db
-	s.quota = quota.New(quota.Config{Store: db, Log: s.log})
+	limiter, err := s.openLimiter()
+	if err != nil {
+		db.Close()
+		return err
+	}
+	s.quota = quota.New(quota.Config{Store: db, Limiter: limiter, Log: s.log})
 	s.access = access.New(access.Config{Mode: s.cfg.Auth, Store: db, TrustedProxies: s.cfg.Limits.TrustedProxies,
 		Header: s.cfg.AuthHeader, GroupsHeader: s.cfg.AuthGroupsHeader, OIDC: provider, NewUsers: s.cfg.AuthNewUsers, Log: s.log})
 	return nil
+}
+
+// openLimiter opens the store of the rate limits: Redis for -redis, shared by the replicas,
+// under the -limits-fail-open policy; else memory, for one replica.
+func (s *Server) openLimiter() (ratelimit.Limiter, error) {
+	if s.cfg.Redis == "" {
+		return ratelimit.NewMemory(), nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), redis.PingTimeout)
+	defer cancel()
+	rl, err := redis.Open(ctx, s.cfg.Redis.Reveal())
+	if err != nil {
+		return nil, fmt.Errorf("redis: %w", err)
+	}
+	s.closeLimiter = rl.Close
+	return ratelimit.WithFailPolicy(rl, s.cfg.LimitsFailOpen, s.log), nil
 }
 
 // sweepEvery is how often the store's stale rows are swept (see sweep).
