@@ -152,7 +152,9 @@ func (c *cluster) call(url string, leave bool) outcome {
 	defer resp.Body.Close()
 	o := outcome{status: resp.StatusCode}
 	if resp.StatusCode != 200 {
-		var env struct{ Error struct{ Code, Message string } }
+		var env struct {
+			Error struct{ Code, Message string }
+		}
 		b, _ := io.ReadAll(resp.Body)
 		_ = json.Unmarshal(b, &env)
 		o.code, o.msg = env.Error.Code, env.Error.Message
