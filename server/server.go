@@ -77,11 +77,11 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if s.recorder == nil {
 		s.recorder = meter.Slog{Log: log}
 	}
+	s.metrics = metrics.New(s.limits.InFlight)
+	s.recorder = metrics.Tee{s.recorder, s.metrics}
 	if err := s.openStore(); err != nil {
 		return nil, err
 	}
-	s.metrics = metrics.New(s.limits.InFlight)
-	s.recorder = metrics.Tee{s.recorder, s.metrics}
 	s.shutdown, s.endStreams = context.WithCancel(context.Background())
 	if s.store != nil {
 		go s.sweep(s.shutdown)

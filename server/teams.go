@@ -62,7 +62,7 @@ func (s *Server) openStore() error {
 		db.Close()
 		return err
 	}
-	s.quota = quota.New(quota.Config{Store: db, Limiter: limiter, Log: s.log})
+	s.quota = quota.New(quota.Config{Store: db, Limiter: limiter, Log: s.log, Observer: s.metrics})
 	s.access = access.New(access.Config{Mode: s.cfg.Auth, Store: db, TrustedProxies: s.cfg.Limits.TrustedProxies,
 		Header: s.cfg.AuthHeader, GroupsHeader: s.cfg.AuthGroupsHeader, OIDC: provider, NewUsers: s.cfg.AuthNewUsers, Log: s.log})
 	return nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -93,6 +94,13 @@ func TestTeamPolicy(t *testing.T) {
 	msg, code = errorMessage(t, body)
 	if resp.StatusCode != 429 || code != "rate_limited" || !strings.Contains(msg, "user "+strconv.FormatInt(e.ada.ID, 10)) || resp.Header.Get("Retry-After") == "" {
 		t.Errorf("over the user's rpm: %d %s (Retry-After %q)", resp.StatusCode, body, resp.Header.Get("Retry-After"))
+	}
+	rec := httptest.NewRecorder()
+	e.s.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{`playground_refusals_total{reason="policy"} 1`, `playground_refusals_total{reason="rate"} 1`, `playground_settles_total{result="ok"} 2`, "playground_reserved_usd_total "} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("the metrics lack %q", want)
+		}
 	}
 }
 

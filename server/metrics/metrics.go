@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"playground/server/meter"
+	"playground/server/team"
 )
 
 // Metrics counts model calls; it is a meter.Recorder.
@@ -28,6 +29,11 @@ type Metrics struct {
 	tokens   *prometheus.CounterVec
 	usd      *prometheus.CounterVec
 	credits  *prometheus.CounterVec
+	// The choke point of signed-in users' calls (see package quota).
+	refusals *prometheus.CounterVec
+	reserved prometheus.Counter
+	charged  *prometheus.CounterVec
+	settles  *prometheus.CounterVec
 }
 
 var _ meter.Recorder = (*Metrics)(nil)
@@ -51,7 +57,18 @@ func New(inFlight func() int) *Metrics {
 	m.credits = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "playground_cost_credits_total",
 		Help: "What the providers reported the calls cost in their credits, by provider and model."},
 		[]string{"provider", "model"})
-	m.reg.MustRegister(m.calls, m.duration, m.tokens, m.usd, m.credits,
+	m.refusals = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "playground_refusals_total",
+		Help: "Signed-in users' calls refused before they started, by reason (policy: a model not allowed, rate: a rate, token-rate or concurrency limit, budget)."},
+		[]string{"reason"})
+	m.reserved = prometheus.NewCounter(prometheus.CounterOpts{Name: "playground_reserved_usd_total",
+		Help: "US dollars held against budgets by calls as they started (their largest possible cost)."})
+	m.charged = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "playground_charged_usd_total",
+		Help: "US dollars charged to budgets as calls were settled, by where the figure came from (provider, price, estimate, reservation)."},
+		[]string{"source"})
+	m.settles = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "playground_settles_total",
+		Help: "Calls settled against their budgets, by result (ok, failed: left to be retried or charged in full when the reservation expires)."},
+		[]string{"result"})
+	m.reg.MustRegister(m.calls, m.duration, m.tokens, m.usd, m.credits, m.refusals, m.reserved, m.charged, m.settles,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if inFlight != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "playground_calls_in_flight",
@@ -86,6 +103,22 @@ func (m *Metrics) Record(_ context.Context, r meter.Record) {
 	if r.Credits > 0 {
 		m.credits.WithLabelValues(r.Provider, r.Model).Add(r.Credits)
 	}
+}
+
+// Refused counts a call the choke point refused (quota.Observer).
+func (m *Metrics) Refused(reason string) { m.refusals.WithLabelValues(reason).Inc() }
+
+// Reserved counts what a call held against its budgets (quota.Observer).
+func (m *Metrics) Reserved(amount team.Money) { m.reserved.Add(amount.USD()) }
+
+// Settled counts a settled call and what it was charged (quota.Observer).
+func (m *Metrics) Settled(cost team.Money, source team.CostSource, failed bool) {
+	if failed {
+		m.settles.WithLabelValues("failed").Inc()
+		return
+	}
+	m.settles.WithLabelValues("ok").Inc()
+	m.charged.WithLabelValues(string(source)).Add(cost.USD())
 }
 
 // Handler serves the metrics in Prometheus's text format. With a token, only requests that

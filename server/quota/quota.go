@@ -46,9 +46,36 @@ type Config struct {
 	Limiter ratelimit.Limiter
 	// Log receives settling failures.
 	Log *slog.Logger
+	// Observer, when not nil, is told of refusals, reservations and settlements (metrics).
+	Observer Observer
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }
+
+// The reasons of a refusal, as an Observer is told them.
+const (
+	RefusedPolicy = "policy" // a model the scope may not run
+	RefusedRate   = "rate"   // over a rate, token-rate or concurrency limit
+	RefusedBudget = "budget" // over a budget
+)
+
+// Observer is told what the choke point does, for metrics; its methods must be quick and safe
+// for concurrent use.
+type Observer interface {
+	// Refused is a call refused for reason (RefusedPolicy, RefusedRate, RefusedBudget).
+	Refused(reason string)
+	// Reserved is a call admitted with amount held against its budgets.
+	Reserved(amount team.Money)
+	// Settled is a call settled at cost, from source; failed when the store did not take it.
+	Settled(cost team.Money, source team.CostSource, failed bool)
+}
+
+// nopObserver observes nothing.
+type nopObserver struct{}
+
+func (nopObserver) Refused(string)                            {}
+func (nopObserver) Reserved(team.Money)                       {}
+func (nopObserver) Settled(team.Money, team.CostSource, bool) {}
 
 // Quota is the choke point. It is safe for concurrent use.
 type Quota struct {
@@ -65,6 +92,9 @@ func New(cfg Config) *Quota {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
 	}
 	return &Quota{cfg: cfg}
 }
@@ -111,6 +141,7 @@ func (q *Quota) Admit(ctx context.Context, c Call) (*Ticket, error) {
 	var rules []ratelimit.Rule
 	for _, p := range policies {
 		if !p.Allows(c.Model, c.Aliases...) {
+			q.cfg.Observer.Refused(RefusedPolicy)
 			return nil, p.Refusal(c.Model)
 		}
 		if p.RPM > 0 || p.TPM > 0 || p.Concurrent > 0 {
@@ -126,16 +157,24 @@ func (q *Quota) Admit(ctx context.Context, c Call) (*Ticket, error) {
 	if len(rules) > 0 {
 		t.admission, err = q.cfg.Limiter.Admit(ctx, id, rules, c.InputTokens+c.OutputTokens, now)
 		if err != nil {
-			return nil, limitError(err)
+			err = limitError(err)
+			if team.ErrorCode(err) != "" {
+				q.cfg.Observer.Refused(RefusedRate)
+			}
+			return nil, err
 		}
 	}
 	if err := q.cfg.Store.Reserve(ctx, id, c.Scopes, t.reserved, now); err != nil {
 		t.release(ctx, 0)
 		if team.ErrorCode(err) != "" {
+			if team.ErrorCode(err) == team.EBudgetExceeded {
+				q.cfg.Observer.Refused(RefusedBudget)
+			}
 			return nil, err
 		}
 		return nil, fmt.Errorf("quota: reserving the call's cost: %w", err)
 	}
+	q.cfg.Observer.Reserved(t.reserved)
 	return t, nil
 }
 
@@ -212,7 +251,9 @@ func (t *Ticket) Settle(ctx context.Context, s Spent, u team.Usage) error {
 	if u.Time.IsZero() {
 		u.Time = t.start
 	}
-	if err := t.q.cfg.Store.Settle(ctx, t.requestID, cost, u); err != nil {
+	err := t.q.cfg.Store.Settle(ctx, t.requestID, cost, u)
+	t.q.cfg.Observer.Settled(cost, source, err != nil)
+	if err != nil {
 		return fmt.Errorf("quota: settling the request %s: %w", t.requestID, err)
 	}
 	return nil

@@ -123,6 +123,10 @@ func (m Money) String() string {
 // Nano is the amount in nano-dollars.
 func (m Money) Nano() int64 { return int64(m) }
 
+// USD is the amount in US dollars as a float, for what only displays or sums it (metrics); money
+// that is kept stays a Money.
+func (m Money) USD() float64 { return float64(m) / float64(USD) }
+
 // Validate refuses a negative amount or one over MaxMoney with an EInvalid error; what names the
 // amount in the message ("the budget's limit").
 func (m Money) Validate(what string) error {
