@@ -179,10 +179,50 @@ func (s *Server) reserveCall(r *http.Request, c *call, l *callLog) (settle func(
 		usage := team.Usage{Provider: l.rec.Provider, Model: l.rec.Model, Operation: l.rec.Operation, Kind: l.rec.Kind,
 			Status: l.sw.status, Duration: time.Since(l.start), Time: l.start}
 		if err := t.Settle(r.Context(), spent, usage); err != nil {
-			s.log.Error("settling a call's cost failed; its reservation is charged in full when it expires",
-				"request", t.RequestID(), "err", err)
+			if team.ErrorCode(err) != "" {
+				s.log.Error("settling a call's cost was refused", "request", t.RequestID(), "err", err)
+				return
+			}
+			s.log.Warn("settling a call's cost failed: retrying until the store is back", "request", t.RequestID(), "err", err)
+			go s.retrySettle(t, spent, usage)
 		}
 	}, nil
+}
+
+// The pause between tries of a settle that failed: doubling from settleRetryFirst to at most
+// settleRetryMax.
+const (
+	settleRetryFirst = time.Second
+	settleRetryMax   = 30 * time.Second
+)
+
+// retrySettle settles a call whose settle failed (the store unreachable) once the store is back:
+// its usage is then written with what it really cost. It gives up when the server shuts down or
+// the reservation is older than ReservationTTL, when the sweeper charges it in full instead.
+func (s *Server) retrySettle(t *quota.Ticket, spent quota.Spent, usage team.Usage) {
+	delay := settleRetryFirst
+	for {
+		select {
+		case <-s.shutdown.Done():
+			s.log.Error("a call was not settled before the server stopped; its reservation is charged in full when it expires", "request", t.RequestID())
+			return
+		case <-time.After(delay):
+		}
+		if time.Since(usage.Time) > ReservationTTL {
+			s.log.Error("a call could not be settled before its reservation expired; it is charged in full", "request", t.RequestID())
+			return
+		}
+		err := t.Settle(s.shutdown, spent, usage)
+		if err == nil {
+			s.log.Info("a call was settled once the store was back", "request", t.RequestID())
+			return
+		}
+		if team.ErrorCode(err) != "" {
+			s.log.Error("settling a call's cost was refused", "request", t.RequestID(), "err", err)
+			return
+		}
+		delay = min(2*delay, settleRetryMax)
+	}
 }
 
 // usdSpentHeader is AI/ML API's header (or trailer) with what a call cost in US dollars.
