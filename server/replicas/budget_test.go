@@ -117,7 +117,7 @@ func newCluster(t *testing.T, adjust ...func(*server.Config)) *cluster {
 }
 
 // waitPrice waits until the server's catalogue has the model's price, from the live list.
-func waitPrice(t *testing.T, s *server.Server) {
+func waitPrice(t testing.TB, s *server.Server) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
