@@ -123,6 +123,10 @@ func TestParseConfigLimits(t *testing.T) {
 		{[]string{"-max-body", "0"}, `max-body: "0" is not a positive whole number`},
 		{[]string{"-trusted-proxies", "10.0.0/8"}, `trusted-proxies: "10.0.0/8"`},
 		{[]string{"-frame-ancestors", "'self'; script-src *"}, "frame-ancestors:"},
+		{[]string{"-default-max-tokens", "lots"}, `default-max-tokens: "lots" is not a positive whole number`},
+		{[]string{"-default-max-tokens", "0"}, `default-max-tokens: "0" is not a positive whole number`},
+		{[]string{"-meter-drain", "-1s"}, `meter-drain: "-1s" is not a duration of 0 or more`},
+		{[]string{"-meter-drain", "soon"}, `meter-drain: "soon" is not a duration`},
 	} {
 		if _, err := ParseConfig(tt.args, env(nil), io.Discard); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v: err = %v, want %q", tt.args, err, tt.want)
