@@ -222,3 +222,39 @@ func TestTeamJobsAreTheirUsers(t *testing.T) {
 		t.Errorf("the user's own poll with another token: %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestTeamOfACall: a user in two teams is billed to the first, or to the one X-Playground-Team
+// names; naming a team they are not in is refused.
+func TestTeamOfACall(t *testing.T) {
+	e := runTeam(t)
+	ctx := context.Background()
+	lab, ops, other := &team.Team{Name: "Lab"}, &team.Team{Name: "Ops"}, &team.Team{Name: "Other"}
+	for _, tm := range []*team.Team{lab, ops, other} {
+		if err := e.db.AddTeam(ctx, tm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tm := range []*team.Team{lab, ops} {
+		if err := e.db.AddMember(ctx, &team.Membership{TeamID: tm.ID, UserID: e.ada.ID, Role: team.Member}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	chat := `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}`
+	h := e.bearer()
+	if resp, body := e.do(t, "POST", "/api/v1/chat/completions", chat, h); resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	h["X-Playground-Team"] = "Ops"
+	if resp, body := e.do(t, "POST", "/api/v1/chat/completions", chat, h); resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	rows := e.usageRows(t, 2)
+	if rows[1].TeamID != lab.ID || rows[0].TeamID != ops.ID {
+		t.Errorf("billed to teams %d then %d, want %d then %d", rows[1].TeamID, rows[0].TeamID, lab.ID, ops.ID)
+	}
+	h["X-Playground-Team"] = "Other"
+	resp, body := e.do(t, "POST", "/api/v1/chat/completions", chat, h)
+	if msg, code := errorMessage(t, body); resp.StatusCode != 403 || code != "forbidden" || !strings.Contains(msg, `ada@example.org is not in a team called "Other"`) {
+		t.Errorf("a team the user is not in: %d %s", resp.StatusCode, body)
+	}
+}

@@ -32,8 +32,8 @@ import (
 type Identity struct {
 	// User is the user.
 	User team.User
-	// TeamID is the team the user's calls are billed to: the token's, else the user's only team,
-	// else 0 (none).
+	// TeamID is the team the user's calls are billed to: the token's, else the one the request's
+	// TeamHeader names, else the user's first team, else 0 (in no team).
 	TeamID int64
 	// TokenID is the personal API token the request carried, 0 for none.
 	TokenID int64
@@ -135,7 +135,7 @@ func (a *Access) Identify(r *http.Request) (*Identity, error) {
 			}
 			return nil, err
 		}
-		return a.identity(ctx, tok.UserID, tok.TeamID, tok.ID, "token")
+		return a.identity(r, tok.UserID, tok.TeamID, tok.ID, "token")
 	}
 	switch a.cfg.Mode {
 	case auth.Header:
@@ -150,7 +150,7 @@ func (a *Access) Identify(r *http.Request) (*Identity, error) {
 		if err := a.headerGroups(ctx, u, hid.Groups, now); err != nil {
 			return nil, err
 		}
-		return a.identity(ctx, u.ID, 0, 0, "header")
+		return a.identity(r, u.ID, 0, 0, "header")
 	case auth.Local, auth.OIDC:
 		secret := sessionSecret(r)
 		if secret == "" {
@@ -170,7 +170,7 @@ func (a *Access) Identify(r *http.Request) (*Identity, error) {
 				return nil, err
 			}
 		}
-		return a.identity(ctx, s.UserID, 0, 0, "session")
+		return a.identity(r, s.UserID, 0, 0, "session")
 	}
 	return nil, nil
 }
@@ -186,8 +186,15 @@ func sessionSecret(r *http.Request) string {
 	return auth.SessionToken(r, false)
 }
 
-// identity builds the identity of a user, billed to teamID when not 0, else to their only team.
-func (a *Access) identity(ctx context.Context, userID, teamID, tokenID int64, via string) (*Identity, error) {
+// TeamHeader names the team a request's calls are billed to, for a user in several teams (a
+// token's own team wins over it).
+const TeamHeader = "X-Playground-Team"
+
+// identity builds the identity of a user, billed to teamID when not 0 (a token's team), else to
+// the team r's TeamHeader names, else to their first team (by id): a user in a team is always
+// held to a team's policy and budget. A TeamHeader naming a team the user is not in is EForbidden.
+func (a *Access) identity(r *http.Request, userID, teamID, tokenID int64, via string) (*Identity, error) {
+	ctx := r.Context()
 	u, err := a.cfg.Store.FindUser(ctx, userID)
 	if err != nil {
 		return nil, fmt.Errorf("access: finding the user %d: %w", userID, err)
@@ -197,7 +204,20 @@ func (a *Access) identity(ctx context.Context, userID, teamID, tokenID int64, vi
 		if err != nil {
 			return nil, fmt.Errorf("access: the teams of user %d: %w", userID, err)
 		}
-		if len(ms) == 1 {
+		if name := strings.TrimSpace(r.Header.Get(TeamHeader)); name != "" {
+			t, err := a.cfg.Store.FindTeamByName(ctx, name)
+			if err != nil && team.ErrorCode(err) != team.ENotFound {
+				return nil, fmt.Errorf("access: finding the team %q: %w", name, err)
+			}
+			for _, m := range ms {
+				if t != nil && m.TeamID == t.ID {
+					teamID = t.ID
+				}
+			}
+			if teamID == 0 {
+				return nil, team.Errorf(team.EForbidden, "%s: %s is not in a team called %q", TeamHeader, u.Email, name)
+			}
+		} else if len(ms) > 0 {
 			teamID = ms[0].TeamID
 		}
 	}
