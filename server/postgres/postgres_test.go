@@ -132,8 +132,8 @@ func TestOpen(t *testing.T) {
 	ctx := context.Background()
 	u := newSchema(t)
 	db := openURL(t, u)
-	if v, err := db.SchemaVersion(ctx); err != nil || v != 1 {
-		t.Fatalf("schema version %d, %v", v, err)
+	if v, err := db.SchemaVersion(ctx); err != nil || v != latest(t) {
+		t.Fatalf("schema version %d, %v, want %d", v, err, latest(t))
 	}
 	must(t, db.AddUser(ctx, &team.User{Email: "ada@example.com"}))
 	must(t, db.Close())
@@ -142,7 +142,7 @@ func TestOpen(t *testing.T) {
 	db = openURL(t, u)
 	var n int
 	must(t, db.pool.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n))
-	if users, err := db.ListUsers(ctx); err != nil || len(users) != 1 || n != 1 {
+	if users, err := db.ListUsers(ctx); err != nil || len(users) != 1 || n != migrationCount(t) {
 		t.Fatalf("after reopening: %v %v, %d migrations", users, err, n)
 	}
 	must(t, db.Migrate(ctx))
@@ -199,20 +199,21 @@ func tableExists(t *testing.T, db *DB, table string) bool {
 func TestMigrationIsAtomic(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	broken := []Migration{{Version: 2, Name: "0002_broken.sql", SQL: "CREATE TABLE half (x BIGINT);\nCREATE TABLE broken ("}}
-	if err := db.migrate(ctx, broken); err == nil || !strings.Contains(err.Error(), "0002_broken.sql") {
+	next := latest(t) + 1
+	broken := []Migration{{Version: next, Name: fmt.Sprintf("%04d_broken.sql", next), SQL: "CREATE TABLE half (x BIGINT);\nCREATE TABLE broken ("}}
+	if err := db.migrate(ctx, broken); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%04d_broken.sql", next)) {
 		t.Fatalf("the broken migration: %v", err)
 	}
 	if tableExists(t, db, "half") {
 		t.Fatal("half of a failed migration stayed")
 	}
-	if v, err := db.SchemaVersion(ctx); err != nil || v != 1 {
+	if v, err := db.SchemaVersion(ctx); err != nil || v != next-1 {
 		t.Fatalf("schema version %d, %v", v, err)
 	}
-	good := []Migration{{Version: 2, Name: "0002_good.sql", SQL: "CREATE TABLE extra (x BIGINT);\nCREATE INDEX extra_x ON extra (x);"}}
+	good := []Migration{{Version: next, Name: fmt.Sprintf("%04d_good.sql", next), SQL: "CREATE TABLE extra (x BIGINT);\nCREATE INDEX extra_x ON extra (x);"}}
 	must(t, db.migrate(ctx, good))
 	must(t, db.migrate(ctx, good)) // applied already: skipped
-	if v, err := db.SchemaVersion(ctx); err != nil || v != 2 || !tableExists(t, db, "extra") {
+	if v, err := db.SchemaVersion(ctx); err != nil || v != next || !tableExists(t, db, "extra") {
 		t.Fatalf("schema version %d, %v", v, err)
 	}
 }
@@ -339,5 +340,48 @@ WHERE m.type IN ('table', 'index') AND m.name NOT LIKE 'sqlite_%'`)
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("Postgres has\n%v\nSQLite has\n%v", got, want)
+	}
+}
+
+// latest is the number of the last embedded migration.
+func latest(t *testing.T) int {
+	t.Helper()
+	ms, err := Migrations()
+	must(t, err)
+	return ms[len(ms)-1].Version
+}
+
+// migrationCount is how many migrations are embedded.
+func migrationCount(t *testing.T) int {
+	t.Helper()
+	ms, err := Migrations()
+	must(t, err)
+	return len(ms)
+}
+
+// TestRollupBackfill: the migration that makes the daily rollup fills it from the usage log
+// written before it.
+func TestRollupBackfill(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	must(t, db.AddUser(ctx, &team.User{Email: "ada@example.com"}))
+	t0 := storetest.T0
+	for i, at := range []time.Time{t0, t0.Add(time.Hour), t0.Add(30 * time.Hour)} {
+		id := string(rune('a' + i))
+		must(t, db.Reserve(ctx, id, team.CallScopes(1, 0, 0), team.USD, at))
+		must(t, db.Settle(ctx, id, team.Money(i+1)*team.Cent, team.Usage{Model: "m", InputTokens: 10, OutputTokens: 1}))
+	}
+	want, err := db.UsageByDay(ctx, team.UsageFilter{}, team.GroupDay)
+	must(t, err)
+	// As before the migration: no rollup, and the migration not applied.
+	_, err = db.pool.Exec(ctx, `DROP TABLE usage_daily`)
+	must(t, err)
+	_, err = db.pool.Exec(ctx, `DELETE FROM schema_migrations WHERE name = '0002_usage_daily.sql'`)
+	must(t, err)
+	must(t, db.Migrate(ctx))
+	got, err := db.UsageByDay(ctx, team.UsageFilter{}, team.GroupDay)
+	must(t, err)
+	if len(want) != 2 || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("after the backfill %+v, want %+v", got, want)
 	}
 }

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,8 +46,8 @@ func TestOpen(t *testing.T) {
 	if mode != "wal" || fk != 1 || busy != int(BusyTimeout.Milliseconds()) {
 		t.Fatalf("journal %q, foreign keys %d, busy timeout %d", mode, fk, busy)
 	}
-	if v, err := db.SchemaVersion(ctx); err != nil || v != 1 {
-		t.Fatalf("schema version %d, %v", v, err)
+	if v, err := db.SchemaVersion(ctx); err != nil || v != latest(t) {
+		t.Fatalf("schema version %d, %v, want %d", v, err, latest(t))
 	}
 	// The read pool is read-only.
 	if _, err := db.r.ExecContext(ctx, `INSERT INTO teams (name, created_at) VALUES ('x', 0)`); err == nil {
@@ -61,7 +62,7 @@ func TestOpen(t *testing.T) {
 	defer db.Close()
 	var n int
 	must(t, db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n))
-	if users, err := db.ListUsers(ctx); err != nil || len(users) != 1 || n != 1 {
+	if users, err := db.ListUsers(ctx); err != nil || len(users) != 1 || n != migrationCount(t) {
 		t.Fatalf("after reopening: %v %v, %d migrations", users, err, n)
 	}
 	must(t, db.Migrate(ctx))
@@ -91,20 +92,21 @@ func TestMigrations(t *testing.T) {
 func TestMigrationIsAtomic(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	broken := []Migration{{Version: 2, Name: "0002_broken.sql", SQL: "CREATE TABLE half (x INTEGER);\nCREATE TABLE broken ("}}
-	if err := db.migrate(ctx, broken); err == nil || !strings.Contains(err.Error(), "0002_broken.sql") {
+	next := latest(t) + 1
+	broken := []Migration{{Version: next, Name: fmt.Sprintf("%04d_broken.sql", next), SQL: "CREATE TABLE half (x INTEGER);\nCREATE TABLE broken ("}}
+	if err := db.migrate(ctx, broken); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%04d_broken.sql", next)) {
 		t.Fatalf("the broken migration: %v", err)
 	}
 	if found, err := exists(ctx, db.r, `SELECT 1 FROM sqlite_master WHERE name = 'half'`); err != nil || found {
 		t.Fatalf("half of a failed migration stayed: %v %v", found, err)
 	}
-	if v, err := db.SchemaVersion(ctx); err != nil || v != 1 {
+	if v, err := db.SchemaVersion(ctx); err != nil || v != next-1 {
 		t.Fatalf("schema version %d, %v", v, err)
 	}
-	good := []Migration{{Version: 2, Name: "0002_good.sql", SQL: "CREATE TABLE extra (x INTEGER);\nCREATE INDEX extra_x ON extra (x);"}}
+	good := []Migration{{Version: next, Name: fmt.Sprintf("%04d_good.sql", next), SQL: "CREATE TABLE extra (x INTEGER);\nCREATE INDEX extra_x ON extra (x);"}}
 	must(t, db.migrate(ctx, good))
 	must(t, db.migrate(ctx, good)) // applied already: skipped
-	if v, err := db.SchemaVersion(ctx); err != nil || v != 2 {
+	if v, err := db.SchemaVersion(ctx); err != nil || v != next {
 		t.Fatalf("schema version %d, %v", v, err)
 	}
 }
@@ -162,4 +164,20 @@ func TestAuditAppendOnly(t *testing.T) {
 	if es, err := db.ListAudit(ctx, team.AuditFilter{}); err != nil || len(es) != 1 || es[0].Action != "user.add" {
 		t.Fatalf("%+v %v", es, err)
 	}
+}
+
+// latest is the number of the last embedded migration.
+func latest(t *testing.T) int {
+	t.Helper()
+	ms, err := Migrations()
+	must(t, err)
+	return ms[len(ms)-1].Version
+}
+
+// migrationCount is how many migrations are embedded.
+func migrationCount(t *testing.T) int {
+	t.Helper()
+	ms, err := Migrations()
+	must(t, err)
+	return len(ms)
 }

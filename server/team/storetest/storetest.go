@@ -39,6 +39,9 @@ func Run(t *testing.T, open Open) {
 		{"PeriodRollover", testPeriodRollover},
 		{"BudgetSetMidPeriod", testBudgetSetMidPeriod},
 		{"UsageFilters", testUsageFilters},
+		{"MemberChanges", testMemberChanges},
+		{"UsageByDay", testUsageByDay},
+		{"DeleteUsageBefore", testDeleteUsageBefore},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
