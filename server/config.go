@@ -68,6 +68,10 @@ type Config struct {
 	// Database is the store of users, tokens, sessions, budgets and usage: an SQLite file (see
 	// server/sqlite), created on first use.
 	Database string
+	// UsageRetention is how long the usage log keeps each call's record (-usage-retention); 0
+	// keeps them for ever. Once an hour the older ones are deleted, never those of the budget
+	// periods running (see team.PruneLimit); the daily sums the usage dashboard reads stay.
+	UsageRetention time.Duration
 	// MetricsAddr, when set, is a listen address of its own for GET /metrics (Prometheus).
 	MetricsAddr string
 	// MetricsToken, when set, serves GET /metrics on the main address to requests that carry it

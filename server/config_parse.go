@@ -67,6 +67,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&cfg.AuthHeader, "auth-header", envOr("PLAYGROUND_AUTH_HEADER", auth.DefaultHeader), "the header mode's identity header, believed from -trusted-proxies only (env PLAYGROUND_AUTH_HEADER)")
 	fs.StringVar(&cfg.AuthGroupsHeader, "auth-groups-header", envOr("PLAYGROUND_AUTH_GROUPS_HEADER", ""), "the header mode's groups header (env PLAYGROUND_AUTH_GROUPS_HEADER)")
 	fs.StringVar(&cfg.Database, "database", envOr("PLAYGROUND_DATABASE", admin.DefaultDatabase), "the store of users, tokens, budgets and usage: an SQLite file (env PLAYGROUND_DATABASE)")
+	retention := fs.String("usage-retention", envOr("PLAYGROUND_USAGE_RETENTION", "0"), "how long each call's usage record is kept, e.g. 2160h; 0 keeps them for ever (the daily sums always stay) (env PLAYGROUND_USAGE_RETENTION)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", envOr("PLAYGROUND_METRICS_ADDR", ""), "a listen address of its own for GET /metrics (Prometheus); the token PLAYGROUND_METRICS_TOKEN (or _FILE) serves it on -addr instead (env PLAYGROUND_METRICS_ADDR)")
 	jobLifetime := fs.String("job-lifetime", envOr("PLAYGROUND_JOB_LIFETIME", cfg.JobLifetime.String()), "how long after its start a video, music or speech-to-text job is followed (env PLAYGROUND_JOB_LIFETIME)")
 	maxJobs := fs.String("max-open-jobs", envOr("PLAYGROUND_MAX_OPEN_JOBS", strconv.Itoa(cfg.MaxOpenJobs)), "jobs (video, music, speech to text) one client may have running (env PLAYGROUND_MAX_OPEN_JOBS)")
@@ -129,6 +130,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	cfg.FrameAncestors = strings.Fields(*ancestors)
 	if cfg.JobLifetime, err = time.ParseDuration(*jobLifetime); err != nil || cfg.JobLifetime < time.Minute {
 		return cfg, fmt.Errorf("job-lifetime: %q is not a duration of at least 1m (e.g. 30m)", *jobLifetime)
+	}
+	if cfg.UsageRetention, err = time.ParseDuration(*retention); err != nil || cfg.UsageRetention < 0 {
+		return cfg, fmt.Errorf("usage-retention: %q is not a duration ≥ 0 (e.g. 2160h for 90 days; 0 keeps the usage log for ever)", *retention)
 	}
 	if cfg.MaxOpenJobs, perr = strconv.Atoi(*maxJobs); perr != nil || cfg.MaxOpenJobs < 1 {
 		return cfg, fmt.Errorf("max-open-jobs: %q is not a whole number ≥ 1", *maxJobs)

@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -205,5 +207,49 @@ func TestCostOf(t *testing.T) {
 		if got := maxTokensOf([]byte(body)); got != want {
 			t.Errorf("maxTokensOf(%s) = %d", body, got)
 		}
+	}
+}
+
+// TestPruneUsage: the sweeper deletes the usage records older than -usage-retention, never those
+// of the budget periods running, and the daily sums stay.
+func TestPruneUsage(t *testing.T) {
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	ada := &team.User{Email: "ada@example.org"}
+	if err := db.AddUser(ctx, ada); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 16, 10, 0, 0, 0, time.UTC)
+	for i, at := range []time.Time{now.AddDate(0, -3, 0), now.AddDate(0, 0, -26), now.AddDate(0, 0, -6)} {
+		id := fmt.Sprint("r", i)
+		if err := db.Reserve(ctx, id, team.CallScopes(ada.ID, 0, 0), team.Cent, at); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Settle(ctx, id, team.Cent, team.Usage{Model: "m"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	left := func() (ids []string) {
+		_ = db.ExportUsage(ctx, team.UsageFilter{}, func(u team.Usage) error { ids = append(ids, u.RequestID); return nil })
+		return ids
+	}
+	s := &Server{store: db, log: slog.New(slog.DiscardHandler)}
+	s.cfg.UsageRetention = 30 * 24 * time.Hour
+	s.pruneUsage(ctx, now)
+	if got := fmt.Sprint(left()); got != "[r1 r2]" {
+		t.Fatalf("after a 30-day retention: %s", got)
+	}
+	// A day's retention deletes up to the month's start, not into it.
+	s.cfg.UsageRetention = 24 * time.Hour
+	s.pruneUsage(ctx, now)
+	if got := fmt.Sprint(left()); got != "[r2]" {
+		t.Fatalf("after a 1-day retention: %s", got)
+	}
+	if days, err := db.UsageByDay(ctx, team.UsageFilter{}, team.GroupDay); err != nil || len(days) != 3 {
+		t.Fatalf("the daily sums: %+v %v", days, err)
 	}
 }
