@@ -17,6 +17,7 @@ import (
 	"playground/app/schema"
 	"playground/app/ui"
 	"playground/server/access"
+	"playground/server/adminweb"
 	"playground/server/admit"
 	"playground/server/auth"
 	"playground/server/catalogapi"
@@ -145,6 +146,13 @@ func (s *Server) routes(page http.Handler) http.Handler {
 		mux.HandleFunc("GET /login", s.access.LoginPage)
 		mux.Handle("POST /login", s.crossOriginPage(http.HandlerFunc(s.access.Login)))
 		mux.Handle("POST /logout", s.crossOriginPage(http.HandlerFunc(s.access.Logout)))
+	}
+	if s.store != nil {
+		// The admin page, the usage dashboard and the account page, behind an identity.
+		pages := adminweb.New(adminweb.Config{Store: s.store, Log: s.log})
+		for _, p := range adminweb.Patterns {
+			mux.Handle(p, pages)
+		}
 	}
 	mux.HandleFunc("GET /api/models", s.catalog.ServeModels)
 	mux.HandleFunc("GET /api/models/{id...}", s.catalog.ServeForm)

@@ -192,7 +192,11 @@ func (a *Actions) AddUser(ctx context.Context, in NewUser) (*AddedUser, error) {
 func (a *Actions) SetPassword(ctx context.Context, email, password string) (*team.User, error) {
 	hash, err := auth.HashPassword(password)
 	if err != nil {
-		return nil, field("password", team.Errorf(team.EInvalid, "%v", err))
+		why, refused := strings.CutPrefix(err.Error(), "password: ")
+		if !refused {
+			return nil, fmt.Errorf("hashing the password: %w", err)
+		}
+		return nil, field("password", team.Errorf(team.EInvalid, "the password %s", why))
 	}
 	u, err := a.findUser(ctx, "user", email)
 	if err != nil {
