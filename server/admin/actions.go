@@ -141,8 +141,9 @@ type NewUser struct {
 type AddedUser struct {
 	// User is the user added.
 	User team.User
-	// Team is the team they were added to, nil for none; Role their role in it.
+	// Team is the team they were added to, nil for none.
 	Team *team.Team
+	// Role is their role in Team.
 	Role team.Role
 }
 
@@ -250,8 +251,9 @@ func (a *Actions) AddTeam(ctx context.Context, name string) (*team.Team, error) 
 
 // Member is a user's place in a team, as an action changed it.
 type Member struct {
-	// Team and User say whose.
+	// Team is the team.
 	Team team.Team
+	// User is the member.
 	User team.User
 	// Role is the role they have now (for RemoveMember: the role they had).
 	Role team.Role
@@ -381,8 +383,9 @@ type CreatedToken struct {
 	Secret string
 	// Token is what is stored (its hash).
 	Token team.Token
-	// User is its user; Team the team it bills, nil for none.
+	// User is its user.
 	User team.User
+	// Team is the team it bills, nil for none.
 	Team *team.Team
 }
 
@@ -466,7 +469,10 @@ func (a *Actions) RevokeToken(ctx context.Context, id, owner int64) (*team.Token
 // ScopeRef names a budget's scope as typed: Kind is "user", "team" or "token", Ref the user's
 // email, the team's name or the token's id.
 type ScopeRef struct {
-	Kind, Ref string
+	// Kind is "user", "team" or "token".
+	Kind string
+	// Ref is the user's email, the team's name or the token's id.
+	Ref string
 }
 
 // BudgetChange is a budget an action set or deleted.

@@ -120,6 +120,7 @@ type UsageBucket struct {
 	UserID, TeamID int64
 	// Model is the bucket's model.
 	Model string
+	// UsageTotal is the bucket's sums.
 	UsageTotal
 }
 
