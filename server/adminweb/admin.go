@@ -78,7 +78,11 @@ var adminPosts = map[string]adminAction{
 		return outcome{flash: msg + "."}, nil
 	}},
 	"/admin/users/admin": {form: "user-admin", anchor: "users", run: func(ctx context.Context, a *admin.Actions, r *http.Request) (outcome, error) {
-		u, err := a.SetAdmin(ctx, trimmed(r, "user"), r.PostForm.Get("admin") == "true")
+		yes, err := strconv.ParseBool(trimmed(r, "admin"))
+		if err != nil {
+			return outcome{}, &admin.FieldError{Field: "admin", Err: team.Errorf(team.EInvalid, "%q is neither true nor false", trimmed(r, "admin"))}
+		}
+		u, err := a.SetAdmin(ctx, trimmed(r, "user"), yes)
 		if err != nil {
 			return outcome{}, err
 		}

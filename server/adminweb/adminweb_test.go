@@ -349,6 +349,7 @@ func TestAdminRefusals(t *testing.T) {
 		{"an unknown team", "/admin/users", url.Values{"email": {"zed@example.org"}, "team": {"Nope"}}, 404, "team", `Team: no team is called &#34;Nope&#34;`, `value="zed@example.org"`},
 		{"a short password", "/admin/users/password", url.Values{"user": {"bob@example.org"}, "password": {"short"}}, 400, "password", "Password: the password is 5 characters; it needs at least 12", `<option selected>bob@example.org</option>`},
 		{"one's own admin rights", "/admin/users/admin", url.Values{"user": {"ada@example.org"}, "admin": {"false"}}, 400, "", "Admin: you cannot take away your own admin rights", ""},
+		{"neither true nor false", "/admin/users/admin", url.Values{"user": {"bob@example.org"}, "admin": {"yes please"}}, 400, "", `Admin: &#34;yes please&#34; is neither true nor false`, ""},
 		{"a team name taken", "/admin/teams", url.Values{"name": {"ML"}}, 409, "name", `Name: a team named &#34;ML&#34; exists already`, `value="ML"`},
 		{"a member twice", "/admin/members", url.Values{"team": {"ML"}, "user": {"bob@example.org"}}, 409, "user", "User: bob@example.org is in the team ML already", ""},
 		{"removing a non-member", "/admin/members/remove", url.Values{"team": {"Ops"}, "user": {"bob@example.org"}}, 404, "", "User: bob@example.org is not in the team Ops", ""},
