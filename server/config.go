@@ -82,6 +82,10 @@ type Config struct {
 	// stopped it or went away, to meter it from the provider's own count (-meter-drain); a call
 	// not read to its end in that time is charged its reservation. 0 stops reading at once.
 	MeterDrain time.Duration
+	// UsageRetention is how long the usage log keeps each call's record (-usage-retention); 0
+	// keeps them for ever. Once an hour the older ones are deleted, never those of the budget
+	// periods running (see team.PruneLimit); the daily sums the usage dashboard reads stay.
+	UsageRetention time.Duration
 	// MetricsAddr, when set, is a listen address of its own for GET /metrics (Prometheus).
 	MetricsAddr string
 	// MetricsToken, when set, serves GET /metrics on the main address to requests that carry it

@@ -86,6 +86,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&cfg.OIDC.GroupsClaim, "oidc-groups-claim", envOr("PLAYGROUND_OIDC_GROUPS_CLAIM", oidc.DefaultGroupsClaim), "-auth oidc: the ID token claim of the user's groups (env PLAYGROUND_OIDC_GROUPS_CLAIM)")
 	oidcScopes := fs.String("oidc-scopes", envOr("PLAYGROUND_OIDC_SCOPES", oidc.DefaultScopes), "-auth oidc: the scopes asked for, space- or comma-separated (env PLAYGROUND_OIDC_SCOPES)")
 	fs.StringVar(&cfg.Database, "database", envOr("PLAYGROUND_DATABASE", admin.DefaultDatabase), "the store of users, tokens, budgets and usage: an SQLite file (env PLAYGROUND_DATABASE)")
+	retention := fs.String("usage-retention", envOr("PLAYGROUND_USAGE_RETENTION", "0"), "how long each call's usage record is kept, e.g. 2160h; 0 keeps them for ever (the daily sums always stay) (env PLAYGROUND_USAGE_RETENTION)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", envOr("PLAYGROUND_METRICS_ADDR", ""), "a listen address of its own for GET /metrics (Prometheus); the token PLAYGROUND_METRICS_TOKEN (or _FILE) serves it on -addr instead (env PLAYGROUND_METRICS_ADDR)")
 	defaultMaxTokens := fs.String("default-max-tokens", envOr("PLAYGROUND_DEFAULT_MAX_TOKENS", strconv.FormatInt(cfg.DefaultMaxTokens, 10)), "the answer length a signed-in user's call is sent with when it sets none, which bounds what it is reserved for (env PLAYGROUND_DEFAULT_MAX_TOKENS)")
 	meterDrain := fs.String("meter-drain", envOr("PLAYGROUND_METER_DRAIN", cfg.MeterDrain.String()), "how long a signed-in user's answer is still read after its client stopped it, to meter it; 0 stops at once (env PLAYGROUND_METER_DRAIN)")
@@ -169,6 +170,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	}
 	if cfg.JobLifetime, err = time.ParseDuration(*jobLifetime); err != nil || cfg.JobLifetime < time.Minute {
 		return cfg, fmt.Errorf("job-lifetime: %q is not a duration of at least 1m (e.g. 30m)", *jobLifetime)
+	}
+	if cfg.UsageRetention, err = time.ParseDuration(*retention); err != nil || cfg.UsageRetention < 0 {
+		return cfg, fmt.Errorf("usage-retention: %q is not a duration ≥ 0 (e.g. 2160h for 90 days; 0 keeps the usage log for ever)", *retention)
 	}
 	if cfg.MaxOpenJobs, perr = strconv.Atoi(*maxJobs); perr != nil || cfg.MaxOpenJobs < 1 {
 		return cfg, fmt.Errorf("max-open-jobs: %q is not a whole number ≥ 1", *maxJobs)

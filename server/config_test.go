@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -60,6 +61,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"missing key file", nil, map[string]string{"AIMLAPI_API_KEY_FILE": "/nonexistent/key"}, "AIMLAPI_API_KEY_FILE: reading key file"},
 		{"unknown flag", []string{"-key", "sk"}, nil, "flag provided but not defined: -key"},
 		{"stray argument", []string{"serve"}, nil, `unexpected argument "serve"`},
+		{"negative usage retention", []string{"-usage-retention", "-1h"}, nil, `usage-retention: "-1h" is not a duration ≥ 0`},
+		{"usage retention in days", nil, map[string]string{"PLAYGROUND_USAGE_RETENTION": "90d"}, `usage-retention: "90d"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,6 +71,25 @@ func TestParseConfigErrors(t *testing.T) {
 				t.Fatalf("err = %v, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestParseUsageRetention: -usage-retention, else PLAYGROUND_USAGE_RETENTION, else 0 (for ever).
+func TestParseUsageRetention(t *testing.T) {
+	tests := []struct {
+		args []string
+		env  map[string]string
+		want time.Duration
+	}{
+		{nil, nil, 0},
+		{nil, map[string]string{"PLAYGROUND_USAGE_RETENTION": "2160h"}, 2160 * time.Hour},
+		{[]string{"-usage-retention", "720h"}, map[string]string{"PLAYGROUND_USAGE_RETENTION": "2160h"}, 720 * time.Hour},
+	}
+	for _, tt := range tests {
+		cfg, err := ParseConfig(tt.args, env(tt.env), io.Discard)
+		if err != nil || cfg.UsageRetention != tt.want {
+			t.Errorf("%v %v: %s, %v; want %s", tt.args, tt.env, cfg.UsageRetention, err, tt.want)
+		}
 	}
 }
 

@@ -59,6 +59,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("redis: %w", err)
 		}
 	}
+	if c.UsageRetention < 0 {
+		return errors.New("usage retention: must not be negative (0 keeps the usage log for ever)")
+	}
 	if c.JobLifetime < 0 || c.MaxOpenJobs < 0 {
 		return errors.New("job lifetime and max open jobs: must not be negative (0 means the default)")
 	}

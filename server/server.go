@@ -17,6 +17,7 @@ import (
 	"playground/app/schema"
 	"playground/app/ui"
 	"playground/server/access"
+	"playground/server/adminweb"
 	"playground/server/admit"
 	"playground/server/catalogapi"
 	"playground/server/httperr"
@@ -146,6 +147,13 @@ func (s *Server) routes(page http.Handler) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	if s.access != nil {
 		s.access.Register(mux, s.crossOriginPage)
+	}
+	if s.store != nil {
+		// The admin page, the usage dashboard and the account page, behind an identity.
+		pages := adminweb.New(adminweb.Config{Store: s.store, Log: s.log})
+		for _, p := range adminweb.Patterns {
+			mux.Handle(p, pages)
+		}
 	}
 	mux.HandleFunc("GET /api/models", s.catalog.ServeModels)
 	mux.HandleFunc("GET /api/models/{id...}", s.catalog.ServeForm)

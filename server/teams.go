@@ -87,11 +87,16 @@ func (s *Server) openLimiter() (ratelimit.Limiter, error) {
 // sweepEvery is how often the store's stale rows are swept (see sweep).
 const sweepEvery = time.Minute
 
+// pruneEvery is how often the usage log's records older than -usage-retention are deleted.
+const pruneEvery = time.Hour
+
 // sweep, until ctx ends, charges in full the reservations left unsettled for ReservationTTL (a
-// crashed call: its spend is never lost) and deletes the ended sessions, once a minute.
+// crashed call: its spend is never lost) and deletes the ended sessions, once a minute; and, with a
+// -usage-retention, deletes the usage records older than it once an hour (see pruneUsage).
 func (s *Server) sweep(ctx context.Context) {
 	t := time.NewTicker(sweepEvery)
 	defer t.Stop()
+	var pruned time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -105,7 +110,29 @@ func (s *Server) sweep(ctx context.Context) {
 			if _, err := s.store.DeleteExpiredSessions(ctx, now); err != nil && ctx.Err() == nil {
 				s.log.Error("deleting ended sessions failed", "err", err)
 			}
+			if s.cfg.UsageRetention > 0 && now.Sub(pruned) >= pruneEvery {
+				pruned = now
+				s.pruneUsage(ctx, now)
+			}
 		}
+	}
+}
+
+// pruneUsage deletes the usage records older than -usage-retention at now, in batches, but never
+// those of the budget periods running (team.PruneLimit), which a budget set mid-period counts;
+// the daily rollup keeps their sums.
+func (s *Server) pruneUsage(ctx context.Context, now time.Time) {
+	before := now.Add(-s.cfg.UsageRetention)
+	if limit := team.PruneLimit(now); before.After(limit) {
+		before = limit
+	}
+	n, err := s.store.DeleteUsageBefore(ctx, before, 0)
+	if err != nil && ctx.Err() == nil {
+		s.log.Error("deleting old usage records failed", "before", before, "deleted", n, "err", err)
+		return
+	}
+	if n > 0 {
+		s.log.Info("old usage records deleted; their daily sums stay", "before", before, "count", n)
 	}
 }
 

@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -187,5 +189,112 @@ func TestTokensAndBudgets(t *testing.T) {
 	resp, body = call()
 	if _, code := errorMessage(t, body); resp.StatusCode != 401 || code != "unauthorized" {
 		t.Errorf("a revoked token: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestPruneUsage: the sweeper deletes the usage records older than -usage-retention, never those
+// of the budget periods running, and the daily sums stay.
+func TestPruneUsage(t *testing.T) {
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	ada := &team.User{Email: "ada@example.org"}
+	if err := db.AddUser(ctx, ada); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 16, 10, 0, 0, 0, time.UTC)
+	for i, at := range []time.Time{now.AddDate(0, -3, 0), now.AddDate(0, 0, -26), now.AddDate(0, 0, -6)} {
+		id := fmt.Sprint("r", i)
+		if err := db.Reserve(ctx, id, team.CallScopes(ada.ID, 0, 0), team.Cent, at); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Settle(ctx, id, team.Cent, team.Usage{Model: "m"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	left := func() (ids []string) {
+		_ = db.ExportUsage(ctx, team.UsageFilter{}, func(u team.Usage) error { ids = append(ids, u.RequestID); return nil })
+		return ids
+	}
+	s := &Server{store: db, log: slog.New(slog.DiscardHandler)}
+	s.cfg.UsageRetention = 30 * 24 * time.Hour
+	s.pruneUsage(ctx, now)
+	if got := fmt.Sprint(left()); got != "[r1 r2]" {
+		t.Fatalf("after a 30-day retention: %s", got)
+	}
+	// A day's retention deletes up to the month's start, not into it.
+	s.cfg.UsageRetention = 24 * time.Hour
+	s.pruneUsage(ctx, now)
+	if got := fmt.Sprint(left()); got != "[r2]" {
+		t.Fatalf("after a 1-day retention: %s", got)
+	}
+	if days, err := db.UsageByDay(ctx, team.UsageFilter{}, team.GroupDay); err != nil || len(days) != 3 {
+		t.Fatalf("the daily sums: %+v %v", days, err)
+	}
+}
+
+// TestAdminPagesMounted: an instance run for a team serves the admin page, the usage dashboard
+// and the account page behind an identity; the admin page to admins only; their forms refuse
+// cross-origin posts.
+func TestAdminPagesMounted(t *testing.T) {
+	e := runTeam(t)
+	c := e.noRedirect()
+	bearer := map[string]string{"Authorization": "Bearer " + e.token}
+	for _, path := range []string{"/admin", "/usage", "/account"} {
+		req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 303 || resp.Header.Get("Location") != "/login?next=%2F"+path[1:] {
+			t.Errorf("%s without an identity: %d %s", path, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	if resp, body := e.do(t, "GET", "/usage", "", bearer); resp.StatusCode != 200 || !strings.Contains(string(body), "Your own calls") {
+		t.Errorf("/usage: %d %.200s", resp.StatusCode, body)
+	}
+	if resp, body := e.do(t, "GET", "/admin", "", bearer); resp.StatusCode != 403 || !strings.Contains(string(body), "Admins only") {
+		t.Errorf("/admin for a member: %d %.200s", resp.StatusCode, body)
+	}
+	if err := e.db.SetAdmin(context.Background(), e.ada.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := e.do(t, "GET", "/admin", "", bearer); resp.StatusCode != 200 || !strings.Contains(string(body), "ada@example.org") {
+		t.Errorf("/admin for an admin: %d %.200s", resp.StatusCode, body)
+	}
+	form := map[string]string{"Authorization": "Bearer " + e.token, "Content-Type": "application/x-www-form-urlencoded"}
+	if resp, _ := e.do(t, "POST", "/admin/teams", "name=Lab", form); resp.StatusCode != 403 {
+		t.Errorf("an admin form posted with an API token: %d", resp.StatusCode)
+	}
+	form["Sec-Fetch-Site"] = "cross-site"
+	if resp, _ := e.do(t, "POST", "/admin/teams", "name=Lab", form); resp.StatusCode != 403 {
+		t.Errorf("a cross-origin post: %d", resp.StatusCode)
+	}
+	if _, err := e.db.FindTeamByName(context.Background(), "Lab"); team.ErrorCode(err) != team.ENotFound {
+		t.Errorf("a refused post added the team: %v", err)
+	}
+	// Signed in, a same-origin post adds the team and redirects with what it did.
+	req, _ := http.NewRequest("POST", e.srv.URL+"/login", strings.NewReader("email=ada%40example.org&password=correct+horse+battery"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := c.Do(req)
+	if err != nil || len(resp.Cookies()) != 1 {
+		t.Fatalf("signing in: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	cookie := resp.Cookies()[0].Name + "=" + resp.Cookies()[0].Value
+	req, _ = http.NewRequest("POST", e.srv.URL+"/admin/teams", strings.NewReader("name=Lab"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Cookie", cookie)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if resp, err = c.Do(req); err != nil || resp.StatusCode != 303 || resp.Header.Get("Location") != "/admin?done=Added+the+team+Lab.#teams" {
+		t.Fatalf("adding a team signed in: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if es, _ := e.db.ListAudit(context.Background(), team.AuditFilter{Action: "team.add"}); len(es) != 1 || es[0].ActorID != e.ada.ID {
+		t.Errorf("the audit log: %+v", es)
 	}
 }

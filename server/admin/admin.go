@@ -4,20 +4,26 @@
 //	playground users add EMAIL [-admin] [-name NAME] [-team NAME [-role member|admin]]
 //	playground users list
 //	playground users passwd EMAIL  (reads the password from standard input, never a flag)
+//	playground users set-admin EMAIL [-admin=false]
 //	playground teams add NAME
 //	playground teams list
 //	playground teams add-member -team NAME -user EMAIL [-role member|admin]
+//	playground teams remove-member -team NAME -user EMAIL
+//	playground teams set-role -team NAME -user EMAIL -role admin|member
 //	playground tokens create -user EMAIL [-team NAME] [-name NAME] [-expires 720h]
 //	playground tokens list -user EMAIL
 //	playground tokens revoke ID
-//	playground budgets set (-user EMAIL | -team NAME) -usd 25 -period day|week|month
+//	playground budgets set (-user EMAIL | -team NAME | -token ID) -usd 25 -period day|week|month
+//	playground budgets delete (-user EMAIL | -team NAME | -token ID) -period day|week|month
 //	playground budgets list
 //	playground usage export [-since T] [-until T] [-user EMAIL] [-team NAME] [-model M] [-format csv|jsonl]
+//	playground usage prune -before T
 //	playground audit list [-limit N]
 //
-// Each takes the server's -database (PLAYGROUND_DATABASE). Each change is appended to the audit
-// log; a refusal (an unknown user or team, a user added twice, a budget of -3) says why and
-// writes nothing. A token's secret is printed once, never stored.
+// Each takes the server's -database (PLAYGROUND_DATABASE). Each change is made by Actions, the
+// one implementation the admin page (server/adminweb) calls too, and appended to the audit log; a
+// refusal (an unknown user or team, a user added twice, a budget of -3) says why and writes
+// nothing. A token's secret is printed once, never stored.
 package admin
 
 import (
@@ -115,6 +121,8 @@ func Run(ctx context.Context, args []string, e Env) int {
 	msg := team.ErrorMessage(err)
 	if msg == "" {
 		msg = err.Error() // the operator's own machine: the whole error helps
+	} else if f := Field(err); f != "" && fs.Lookup(f) != nil {
+		msg = "-" + f + ": " + msg // the flag whose value was refused
 	}
 	fmt.Fprintf(e.Stderr, "playground %s: %s\n", c.name, msg)
 	return 1
@@ -124,18 +132,23 @@ func Run(ctx context.Context, args []string, e Env) int {
 const usage = `  users add EMAIL [-admin] [-name NAME] [-team NAME [-role member|admin]]
   users list
   users passwd EMAIL   (the password on standard input)
+  users set-admin EMAIL [-admin=false]
   teams add NAME
   teams list
   teams add-member -team NAME -user EMAIL [-role member|admin]
+  teams remove-member -team NAME -user EMAIL
+  teams set-role -team NAME -user EMAIL -role admin|member
   tokens create -user EMAIL [-team NAME] [-name NAME] [-expires 720h]
   tokens list -user EMAIL
   tokens revoke ID
-  budgets set (-user EMAIL | -team NAME) -usd AMOUNT -period day|week|month
+  budgets set (-user EMAIL | -team NAME | -token ID) -usd AMOUNT -period day|week|month
+  budgets delete (-user EMAIL | -team NAME | -token ID) -period day|week|month
   budgets list
   policies set (-user EMAIL | -team NAME | -token ID) [-models 'openai/*,…'] [-rpm N] [-tpm N] [-concurrent N]
   policies delete (-user EMAIL | -team NAME | -token ID)
   policies list
   usage export [-since T] [-until T] [-user EMAIL] [-team NAME] [-model M] [-format csv|jsonl]
+  usage prune -before T   (keeps the daily sums; never inside the budget periods running)
   audit list [-limit N]
 `
 
@@ -185,40 +198,38 @@ func (c *cmd) open() error {
 	return nil
 }
 
-// audit appends an admin action done from the command line.
-func (c *cmd) audit(ctx context.Context, action, target, detail string) error {
-	actor := "the command line"
+// actions are the admin actions, run from the command line (audited as by it, naming $USER).
+func (c *cmd) actions() *Actions {
+	via := "the command line"
 	if u := c.Getenv("USER"); u != "" {
-		actor += " (" + u + ")"
+		via += " (" + u + ")"
 	}
-	if detail != "" {
-		detail += "; "
-	}
-	e := team.AuditEntry{Action: action, Target: target, Detail: detail + "by " + actor}
-	if err := c.store.AppendAudit(ctx, &e); err != nil {
-		return fmt.Errorf("writing the audit log: %w", err)
-	}
-	return nil
+	return &Actions{Store: c.store, Via: via, Now: c.now}
 }
 
 // commands are the commands by "group verb".
 var commands = map[string]func(ctx context.Context, c *cmd, args []string) error{
-	"users add":        usersAdd,
-	"users list":       usersList,
-	"users passwd":     usersPasswd,
-	"teams add":        teamsAdd,
-	"teams list":       teamsList,
-	"teams add-member": teamsAddMember,
-	"tokens create":    tokensCreate,
-	"tokens list":      tokensList,
-	"tokens revoke":    tokensRevoke,
-	"budgets set":      budgetsSet,
-	"budgets list":     budgetsList,
-	"policies set":     policiesSet,
-	"policies delete":  policiesDelete,
-	"policies list":    policiesList,
-	"usage export":     usageExport,
-	"audit list":       auditList,
+	"users add":           usersAdd,
+	"users list":          usersList,
+	"users passwd":        usersPasswd,
+	"users set-admin":     usersSetAdmin,
+	"teams add":           teamsAdd,
+	"teams list":          teamsList,
+	"teams add-member":    teamsAddMember,
+	"teams remove-member": teamsRemoveMember,
+	"teams set-role":      teamsSetRole,
+	"tokens create":       tokensCreate,
+	"tokens list":         tokensList,
+	"tokens revoke":       tokensRevoke,
+	"budgets set":         budgetsSet,
+	"budgets delete":      budgetsDelete,
+	"budgets list":        budgetsList,
+	"policies set":        policiesSet,
+	"policies delete":     policiesDelete,
+	"policies list":       policiesList,
+	"usage export":        usageExport,
+	"usage prune":         usagePrune,
+	"audit list":          auditList,
 }
 
 // withStore parses, opens the store, runs fn and closes the store.

@@ -167,7 +167,20 @@ func TestRefusals(t *testing.T) {
 		{[]string{"budgets", "set", "-user", "ada@example.org", "-usd", "abc", "-period", "day"}, 1, `"abc" is not an amount of US dollars`},
 		{[]string{"budgets", "set", "-user", "ada@example.org", "-usd", "5", "-period", "year"}, 1, "year"},
 		{[]string{"budgets", "set", "-team", "Nope", "-usd", "5", "-period", "day"}, 1, `no team is called "Nope"`},
-		{[]string{"budgets", "set", "-usd", "5", "-period", "day"}, 2, "give one of -user EMAIL or -team NAME"},
+		{[]string{"budgets", "set", "-usd", "5", "-period", "day"}, 2, "give one of -user EMAIL, -team NAME or -token ID"},
+		{[]string{"budgets", "set", "-user", "ada@example.org", "-team", "ML", "-usd", "5", "-period", "day"}, 2, "give one of -user EMAIL, -team NAME or -token ID"},
+		{[]string{"budgets", "set", "-token", "x", "-usd", "5", "-period", "day"}, 1, `"x" is not a token id`},
+		{[]string{"budgets", "delete", "-user", "ada@example.org", "-period", "day"}, 1, "ada@example.org has no budget per day"},
+		{[]string{"budgets", "delete", "-user", "ada@example.org"}, 2, "-period is required"},
+		{[]string{"teams", "remove-member", "-team", "ML", "-user", "ada@example.org"}, 1, "ada@example.org is not in the team ML"},
+		{[]string{"teams", "remove-member", "-team", "ML"}, 2, "-team and -user are required"},
+		{[]string{"teams", "set-role", "-team", "ML", "-user", "ada@example.org", "-role", "admin"}, 1, "ada@example.org is not in the team ML"},
+		{[]string{"teams", "set-role", "-team", "ML", "-user", "ada@example.org"}, 2, "-role is required"},
+		{[]string{"teams", "set-role", "-team", "Nope", "-user", "ada@example.org", "-role", "boss"}, 1, `"boss" is not a role`},
+		{[]string{"users", "set-admin", "zed@example.org"}, 1, "no user has the email zed@example.org"},
+		{[]string{"usage", "prune"}, 2, "-before is required"},
+		{[]string{"usage", "prune", "-before", "1h"}, 1, "is inside the budget periods running"},
+		{[]string{"usage", "prune", "-before", "soon"}, 1, `before: "soon" is neither a time`},
 		{[]string{"tokens", "create", "-user", "zed@example.org"}, 1, "no user has the email zed@example.org"},
 		{[]string{"tokens", "create", "-user", "ada@example.org", "-team", "ML"}, 1, "not in"},
 		{[]string{"tokens", "create", "-user", "ada@example.org", "-expires", "-5h"}, 1, "expires: -5h0m0s is negative"},
@@ -215,5 +228,77 @@ func TestPasswd(t *testing.T) {
 	}
 	if code, _, errs := e.runIn("correct horse battery\n", "users", "passwd", "zed@example.org"); code != 1 || !strings.Contains(errs, "no user has the email") {
 		t.Errorf("an unknown user: %d %s", code, errs)
+	}
+}
+
+// TestMemberAndBudgetCommands: set-admin, remove-member, set-role, a token's budget, budgets
+// delete and usage prune, each audited.
+func TestMemberAndBudgetCommands(t *testing.T) {
+	e := newEnv(t)
+	e.ok("teams", "add", "ML")
+	e.ok("users", "add", "bob@example.org", "-team", "ML")
+	if out := e.ok("users", "set-admin", "bob@example.org"); out != "bob@example.org is an admin\n" {
+		t.Errorf("set-admin: %q", out)
+	}
+	if out := e.ok("users", "set-admin", "bob@example.org", "-admin=false"); out != "bob@example.org is no longer an admin\n" {
+		t.Errorf("set-admin -admin=false: %q", out)
+	}
+	if out := e.ok("teams", "set-role", "-team", "ML", "-user", "bob@example.org", "-role", "admin"); out != "bob@example.org is an admin of team ML\n" {
+		t.Errorf("set-role: %q", out)
+	}
+	if out := e.ok("users", "list"); !strings.Contains(out, "ML (admin)") {
+		t.Errorf("users list after set-role:\n%s", out)
+	}
+	code, secret, _ := e.run("tokens", "create", "-user", "bob@example.org", "-team", "ML")
+	if code != 0 {
+		t.Fatal("tokens create")
+	}
+	if out := e.ok("budgets", "set", "-token", "1", "-usd", "2", "-period", "week"); !strings.HasPrefix(out, "token 1 (pg_") || !strings.HasSuffix(out, "may spend $2.00 a week\n") {
+		t.Errorf("budgets set -token: %q", out)
+	}
+	if out := e.ok("budgets", "delete", "-token", "1", "-period", "week"); !strings.HasSuffix(out, "has no budget per week any more\n") {
+		t.Errorf("budgets delete: %q", out)
+	}
+	if out := e.ok("budgets", "list"); strings.Contains(out, "token 1") {
+		t.Errorf("budgets list after delete:\n%s", out)
+	}
+	if out := e.ok("teams", "remove-member", "-team", "ML", "-user", "bob@example.org"); !strings.Contains(out, "removed bob@example.org from team ML") {
+		t.Errorf("remove-member: %q", out)
+	}
+	db := e.store()
+	ctx := context.Background()
+	if _, err := db.FindTokenByHash(ctx, team.HashSecret(strings.TrimSpace(secret)), e.now); team.ErrorCode(err) != team.EUnauthorized {
+		t.Errorf("the token billing ML after remove-member: %v", err)
+	}
+
+	// Pruning: the raw records before the time go, the daily sums stay.
+	bob, _ := db.FindUserByEmail(ctx, "bob@example.org")
+	old := e.now.AddDate(0, -3, 0)
+	must(t, db.Reserve(ctx, "old", team.CallScopes(bob.ID, 0, 0), team.Cent, old))
+	must(t, db.Settle(ctx, "old", team.Cent, team.Usage{Model: "m"}))
+	must(t, db.Reserve(ctx, "new", team.CallScopes(bob.ID, 0, 0), team.Cent, e.now))
+	must(t, db.Settle(ctx, "new", team.Cent, team.Usage{Model: "m"}))
+	if out := e.ok("usage", "prune", "-before", "1440h"); !strings.HasPrefix(out, "deleted 1 usage records before 2026-10-05T10:00:00Z") {
+		t.Errorf("usage prune: %q", out)
+	}
+	if rows, _ := db.ListUsage(ctx, team.UsageFilter{}); len(rows) != 1 || rows[0].RequestID != "new" {
+		t.Errorf("after the prune: %+v", rows)
+	}
+	if days, _ := db.UsageByDay(ctx, team.UsageFilter{}, team.GroupDay); len(days) != 2 {
+		t.Errorf("the rollup after the prune: %+v", days)
+	}
+
+	audit := e.ok("audit", "list")
+	for _, want := range []string{"user.admin", "team.set_role", "budget.delete", "team.remove_member", "usage.prune"} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("the audit log lacks %q:\n%s", want, audit)
+		}
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

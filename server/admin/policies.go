@@ -4,101 +4,109 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"playground/server/team"
 )
 
-// scopeFlags are the flags naming the one scope a command acts on: -user EMAIL, -team NAME or
-// -token ID.
-type scopeFlags struct {
-	email, team *string
-	token       *int64
+// PolicyChange is a policy an action set or deleted.
+type PolicyChange struct {
+	// Policy is the policy (for DeletePolicy: its scope).
+	Policy team.Policy
+	// Who names its scope for people (see BudgetChange.Who).
+	Who string
 }
 
-// addScopeFlags adds the scope flags to c's flag set; what says what the scope is given for.
-func (c *cmd) addScopeFlags(what string) scopeFlags {
-	return scopeFlags{
-		email: c.fs.String("user", "", "a user's "+what),
-		team:  c.fs.String("team", "", "a team's "+what),
-		token: c.fs.Int64("token", 0, "a token's "+what+", by id"),
-	}
+// NewPolicy is a policy as typed: the model patterns comma-separated, the limits as numbers ("" is
+// 0, no limit).
+type NewPolicy struct {
+	Models, RPM, TPM, Concurrent string
 }
 
-// resolve finds the scope the flags name, and says it for a person ("ada@example.com",
-// "team Lab", "token 12").
-func (f scopeFlags) resolve(ctx context.Context, s Store) (team.Scope, string, error) {
-	n := 0
-	for _, set := range []bool{*f.email != "", *f.team != "", *f.token != 0} {
-		if set {
-			n++
-		}
-	}
-	if n != 1 {
-		return team.Scope{}, "", usagef("give one of -user EMAIL, -team NAME or -token ID")
-	}
-	switch {
-	case *f.email != "":
-		u, err := s.FindUserByEmail(ctx, *f.email)
-		if err != nil {
-			return team.Scope{}, "", err
-		}
-		return team.UserScope(u.ID), u.Email, nil
-	case *f.team != "":
-		t, err := s.FindTeamByName(ctx, *f.team)
-		if err != nil {
-			return team.Scope{}, "", err
-		}
-		return team.TeamScope(t.ID), "team " + t.Name, nil
-	}
-	t, err := s.FindToken(ctx, *f.token)
+// SetPolicy sets ref's scope's policy (audited as policy.set), replacing the one it had.
+func (a *Actions) SetPolicy(ctx context.Context, ref ScopeRef, in NewPolicy) (*PolicyChange, error) {
+	models, err := team.ParseModelPatterns(in.Models)
 	if err != nil {
-		return team.Scope{}, "", err
+		return nil, field("models", err)
 	}
-	return team.TokenScope(t.ID), "token " + strconv.FormatInt(t.ID, 10), nil
+	p := team.Policy{Models: models}
+	for _, l := range []struct {
+		name, text string
+		to         *int64
+	}{{"rpm", in.RPM, &p.RPM}, {"tpm", in.TPM, &p.TPM}, {"concurrent", in.Concurrent, &p.Concurrent}} {
+		if t := strings.TrimSpace(l.text); t != "" {
+			n, err := strconv.ParseInt(t, 10, 64)
+			if err != nil {
+				return nil, field(l.name, team.Errorf(team.EInvalid, "%q is not a whole number", t))
+			}
+			*l.to = n
+		}
+	}
+	scope, who, err := a.ResolveScope(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	p.Scope = scope
+	if err := a.Store.SetPolicy(ctx, &p); err != nil {
+		return nil, field(ref.Kind, err)
+	}
+	if err := a.audit(ctx, "policy.set", scope.String(), p.String()); err != nil {
+		return nil, err
+	}
+	return &PolicyChange{Policy: p, Who: who}, nil
+}
+
+// DeletePolicy removes ref's scope's policy (audited as policy.delete): any model, no limits.
+func (a *Actions) DeletePolicy(ctx context.Context, ref ScopeRef) (*PolicyChange, error) {
+	scope, who, err := a.ResolveScope(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Store.DeletePolicy(ctx, scope); err != nil {
+		if team.ErrorCode(err) == team.ENotFound {
+			return nil, field(ref.Kind, team.Errorf(team.ENotFound, "%s has no policy", who))
+		}
+		return nil, err
+	}
+	if err := a.audit(ctx, "policy.delete", scope.String(), ""); err != nil {
+		return nil, err
+	}
+	return &PolicyChange{Policy: team.Policy{Scope: scope}, Who: who}, nil
 }
 
 func policiesSet(ctx context.Context, c *cmd, args []string) error {
-	scope := c.addScopeFlags("policy")
+	scope := newScopeFlags(c, "policy")
 	models := c.fs.String("models", "", "the model patterns it may run, comma-separated (e.g. 'openai/*,claude-*'); none: any model")
-	rpm := c.fs.Int64("rpm", 0, "the most calls a minute (0: no limit)")
-	tpm := c.fs.Int64("tpm", 0, "the most tokens a minute (0: no limit)")
-	concurrent := c.fs.Int64("concurrent", 0, "the most calls at once (0: no limit)")
+	rpm := c.fs.String("rpm", "", "the most calls a minute (0: no limit)")
+	tpm := c.fs.String("tpm", "", "the most tokens a minute (0: no limit)")
+	concurrent := c.fs.String("concurrent", "", "the most calls at once (0: no limit)")
 	return withStore(c, args, 0, "no argument", func([]string) error {
-		s, who, err := scope.resolve(ctx, c.store)
+		ref, err := scope.ref()
 		if err != nil {
 			return err
 		}
-		pats, err := team.ParseModelPatterns(*models)
+		ch, err := c.actions().SetPolicy(ctx, ref, NewPolicy{Models: *models, RPM: *rpm, TPM: *tpm, Concurrent: *concurrent})
 		if err != nil {
-			return team.Errorf(team.EInvalid, "-models: %s", team.ErrorMessage(err))
-		}
-		p := team.Policy{Scope: s, Models: pats, RPM: *rpm, TPM: *tpm, Concurrent: *concurrent}
-		if err := c.store.SetPolicy(ctx, &p); err != nil {
 			return err
 		}
-		if err := c.audit(ctx, "policy.set", s.String(), p.String()); err != nil {
-			return err
-		}
-		fmt.Fprintf(c.Stdout, "%s: %s\n", who, p)
+		fmt.Fprintf(c.Stdout, "%s: %s\n", ch.Who, ch.Policy)
 		return nil
 	})
 }
 
 func policiesDelete(ctx context.Context, c *cmd, args []string) error {
-	scope := c.addScopeFlags("policy")
+	scope := newScopeFlags(c, "policy")
 	return withStore(c, args, 0, "no argument", func([]string) error {
-		s, who, err := scope.resolve(ctx, c.store)
+		ref, err := scope.ref()
 		if err != nil {
 			return err
 		}
-		if err := c.store.DeletePolicy(ctx, s); err != nil {
+		ch, err := c.actions().DeletePolicy(ctx, ref)
+		if err != nil {
 			return err
 		}
-		if err := c.audit(ctx, "policy.delete", s.String(), ""); err != nil {
-			return err
-		}
-		fmt.Fprintf(c.Stdout, "%s: no policy (any model, no limits)\n", who)
+		fmt.Fprintf(c.Stdout, "%s: no policy (any model, no limits)\n", ch.Who)
 		return nil
 	})
 }

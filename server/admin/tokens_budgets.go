@@ -3,7 +3,6 @@ package admin
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -19,38 +18,12 @@ func tokensCreate(ctx context.Context, c *cmd, args []string) error {
 		if *email == "" {
 			return usagef("-user is required")
 		}
-		if *expires < 0 {
-			return team.Errorf(team.EInvalid, "expires: %s is negative; give how long the token opens calls, e.g. 720h", *expires)
-		}
-		u, err := c.store.FindUserByEmail(ctx, *email)
+		made, err := c.actions().CreateToken(ctx, NewToken{User: *email, Team: *teamName, Name: *name, Expires: *expires})
 		if err != nil {
 			return err
 		}
-		var teamID int64
-		if *teamName != "" {
-			t, err := c.store.FindTeamByName(ctx, *teamName)
-			if err != nil {
-				return err
-			}
-			teamID = t.ID
-		}
-		now := c.now()
-		var until time.Time
-		if *expires > 0 {
-			until = now.Add(*expires)
-		}
-		secret, tok, err := team.NewToken(u.ID, teamID, *name, now, until)
-		if err != nil {
-			return err
-		}
-		if err := c.store.CreateToken(ctx, &tok); err != nil {
-			return err
-		}
-		if err := c.audit(ctx, "token.create", fmt.Sprintf("token %d", tok.ID), fmt.Sprintf("for %s, %s…", u.Email, tok.Display)); err != nil {
-			return err
-		}
-		fmt.Fprintf(c.Stderr, "token %d for %s — shown once, store it now:\n", tok.ID, u.Email)
-		fmt.Fprintln(c.Stdout, secret)
+		fmt.Fprintf(c.Stderr, "token %d for %s — shown once, store it now:\n", made.Token.ID, made.User.Email)
+		fmt.Fprintln(c.Stdout, made.Secret)
 		return nil
 	})
 }
@@ -89,14 +62,11 @@ func tokensList(ctx context.Context, c *cmd, args []string) error {
 
 func tokensRevoke(ctx context.Context, c *cmd, args []string) error {
 	return withStore(c, args, 1, "one token ID", func(pos []string) error {
-		id, err := strconv.ParseInt(pos[0], 10, 64)
-		if err != nil || id <= 0 {
-			return team.Errorf(team.EInvalid, "%q is not a token id (a whole number, see tokens list)", pos[0])
-		}
-		if err := c.store.RevokeToken(ctx, id, c.now()); err != nil {
+		id, err := ParseTokenID(pos[0])
+		if err != nil {
 			return err
 		}
-		if err := c.audit(ctx, "token.revoke", fmt.Sprintf("token %d", id), ""); err != nil {
+		if _, err := c.actions().RevokeToken(ctx, id, 0); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.Stdout, "revoked token %d\n", id)
@@ -104,49 +74,69 @@ func tokensRevoke(ctx context.Context, c *cmd, args []string) error {
 	})
 }
 
+// scopeFlags are the -user, -team and -token flags that name the scope of a budget or a policy.
+type scopeFlags struct{ user, team, token *string }
+
+// newScopeFlags adds the scope flags to c's flag set; what says what the scope is given for.
+func newScopeFlags(c *cmd, what string) scopeFlags {
+	return scopeFlags{
+		user:  c.fs.String("user", "", "a user's "+what),
+		team:  c.fs.String("team", "", "a team's "+what),
+		token: c.fs.String("token", "", "a token's "+what+", by its id"),
+	}
+}
+
+// ref is the one scope the flags name; more or fewer is a usage error.
+func (f scopeFlags) ref() (ScopeRef, error) {
+	var refs []ScopeRef
+	for _, r := range []ScopeRef{{"user", *f.user}, {"team", *f.team}, {"token", *f.token}} {
+		if r.Ref != "" {
+			refs = append(refs, r)
+		}
+	}
+	if len(refs) != 1 {
+		return ScopeRef{}, usagef("give one of -user EMAIL, -team NAME or -token ID")
+	}
+	return refs[0], nil
+}
+
 func budgetsSet(ctx context.Context, c *cmd, args []string) error {
-	email := c.fs.String("user", "", "a user's budget")
-	teamName := c.fs.String("team", "", "a team's budget")
+	scope := newScopeFlags(c, "budget")
 	usd := c.fs.String("usd", "", "the limit in US dollars, e.g. 25 or 0.50")
 	periodName := c.fs.String("period", "", "day, week or month (UTC)")
 	return withStore(c, args, 0, "no argument", func([]string) error {
-		if (*email == "") == (*teamName == "") {
-			return usagef("give one of -user EMAIL or -team NAME")
+		ref, err := scope.ref()
+		if err != nil {
+			return err
 		}
 		if *usd == "" || *periodName == "" {
 			return usagef("-usd and -period are required")
 		}
-		limit, err := team.ParseUSD(*usd)
+		b, err := c.actions().SetBudget(ctx, ref, *usd, *periodName)
 		if err != nil {
 			return err
 		}
-		period, err := team.ParsePeriod(*periodName)
+		fmt.Fprintf(c.Stdout, "%s may spend %s a %s\n", b.Who, b.Budget.Limit, b.Budget.Period)
+		return nil
+	})
+}
+
+func budgetsDelete(ctx context.Context, c *cmd, args []string) error {
+	scope := newScopeFlags(c, "budget")
+	periodName := c.fs.String("period", "", "day, week or month (UTC)")
+	return withStore(c, args, 0, "no argument", func([]string) error {
+		ref, err := scope.ref()
 		if err != nil {
 			return err
 		}
-		var scope team.Scope
-		var who string
-		if *email != "" {
-			u, err := c.store.FindUserByEmail(ctx, *email)
-			if err != nil {
-				return err
-			}
-			scope, who = team.UserScope(u.ID), u.Email
-		} else {
-			t, err := c.store.FindTeamByName(ctx, *teamName)
-			if err != nil {
-				return err
-			}
-			scope, who = team.TeamScope(t.ID), "team "+t.Name
+		if *periodName == "" {
+			return usagef("-period is required")
 		}
-		b := team.Budget{Scope: scope, Period: period, Limit: limit}
-		if err := c.store.SetBudget(ctx, &b); err != nil {
+		b, err := c.actions().DeleteBudget(ctx, ref, *periodName)
+		if err != nil {
 			return err
 		}
-		if err := c.audit(ctx, "budget.set", scope.String(), fmt.Sprintf("%s a %s", limit, period)); err != nil {
-			return err
-		}
-		fmt.Fprintf(c.Stdout, "%s may spend %s a %s\n", who, limit, period)
+		fmt.Fprintf(c.Stdout, "%s has no budget per %s any more\n", b.Who, b.Budget.Period)
 		return nil
 	})
 }

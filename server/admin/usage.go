@@ -37,7 +37,7 @@ func usageExport(ctx context.Context, c *cmd, args []string) error {
 	model := c.fs.String("model", "", "one model's calls")
 	format := c.fs.String("format", "csv", "csv or jsonl")
 	return withStore(c, args, 0, "no argument", func([]string) error {
-		if *format != "csv" && *format != "jsonl" {
+		if !IsExportFormat(*format) {
 			return usagef("-format: %q is not csv or jsonl", *format)
 		}
 		now := c.now()
@@ -64,16 +64,31 @@ func usageExport(ctx context.Context, c *cmd, args []string) error {
 			}
 			f.TeamID = t.ID
 		}
-		return exportUsage(ctx, c.store, f, *format, c.Stdout)
+		return ExportUsage(ctx, c.store, f, *format, c.Stdout)
 	})
+}
+
+// IsExportFormat reports whether format is one ExportUsage writes: csv or jsonl.
+func IsExportFormat(format string) bool { return format == "csv" || format == "jsonl" }
+
+// ExportContentType is the media type of an export in format.
+func ExportContentType(format string) string {
+	if format == "jsonl" {
+		return "application/jsonl; charset=utf-8"
+	}
+	return "text/csv; charset=utf-8"
 }
 
 // usageColumns are the export's columns.
 var usageColumns = []string{"time", "request_id", "user_id", "team_id", "token_id", "provider", "model", "operation", "kind",
 	"input_tokens", "output_tokens", "cost_usd", "cost_nano_usd", "cost_source", "status", "duration_ms", "expired"}
 
-// exportUsage writes the records f selects, oldest first, as CSV (with a header) or JSON lines.
-func exportUsage(ctx context.Context, s Store, f team.UsageFilter, format string, out io.Writer) error {
+// ExportUsage writes the usage records f selects, oldest first, as CSV (format "csv", with a
+// header) or JSON lines ("jsonl"): the command line's usage export and the usage dashboard's.
+func ExportUsage(ctx context.Context, s team.UsageLog, f team.UsageFilter, format string, out io.Writer) error {
+	if !IsExportFormat(format) {
+		return team.Errorf(team.EInvalid, "%q is not an export format (csv or jsonl)", format)
+	}
 	cw := csv.NewWriter(out)
 	enc := json.NewEncoder(out)
 	if format == "csv" {
@@ -116,6 +131,25 @@ func usdText(m team.Money) string {
 		sign, n = "-", -n
 	}
 	return fmt.Sprintf("%s%d.%09d", sign, n/int64(team.USD), n%int64(team.USD))
+}
+
+func usagePrune(ctx context.Context, c *cmd, args []string) error {
+	before := c.fs.String("before", "", "delete the records older than this (2026-09-01, RFC 3339, or a duration before now: 2160h)")
+	return withStore(c, args, 0, "no argument (use -before)", func([]string) error {
+		if *before == "" {
+			return usagef("-before is required")
+		}
+		t, err := parseTime("before", *before, c.now())
+		if err != nil {
+			return &FieldError{Field: "before", Err: err}
+		}
+		n, err := c.actions().PruneUsage(ctx, t)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.Stdout, "deleted %d usage records before %s; the daily sums stay\n", n, t.Format(time.RFC3339))
+		return nil
+	})
 }
 
 func auditList(ctx context.Context, c *cmd, args []string) error {

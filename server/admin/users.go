@@ -19,47 +19,16 @@ func usersAdd(ctx context.Context, c *cmd, args []string) error {
 	teamName := c.fs.String("team", "", "a team to add the user to")
 	roleName := c.fs.String("role", "member", "the user's role in -team: member or admin")
 	return withStore(c, args, 1, "one EMAIL", func(pos []string) error {
-		role, err := team.ParseRole(*roleName)
-		if err != nil {
-			return err
-		}
-		// The team is found first: an unknown one adds no user.
-		var t *team.Team
-		if *teamName != "" {
-			if t, err = c.store.FindTeamByName(ctx, *teamName); err != nil {
-				return err
+		added, err := c.actions().AddUser(ctx, NewUser{Email: pos[0], Name: *name, Admin: *admin, Team: *teamName, Role: *roleName})
+		if added != nil {
+			u := added.User
+			fmt.Fprintf(c.Stdout, "added user %d %s%s\n", u.ID, u.Email, map[bool]string{true: " (admin)"}[u.Admin])
+			if added.Team != nil {
+				fmt.Fprintf(c.Stdout, "added %s to team %s as %s\n", u.Email, added.Team.Name, added.Role)
 			}
 		}
-		u := team.User{Email: pos[0], Name: *name, Admin: *admin}
-		if err := c.store.AddUser(ctx, &u); err != nil {
-			return err
-		}
-		detail := u.Email
-		if u.Admin {
-			detail += ", admin"
-		}
-		if err := c.audit(ctx, "user.add", fmt.Sprintf("user %d", u.ID), detail); err != nil {
-			return err
-		}
-		fmt.Fprintf(c.Stdout, "added user %d %s%s\n", u.ID, u.Email, map[bool]string{true: " (admin)"}[u.Admin])
-		if t != nil {
-			return c.addMember(ctx, t, &u, role)
-		}
-		return nil
+		return err
 	})
-}
-
-// addMember adds u to t with role, audited.
-func (c *cmd) addMember(ctx context.Context, t *team.Team, u *team.User, role team.Role) error {
-	m := team.Membership{TeamID: t.ID, UserID: u.ID, Role: role}
-	if err := c.store.AddMember(ctx, &m); err != nil {
-		return err
-	}
-	if err := c.audit(ctx, "team.add_member", fmt.Sprintf("team %d", t.ID), fmt.Sprintf("%s as %s", u.Email, role)); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.Stdout, "added %s to team %s as %s\n", u.Email, t.Name, role)
-	return nil
 }
 
 func usersList(ctx context.Context, c *cmd, args []string) error {
@@ -111,19 +80,8 @@ func usersPasswd(ctx context.Context, c *cmd, args []string) error {
 		if err != nil && err != io.EOF {
 			return fmt.Errorf("reading the password: %w", err)
 		}
-		pw := strings.TrimRight(line, "\r\n")
-		hash, err := auth.HashPassword(pw)
+		u, err := c.actions().SetPassword(ctx, pos[0], strings.TrimRight(line, "\r\n"))
 		if err != nil {
-			return team.Errorf(team.EInvalid, "%v", err)
-		}
-		u, err := c.store.FindUserByEmail(ctx, pos[0])
-		if err != nil {
-			return err
-		}
-		if err := c.store.SetPassword(ctx, u.ID, hash); err != nil {
-			return err
-		}
-		if err := c.audit(ctx, "user.password", fmt.Sprintf("user %d", u.ID), u.Email); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.Stdout, "set the password of %s\n", u.Email)
@@ -131,13 +89,26 @@ func usersPasswd(ctx context.Context, c *cmd, args []string) error {
 	})
 }
 
-func teamsAdd(ctx context.Context, c *cmd, args []string) error {
-	return withStore(c, args, 1, "one NAME", func(pos []string) error {
-		t := team.Team{Name: pos[0]}
-		if err := c.store.AddTeam(ctx, &t); err != nil {
+func usersSetAdmin(ctx context.Context, c *cmd, args []string) error {
+	admin := c.fs.Bool("admin", true, "true makes the user an admin of the instance, false takes it away")
+	return withStore(c, args, 1, "one EMAIL", func(pos []string) error {
+		u, err := c.actions().SetAdmin(ctx, pos[0], *admin)
+		if err != nil {
 			return err
 		}
-		if err := c.audit(ctx, "team.add", fmt.Sprintf("team %d", t.ID), t.Name); err != nil {
+		if u.Admin {
+			fmt.Fprintf(c.Stdout, "%s is an admin\n", u.Email)
+		} else {
+			fmt.Fprintf(c.Stdout, "%s is no longer an admin\n", u.Email)
+		}
+		return nil
+	})
+}
+
+func teamsAdd(ctx context.Context, c *cmd, args []string) error {
+	return withStore(c, args, 1, "one NAME", func(pos []string) error {
+		t, err := c.actions().AddTeam(ctx, pos[0])
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(c.Stdout, "added team %d %s\n", t.ID, t.Name)
@@ -164,26 +135,66 @@ func teamsList(ctx context.Context, c *cmd, args []string) error {
 	})
 }
 
-func teamsAddMember(ctx context.Context, c *cmd, args []string) error {
-	teamName := c.fs.String("team", "", "the team")
-	email := c.fs.String("user", "", "the user's email")
-	roleName := c.fs.String("role", "member", "member or admin")
+// memberFlags are the -team and -user flags of the membership commands.
+func memberFlags(c *cmd) (teamName, email *string) {
+	return c.fs.String("team", "", "the team"), c.fs.String("user", "", "the user's email")
+}
+
+// withMember is withStore for a membership command, which needs -team and -user.
+func withMember(c *cmd, args []string, teamName, email *string, fn func() error) error {
 	return withStore(c, args, 0, "no argument (use -team and -user)", func([]string) error {
 		if *teamName == "" || *email == "" {
 			return usagef("-team and -user are required")
 		}
-		role, err := team.ParseRole(*roleName)
-		if err != nil {
-			return err
-		}
-		t, err := c.store.FindTeamByName(ctx, *teamName)
-		if err != nil {
-			return err
-		}
-		u, err := c.store.FindUserByEmail(ctx, *email)
-		if err != nil {
-			return err
-		}
-		return c.addMember(ctx, t, u, role)
+		return fn()
 	})
+}
+
+func teamsAddMember(ctx context.Context, c *cmd, args []string) error {
+	teamName, email := memberFlags(c)
+	roleName := c.fs.String("role", "member", "member or admin")
+	return withMember(c, args, teamName, email, func() error {
+		m, err := c.actions().AddMember(ctx, *teamName, *email, *roleName)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.Stdout, "added %s to team %s as %s\n", m.User.Email, m.Team.Name, m.Role)
+		return nil
+	})
+}
+
+func teamsRemoveMember(ctx context.Context, c *cmd, args []string) error {
+	teamName, email := memberFlags(c)
+	return withMember(c, args, teamName, email, func() error {
+		m, err := c.actions().RemoveMember(ctx, *teamName, *email)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.Stdout, "removed %s from team %s (their tokens billing it are revoked)\n", m.User.Email, m.Team.Name)
+		return nil
+	})
+}
+
+func teamsSetRole(ctx context.Context, c *cmd, args []string) error {
+	teamName, email := memberFlags(c)
+	roleName := c.fs.String("role", "", "admin or member")
+	return withMember(c, args, teamName, email, func() error {
+		if *roleName == "" {
+			return usagef("-role is required (admin or member)")
+		}
+		m, err := c.actions().SetRole(ctx, *teamName, *email, *roleName)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.Stdout, "%s is %s of team %s\n", m.User.Email, article(m.Role), m.Team.Name)
+		return nil
+	})
+}
+
+// article is "an admin" or "a member".
+func article(r team.Role) string {
+	if r == team.Admin {
+		return "an admin"
+	}
+	return "a member"
 }

@@ -329,9 +329,18 @@ func (db *DB) ExpireReservations(ctx context.Context, olderThan time.Duration, n
 	return n, nil
 }
 
+// rollupUpsert adds one call to its row of the daily rollup, making the row when missing. Two
+// settlements of one day's row meet on its lock, taken after their counters' (one order).
+const rollupUpsert = `INSERT INTO usage_daily (day, user_id, team_id, model, provider, calls, input_tokens, output_tokens, cost)
+VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8)
+ON CONFLICT (day, user_id, team_id, model, provider) DO UPDATE SET calls = usage_daily.calls + 1,
+  input_tokens = usage_daily.input_tokens + excluded.input_tokens, output_tokens = usage_daily.output_tokens + excluded.output_tokens,
+  cost = usage_daily.cost + excluded.cost`
+
 // settle charges the cost to the budgets u.RequestID's reservation holds (for an expired one, u.Cost
-// is its whole amount), writes u to the usage log and removes the reservation. It reports false,
-// changing nothing, when the request was settled already; a request never reserved is ENotFound.
+// is its whole amount), writes u to the usage log, adds it to the daily rollup and removes the
+// reservation. It reports false, changing nothing, when the request was settled already; a request
+// never reserved is ENotFound.
 func settle(ctx context.Context, tx pgx.Tx, u team.Usage) (bool, error) {
 	var amount, created int64
 	var userID, teamID, tokenID pgtype.Int8
@@ -395,6 +404,10 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		u.RequestID, nullID(u.UserID), nullID(u.TeamID), nullID(u.TokenID), u.Provider, u.Model, u.Operation, u.Kind,
 		u.InputTokens, u.OutputTokens, u.Cost.Nano(), string(u.CostSource), u.Status, u.Expired, int64(u.Duration), ts(u.Time)); err != nil {
 		return false, fmt.Errorf("writing the usage: %w", err)
+	}
+	if _, err := tx.Exec(ctx, rollupUpsert, ts(team.Day.Start(u.Time)), u.UserID, u.TeamID, u.Model, u.Provider,
+		u.InputTokens, u.OutputTokens, u.Cost.Nano()); err != nil {
+		return false, fmt.Errorf("adding the usage to the daily rollup: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM reservations WHERE request_id = $1`, u.RequestID); err != nil {
 		return false, fmt.Errorf("removing the reservation: %w", err)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	_ "modernc.org/sqlite"
 
@@ -72,8 +73,8 @@ func TestOpen(t *testing.T) {
 	ctx := context.Background()
 	u := newSchema(t)
 	db := openURL(t, u)
-	if v, err := db.SchemaVersion(ctx); err != nil || v != latestVersion(t) {
-		t.Fatalf("schema version %d, %v", v, err)
+	if v, err := db.SchemaVersion(ctx); err != nil || v != latest(t) {
+		t.Fatalf("schema version %d, %v, want %d", v, err, latest(t))
 	}
 	must(t, db.AddUser(ctx, &team.User{Email: "ada@example.com"}))
 	must(t, db.Close())
@@ -139,20 +140,21 @@ func tableExists(t *testing.T, db *DB, table string) bool {
 func TestMigrationIsAtomic(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	broken := []Migration{{Version: 9001, Name: "9001_broken.sql", SQL: "CREATE TABLE half (x BIGINT);\nCREATE TABLE broken ("}}
-	if err := db.migrate(ctx, broken); err == nil || !strings.Contains(err.Error(), "9001_broken.sql") {
+	next := latest(t) + 1
+	broken := []Migration{{Version: next, Name: fmt.Sprintf("%04d_broken.sql", next), SQL: "CREATE TABLE half (x BIGINT);\nCREATE TABLE broken ("}}
+	if err := db.migrate(ctx, broken); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%04d_broken.sql", next)) {
 		t.Fatalf("the broken migration: %v", err)
 	}
 	if tableExists(t, db, "half") {
 		t.Fatal("half of a failed migration stayed")
 	}
-	if v, err := db.SchemaVersion(ctx); err != nil || v != latestVersion(t) {
+	if v, err := db.SchemaVersion(ctx); err != nil || v != next-1 {
 		t.Fatalf("schema version %d, %v", v, err)
 	}
-	good := []Migration{{Version: 9002, Name: "9002_good.sql", SQL: "CREATE TABLE extra (x BIGINT);\nCREATE INDEX extra_x ON extra (x);"}}
+	good := []Migration{{Version: next, Name: fmt.Sprintf("%04d_good.sql", next), SQL: "CREATE TABLE extra (x BIGINT);\nCREATE INDEX extra_x ON extra (x);"}}
 	must(t, db.migrate(ctx, good))
 	must(t, db.migrate(ctx, good)) // applied already: skipped
-	if v, err := db.SchemaVersion(ctx); err != nil || v != 9002 || !tableExists(t, db, "extra") {
+	if v, err := db.SchemaVersion(ctx); err != nil || v != next || !tableExists(t, db, "extra") {
 		t.Fatalf("schema version %d, %v", v, err)
 	}
 }
@@ -282,22 +284,45 @@ WHERE m.type IN ('table', 'index') AND m.name NOT LIKE 'sqlite_%'`)
 	}
 }
 
-// latestVersion is the embedded migrations' last version, which a new database is at.
-func latestVersion(tb testing.TB) int {
-	tb.Helper()
+// latest is the number of the last embedded migration.
+func latest(t *testing.T) int {
+	t.Helper()
 	ms, err := Migrations()
-	if err != nil || len(ms) == 0 {
-		tb.Fatalf("the migrations: %v", err)
-	}
+	must(t, err)
 	return ms[len(ms)-1].Version
 }
 
 // migrationCount is how many migrations are embedded.
-func migrationCount(tb testing.TB) int {
-	tb.Helper()
+func migrationCount(t *testing.T) int {
+	t.Helper()
 	ms, err := Migrations()
-	if err != nil {
-		tb.Fatalf("the migrations: %v", err)
-	}
+	must(t, err)
 	return len(ms)
+}
+
+// TestRollupBackfill: the migration that makes the daily rollup fills it from the usage log
+// written before it.
+func TestRollupBackfill(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	must(t, db.AddUser(ctx, &team.User{Email: "ada@example.com"}))
+	t0 := storetest.T0
+	for i, at := range []time.Time{t0, t0.Add(time.Hour), t0.Add(30 * time.Hour)} {
+		id := string(rune('a' + i))
+		must(t, db.Reserve(ctx, id, team.CallScopes(1, 0, 0), team.USD, at))
+		must(t, db.Settle(ctx, id, team.Money(i+1)*team.Cent, team.Usage{Model: "m", InputTokens: 10, OutputTokens: 1}))
+	}
+	want, err := db.UsageByDay(ctx, team.UsageFilter{}, team.GroupDay)
+	must(t, err)
+	// As before the migration: no rollup, and the migration not applied.
+	_, err = db.pool.Exec(ctx, `DROP TABLE usage_daily`)
+	must(t, err)
+	_, err = db.pool.Exec(ctx, `DELETE FROM schema_migrations WHERE name = '0002_usage_daily.sql'`)
+	must(t, err)
+	must(t, db.Migrate(ctx))
+	got, err := db.UsageByDay(ctx, team.UsageFilter{}, team.GroupDay)
+	must(t, err)
+	if len(want) != 2 || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("after the backfill %+v, want %+v", got, want)
+	}
 }

@@ -196,3 +196,117 @@ func (db *DB) ListAudit(ctx context.Context, f team.AuditFilter) ([]team.AuditEn
 	}
 	return out, nil
 }
+
+// rollupKeys are the column of the daily rollup each group sums by, and the order of its buckets.
+var rollupKeys = map[team.UsageGroup]struct{ column, order string }{
+	team.GroupDay:   {"day", "day"},
+	team.GroupUser:  {"user_id", "SUM(cost) DESC, user_id"},
+	team.GroupTeam:  {"team_id", "SUM(cost) DESC, team_id"},
+	team.GroupModel: {"model", "SUM(cost) DESC, model"},
+}
+
+// rollupWhere is the conditions of f on the daily rollup, at day precision (see team.UsageDays).
+func rollupWhere(f team.UsageFilter) (*conds, error) {
+	if f.TokenID != 0 {
+		return nil, team.Errorf(team.EInvalid, "the daily usage is not kept per token (export the usage log for token %d)", f.TokenID)
+	}
+	c := &conds{}
+	from, to := team.UsageDays(f)
+	if !from.IsZero() {
+		c.add("day >= $?", ts(from))
+	}
+	if !to.IsZero() {
+		c.add("day < $?", ts(to))
+	}
+	if f.UserID != 0 {
+		c.add("user_id = $?", f.UserID)
+	}
+	if f.TeamID != 0 {
+		c.add("team_id = $?", f.TeamID)
+	}
+	if f.Provider != "" {
+		c.add("provider = $?", f.Provider)
+	}
+	if f.Model != "" {
+		c.add("model = $?", f.Model)
+	}
+	return c, nil
+}
+
+// UsageByDay sums the daily rollup by day, user, team or model; see team.UsageLog.
+func (db *DB) UsageByDay(ctx context.Context, f team.UsageFilter, by team.UsageGroup) ([]team.UsageBucket, error) {
+	if err := by.Validate(); err != nil {
+		return nil, err
+	}
+	c, err := rollupWhere(f)
+	if err != nil {
+		return nil, err
+	}
+	k := rollupKeys[by]
+	key := k.column
+	if by == team.GroupModel {
+		key = "0::bigint, " + key
+	} else {
+		key += ", ''::text"
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+key+`, SUM(calls)::bigint, SUM(input_tokens)::bigint, SUM(output_tokens)::bigint, SUM(cost)::bigint
+FROM usage_daily`+c.where()+` GROUP BY `+k.column+` ORDER BY `+k.order, c.args...)
+	if err != nil {
+		return nil, wrap("summing the daily usage by "+string(by), err)
+	}
+	defer rows.Close()
+	var out []team.UsageBucket
+	for rows.Next() {
+		var b team.UsageBucket
+		var id, cost int64
+		if err := rows.Scan(&id, &b.Model, &b.Calls, &b.InputTokens, &b.OutputTokens, &cost); err != nil {
+			return nil, fmt.Errorf("postgres: summing the daily usage by %s: %w", by, err)
+		}
+		b.Cost = team.Money(cost)
+		switch by {
+		case team.GroupDay:
+			b.Day = fromTS(id)
+		case team.GroupUser:
+			b.UserID = id
+		case team.GroupTeam:
+			b.TeamID = id
+		}
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("summing the daily usage by "+string(by), err)
+	}
+	return out, nil
+}
+
+// DeleteUsageBefore deletes the usage records older than before, a batch per transaction; see
+// team.UsageLog.
+func (db *DB) DeleteUsageBefore(ctx context.Context, before time.Time, batch int) (int, error) {
+	if before.IsZero() {
+		return 0, team.Errorf(team.EInvalid, "deleting the usage needs a time to delete it before")
+	}
+	if batch <= 0 {
+		batch = team.DefaultPruneBatch
+	}
+	what := "deleting the usage before " + before.UTC().Format(time.RFC3339)
+	total := 0
+	for {
+		var n int64
+		err := db.write(ctx, what, func(tx pgx.Tx) error {
+			tag, err := tx.Exec(ctx, `DELETE FROM usage_log WHERE id IN (SELECT id FROM usage_log WHERE started_at < $1 ORDER BY started_at, id LIMIT $2)`,
+				ts(before), batch)
+			n = tag.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		total += int(n)
+		if n < int64(batch) {
+			return total, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return total, fmt.Errorf("postgres: %s: %w", what, err)
+		}
+	}
+}

@@ -63,6 +63,20 @@ func (db *DB) ListUsers(ctx context.Context) ([]team.User, error) {
 }
 
 // scanUsers reads the rows of a SELECT id, email, name, admin, created_at FROM users.
+// SetAdmin makes the user an admin or not; see team.Users.
+func (db *DB) SetAdmin(ctx context.Context, userID int64, admin bool) error {
+	return db.write(ctx, fmt.Sprintf("setting the admin flag of the user %d", userID), func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE users SET admin = $1 WHERE id = $2`, admin, userID)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return team.Errorf(team.ENotFound, "no user has the id %d", userID)
+		}
+		return nil
+	})
+}
+
 func scanUsers(rows pgx.Rows, err error) ([]team.User, error) {
 	if err != nil {
 		return nil, err
@@ -177,6 +191,40 @@ ON CONFLICT (team_id, user_id) DO NOTHING`,
 		}
 		if tag.RowsAffected() == 0 {
 			return team.Errorf(team.EConflict, "the user %d is in the team %d already", m.UserID, m.TeamID)
+		}
+		return nil
+	})
+}
+
+// RemoveMember takes a user out of a team and revokes their tokens that bill it; see team.Teams.
+func (db *DB) RemoveMember(ctx context.Context, teamID, userID int64) error {
+	now := time.Now().UTC()
+	return db.write(ctx, fmt.Sprintf("removing the user %d from the team %d", userID, teamID), func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM memberships WHERE team_id = $1 AND user_id = $2`, teamID, userID)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return team.Errorf(team.ENotFound, "the user %d is not in the team %d", userID, teamID)
+		}
+		_, err = tx.Exec(ctx, `UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND team_id = $3 AND revoked_at IS NULL`,
+			ts(now), userID, teamID)
+		return err
+	})
+}
+
+// SetMemberRole changes a member's role; see team.Teams.
+func (db *DB) SetMemberRole(ctx context.Context, teamID, userID int64, role team.Role) error {
+	if err := role.Validate(); err != nil {
+		return err
+	}
+	return db.write(ctx, fmt.Sprintf("setting the role of the user %d in the team %d", userID, teamID), func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE memberships SET role = $1 WHERE team_id = $2 AND user_id = $3`, string(role), teamID, userID)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return team.Errorf(team.ENotFound, "the user %d is not in the team %d", userID, teamID)
 		}
 		return nil
 	})

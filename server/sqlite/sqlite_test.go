@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,8 +46,8 @@ func TestOpen(t *testing.T) {
 	if mode != "wal" || fk != 1 || busy != int(BusyTimeout.Milliseconds()) {
 		t.Fatalf("journal %q, foreign keys %d, busy timeout %d", mode, fk, busy)
 	}
-	if v, err := db.SchemaVersion(ctx); err != nil || v != latestVersion(t) {
-		t.Fatalf("schema version %d, %v", v, err)
+	if v, err := db.SchemaVersion(ctx); err != nil || v != latest(t) {
+		t.Fatalf("schema version %d, %v, want %d", v, err, latest(t))
 	}
 	// The read pool is read-only.
 	if _, err := db.r.ExecContext(ctx, `INSERT INTO teams (name, created_at) VALUES ('x', 0)`); err == nil {
@@ -91,20 +92,21 @@ func TestMigrations(t *testing.T) {
 func TestMigrationIsAtomic(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	broken := []Migration{{Version: 9001, Name: "9001_broken.sql", SQL: "CREATE TABLE half (x INTEGER);\nCREATE TABLE broken ("}}
-	if err := db.migrate(ctx, broken); err == nil || !strings.Contains(err.Error(), "9001_broken.sql") {
+	next := latest(t) + 1
+	broken := []Migration{{Version: next, Name: fmt.Sprintf("%04d_broken.sql", next), SQL: "CREATE TABLE half (x INTEGER);\nCREATE TABLE broken ("}}
+	if err := db.migrate(ctx, broken); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%04d_broken.sql", next)) {
 		t.Fatalf("the broken migration: %v", err)
 	}
 	if found, err := exists(ctx, db.r, `SELECT 1 FROM sqlite_master WHERE name = 'half'`); err != nil || found {
 		t.Fatalf("half of a failed migration stayed: %v %v", found, err)
 	}
-	if v, err := db.SchemaVersion(ctx); err != nil || v != latestVersion(t) {
+	if v, err := db.SchemaVersion(ctx); err != nil || v != next-1 {
 		t.Fatalf("schema version %d, %v", v, err)
 	}
-	good := []Migration{{Version: 9002, Name: "9002_good.sql", SQL: "CREATE TABLE extra (x INTEGER);\nCREATE INDEX extra_x ON extra (x);"}}
+	good := []Migration{{Version: next, Name: fmt.Sprintf("%04d_good.sql", next), SQL: "CREATE TABLE extra (x INTEGER);\nCREATE INDEX extra_x ON extra (x);"}}
 	must(t, db.migrate(ctx, good))
 	must(t, db.migrate(ctx, good)) // applied already: skipped
-	if v, err := db.SchemaVersion(ctx); err != nil || v != 9002 {
+	if v, err := db.SchemaVersion(ctx); err != nil || v != next {
 		t.Fatalf("schema version %d, %v", v, err)
 	}
 }
@@ -164,22 +166,18 @@ func TestAuditAppendOnly(t *testing.T) {
 	}
 }
 
-// latestVersion is the embedded migrations' last version, which a new database is at.
-func latestVersion(tb testing.TB) int {
-	tb.Helper()
+// latest is the number of the last embedded migration.
+func latest(t *testing.T) int {
+	t.Helper()
 	ms, err := Migrations()
-	if err != nil || len(ms) == 0 {
-		tb.Fatalf("the migrations: %v", err)
-	}
+	must(t, err)
 	return ms[len(ms)-1].Version
 }
 
 // migrationCount is how many migrations are embedded.
-func migrationCount(tb testing.TB) int {
-	tb.Helper()
+func migrationCount(t *testing.T) int {
+	t.Helper()
 	ms, err := Migrations()
-	if err != nil {
-		tb.Fatalf("the migrations: %v", err)
-	}
+	must(t, err)
 	return len(ms)
 }

@@ -181,3 +181,128 @@ func (db *DB) ListAudit(ctx context.Context, f team.AuditFilter) ([]team.AuditEn
 	}
 	return out, nil
 }
+
+// rollupKeys are the column of the daily rollup each group sums by, and the order of its buckets.
+var rollupKeys = map[team.UsageGroup]struct{ column, order string }{
+	team.GroupDay:   {"day", "day"},
+	team.GroupUser:  {"user_id", "SUM(cost) DESC, user_id"},
+	team.GroupTeam:  {"team_id", "SUM(cost) DESC, team_id"},
+	team.GroupModel: {"model", "SUM(cost) DESC, model"},
+}
+
+// rollupWhere is the WHERE clause (empty or starting with " WHERE") and arguments of f on the
+// daily rollup, at day precision (see team.UsageDays).
+func rollupWhere(f team.UsageFilter) (string, []any, error) {
+	if f.TokenID != 0 {
+		return "", nil, team.Errorf(team.EInvalid, "the daily usage is not kept per token (export the usage log for token %d)", f.TokenID)
+	}
+	var conds []string
+	var args []any
+	add := func(cond string, arg any) { conds, args = append(conds, cond), append(args, arg) }
+	from, to := team.UsageDays(f)
+	if !from.IsZero() {
+		add("day >= ?", ts(from))
+	}
+	if !to.IsZero() {
+		add("day < ?", ts(to))
+	}
+	if f.UserID != 0 {
+		add("user_id = ?", f.UserID)
+	}
+	if f.TeamID != 0 {
+		add("team_id = ?", f.TeamID)
+	}
+	if f.Provider != "" {
+		add("provider = ?", f.Provider)
+	}
+	if f.Model != "" {
+		add("model = ?", f.Model)
+	}
+	if len(conds) == 0 {
+		return "", nil, nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+// UsageByDay sums the daily rollup by day, user, team or model; see team.UsageLog.
+func (db *DB) UsageByDay(ctx context.Context, f team.UsageFilter, by team.UsageGroup) ([]team.UsageBucket, error) {
+	if err := by.Validate(); err != nil {
+		return nil, err
+	}
+	where, args, err := rollupWhere(f)
+	if err != nil {
+		return nil, err
+	}
+	k := rollupKeys[by]
+	rows, err := db.r.QueryContext(ctx, `SELECT `+k.column+`, SUM(calls), SUM(input_tokens), SUM(output_tokens), SUM(cost) FROM usage_daily`+
+		where+` GROUP BY `+k.column+` ORDER BY `+k.order, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: summing the daily usage by %s: %w", by, err)
+	}
+	defer rows.Close()
+	var out []team.UsageBucket
+	for rows.Next() {
+		var b team.UsageBucket
+		var key any
+		var cost int64
+		if err := rows.Scan(&key, &b.Calls, &b.InputTokens, &b.OutputTokens, &cost); err != nil {
+			return nil, fmt.Errorf("sqlite: summing the daily usage by %s: %w", by, err)
+		}
+		b.Cost = team.Money(cost)
+		switch v := key.(type) {
+		case int64:
+			switch by {
+			case team.GroupDay:
+				b.Day = fromTS(v)
+			case team.GroupUser:
+				b.UserID = v
+			case team.GroupTeam:
+				b.TeamID = v
+			}
+		case string:
+			b.Model = v
+		case []byte:
+			b.Model = string(v)
+		}
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: summing the daily usage by %s: %w", by, err)
+	}
+	return out, nil
+}
+
+// DeleteUsageBefore deletes the usage records older than before, a batch per transaction; see
+// team.UsageLog.
+func (db *DB) DeleteUsageBefore(ctx context.Context, before time.Time, batch int) (int, error) {
+	if before.IsZero() {
+		return 0, team.Errorf(team.EInvalid, "deleting the usage needs a time to delete it before")
+	}
+	if batch <= 0 {
+		batch = team.DefaultPruneBatch
+	}
+	what := "deleting the usage before " + before.UTC().Format(time.RFC3339)
+	total := 0
+	for {
+		var n int64
+		err := db.write(ctx, what, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, `DELETE FROM usage_log WHERE id IN (SELECT id FROM usage_log WHERE started_at < ? ORDER BY started_at, id LIMIT ?)`,
+				ts(before), batch)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		total += int(n)
+		if n < int64(batch) {
+			return total, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return total, fmt.Errorf("sqlite: %s: %w", what, err)
+		}
+	}
+}

@@ -61,6 +61,23 @@ func (db *DB) ListUsers(ctx context.Context) ([]team.User, error) {
 	return users, nil
 }
 
+// SetAdmin makes the user an admin or not; see team.Users.
+func (db *DB) SetAdmin(ctx context.Context, userID int64, admin bool) error {
+	return db.write(ctx, fmt.Sprintf("setting the admin flag of the user %d", userID), func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET admin = ? WHERE id = ?`, admin, userID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err == nil {
+				err = team.Errorf(team.ENotFound, "no user has the id %d", userID)
+			}
+			return err
+		}
+		return nil
+	})
+}
+
 func scanUsers(rows *sql.Rows, err error) ([]team.User, error) {
 	if err != nil {
 		return nil, err
@@ -175,6 +192,46 @@ func (db *DB) AddMember(ctx context.Context, m *team.Membership) error {
 		_, err = tx.ExecContext(ctx, `INSERT INTO memberships (team_id, user_id, role, created_at) VALUES (?, ?, ?, ?)`,
 			m.TeamID, m.UserID, string(m.Role), ts(m.CreatedAt))
 		return err
+	})
+}
+
+// RemoveMember takes a user out of a team and revokes their tokens that bill it; see team.Teams.
+func (db *DB) RemoveMember(ctx context.Context, teamID, userID int64) error {
+	now := time.Now().UTC()
+	return db.write(ctx, fmt.Sprintf("removing the user %d from the team %d", userID, teamID), func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM memberships WHERE team_id = ? AND user_id = ?`, teamID, userID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err == nil {
+				err = team.Errorf(team.ENotFound, "the user %d is not in the team %d", userID, teamID)
+			}
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND team_id = ? AND revoked_at IS NULL`,
+			ts(now), userID, teamID)
+		return err
+	})
+}
+
+// SetMemberRole changes a member's role; see team.Teams.
+func (db *DB) SetMemberRole(ctx context.Context, teamID, userID int64, role team.Role) error {
+	if err := role.Validate(); err != nil {
+		return err
+	}
+	return db.write(ctx, fmt.Sprintf("setting the role of the user %d in the team %d", userID, teamID), func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE memberships SET role = ? WHERE team_id = ? AND user_id = ?`, string(role), teamID, userID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err == nil {
+				err = team.Errorf(team.ENotFound, "the user %d is not in the team %d", userID, teamID)
+			}
+			return err
+		}
+		return nil
 	})
 }
 

@@ -16,6 +16,9 @@ type Users interface {
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
 	// ListUsers returns every user, by id.
 	ListUsers(ctx context.Context) ([]User, error)
+	// SetAdmin makes the user an admin of the instance (admin true) or not; ENotFound for an
+	// unknown user.
+	SetAdmin(ctx context.Context, userID int64, admin bool) error
 }
 
 // Teams keeps the teams and their members.
@@ -38,6 +41,13 @@ type Teams interface {
 	ListMembers(ctx context.Context, teamID int64) ([]Membership, error)
 	// ListMemberships returns the teams the user is in, by team id; ENotFound for an unknown user.
 	ListMemberships(ctx context.Context, userID int64) ([]Membership, error)
+	// RemoveMember takes the user out of the team, and revokes (at the store's clock) the user's
+	// tokens that bill it, in one transaction: a token can bill only a team its user is in.
+	// ENotFound when the user is not a member.
+	RemoveMember(ctx context.Context, teamID, userID int64) error
+	// SetMemberRole changes the user's role in the team; EInvalid for an invalid role, ENotFound
+	// when the user is not a member. Setting the role the member has is not an error.
+	SetMemberRole(ctx context.Context, teamID, userID int64, role Role) error
 }
 
 // Tokens keeps personal API tokens (their hashes).
@@ -109,7 +119,9 @@ type Budgets interface {
 	ExpireReservations(ctx context.Context, olderThan time.Duration, now time.Time) (int, error)
 }
 
-// UsageLog reads the usage records that Settle and ExpireReservations write.
+// UsageLog reads the usage records that Settle and ExpireReservations write, and the daily rollup
+// they keep beside them (in the same transaction): one row per UTC day, user, team, model and
+// provider with its calls, tokens and cost, which outlives the records (see DeleteUsageBefore).
 type UsageLog interface {
 	// ListUsage returns the records f selects, newest first, at most f's PageLimit.
 	ListUsage(ctx context.Context, f UsageFilter) ([]Usage, error)
@@ -118,6 +130,18 @@ type UsageLog interface {
 	ExportUsage(ctx context.Context, f UsageFilter, fn func(Usage) error) error
 	// TotalUsage sums the records f selects.
 	TotalUsage(ctx context.Context, f UsageFilter) (UsageTotal, error)
+	// UsageByDay sums the daily rollup by day, user, team or model: the days that f's [Since,
+	// Until) touches (day precision: Since counts from its day's start, Until up to the end of
+	// the day before it, or of its own day when it is not a midnight), and f's user, team,
+	// provider and model. The buckets of GroupDay are oldest first; the others dearest first, then
+	// by key. f's TokenID is EInvalid (the rollup is not kept per token), as is an unknown group;
+	// its Limit and BeforeID are ignored.
+	UsageByDay(ctx context.Context, f UsageFilter, by UsageGroup) ([]UsageBucket, error)
+	// DeleteUsageBefore deletes the usage records that started before before, oldest first, in
+	// batches of batch (DefaultPruneBatch when not positive), each its own short transaction, and
+	// returns how many; the daily rollup keeps their sums. A zero before is EInvalid. On an error
+	// the batches done stay done, and their count is returned with it.
+	DeleteUsageBefore(ctx context.Context, before time.Time, batch int) (int, error)
 }
 
 // Audit is the append-only audit log.

@@ -106,6 +106,74 @@ type UsageTotal struct {
 	Cost Money
 }
 
+// UsageGroup is what UsageByDay sums the daily rollup by.
+type UsageGroup string
+
+// The usage groups.
+const (
+	// GroupDay sums by UTC day.
+	GroupDay UsageGroup = "day"
+	// GroupUser sums by user.
+	GroupUser UsageGroup = "user"
+	// GroupTeam sums by the team billed (0 for calls billed to none).
+	GroupTeam UsageGroup = "team"
+	// GroupModel sums by model, whatever its provider.
+	GroupModel UsageGroup = "model"
+)
+
+// Validate refuses a group other than the four with an EInvalid error.
+func (g UsageGroup) Validate() error {
+	switch g {
+	case GroupDay, GroupUser, GroupTeam, GroupModel:
+		return nil
+	}
+	return Errorf(EInvalid, "%q is not a usage group (day, user, team or model)", string(g))
+}
+
+// UsageBucket is one group's sums of the daily rollup; the field of its group is set (Day for
+// GroupDay, UserID for GroupUser, TeamID for GroupTeam, Model for GroupModel), the others zero.
+type UsageBucket struct {
+	// Day is the bucket's UTC day (its midnight).
+	Day time.Time
+	// UserID and TeamID are the bucket's user or team; 0 for none.
+	UserID, TeamID int64
+	// Model is the bucket's model.
+	Model string
+	// UsageTotal is the bucket's sums.
+	UsageTotal
+}
+
+// DefaultPruneBatch is how many usage records one DeleteUsageBefore transaction deletes when no
+// batch is given.
+const DefaultPruneBatch = 1000
+
+// UsageDays are the UTC days, as their midnights, that UsageByDay reads for f: from Since's day
+// (zero when f has no Since) up to, excluded, the day after Until's last instant (zero when f has
+// no Until). A zero Until stays zero.
+func UsageDays(f UsageFilter) (from, to time.Time) {
+	if !f.Since.IsZero() {
+		from = Day.Start(f.Since)
+	}
+	if !f.Until.IsZero() {
+		to = Day.Start(f.Until)
+		if !to.Equal(f.Until.UTC()) {
+			to = to.AddDate(0, 0, 1)
+		}
+	}
+	return from, to
+}
+
+// PruneLimit is the latest time before which usage records may be deleted at now: the start of the
+// earliest budget period running (this week's or this month's), for a budget set mid-period counts
+// what its scope spent since the period began, read from the records.
+func PruneLimit(now time.Time) time.Time {
+	w, m := Week.Start(now), Month.Start(now)
+	if w.Before(m) {
+		return w
+	}
+	return m
+}
+
 // AuditEntry is one line of the audit log: who did what to what. The log is append-only.
 type AuditEntry struct {
 	// ID is the store's id, in the order entries were appended.

@@ -292,6 +292,7 @@ func testSettleConcurrent(t *testing.T, open Open) {
 	}
 	wantCounters(t, db, T0, team1, team.Month, spent, 0)
 	wantCounters(t, replica(t), T0, team.TokenScope(f.Tok.ID), team.Day, spent, 0)
+	wantRollup(t, db, team.UsageFilter{}) // settled and expired at once, each counted once
 	if n, err := db.ExpireReservations(ctx, 0, T0.Add(24*time.Hour)); err != nil || n != 0 {
 		t.Fatalf("expired again: %d %v", n, err)
 	}

@@ -40,6 +40,9 @@ func Run(t *testing.T, open Open) {
 		{"BudgetSetMidPeriod", testBudgetSetMidPeriod},
 		{"UsageFilters", testUsageFilters},
 		{"Policies", testPolicies},
+		{"MemberChanges", testMemberChanges},
+		{"UsageByDay", testUsageByDay},
+		{"DeleteUsageBefore", testDeleteUsageBefore},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
