@@ -40,6 +40,9 @@ func (a *Actions) SetPolicy(ctx context.Context, ref ScopeRef, in NewPolicy) (*P
 			if err != nil {
 				return nil, field(l.name, team.Errorf(team.EInvalid, "%q is not a whole number", t))
 			}
+			if n < 0 {
+				return nil, field(l.name, team.Errorf(team.EInvalid, "%q is negative (0 is no limit)", t))
+			}
 			*l.to = n
 		}
 	}

@@ -37,7 +37,7 @@ func TestPolicies(t *testing.T) {
 		{[]string{"policies", "set", "-rpm", "5"}, 2, "give one of -user EMAIL, -team NAME or -token ID"},
 		{[]string{"policies", "set", "-team", "ML", "-user", "ada@example.org"}, 2, "give one of"},
 		{[]string{"policies", "set", "-team", "ML", "-rpm", "abc"}, 1, `-rpm: "abc" is not a whole number`},
-		{[]string{"policies", "set", "-team", "ML", "-rpm", "-3"}, 1, "rpm limit is -3: it is 0 (no limit) or more"},
+		{[]string{"policies", "set", "-team", "ML", "-rpm", "-3"}, 1, `-rpm: "-3" is negative (0 is no limit)`},
 		{[]string{"policies", "set", "-team", "ML", "-models", "openai/["}, 1, `-models: "openai/[" is not a valid model pattern`},
 		{[]string{"policies", "set", "-team", "Nope"}, 1, `no team is called "Nope"`},
 		{[]string{"policies", "set", "-token", "9"}, 1, "9"},

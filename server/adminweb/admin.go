@@ -22,7 +22,8 @@ const auditShown = 100
 var labels = map[string]string{
 	"email": "Email", "name": "Name", "admin": "Admin", "team": "Team", "role": "Role", "user": "User",
 	"password": "Password", "expires": "Expires", "token": "Token", "kind": "Budget of", "who": "Who",
-	"usd": "Limit (USD)", "period": "Period",
+	"usd": "Limit (USD)", "period": "Period", "models": "Models", "rpm": "Calls a minute", "tpm": "Tokens a minute",
+	"concurrent": "At once",
 }
 
 // expiry is a choice of a token's lifetime.
@@ -164,6 +165,23 @@ var adminPosts = map[string]adminAction{
 			}
 			return outcome{flash: fmt.Sprintf("%s has no budget per %s any more.", b.Who, b.Budget.Period)}, nil
 		}},
+	"/admin/policies": {form: "policy-set", anchor: "policies", inputs: map[string]string{"user": "who", "team": "who", "token": "who"},
+		run: func(ctx context.Context, a *admin.Actions, r *http.Request) (outcome, error) {
+			p, err := a.SetPolicy(ctx, admin.ScopeRef{Kind: trimmed(r, "kind"), Ref: trimmed(r, "who")},
+				admin.NewPolicy{Models: trimmed(r, "models"), RPM: trimmed(r, "rpm"), TPM: trimmed(r, "tpm"), Concurrent: trimmed(r, "concurrent")})
+			if err != nil {
+				return outcome{}, err
+			}
+			return outcome{flash: fmt.Sprintf("%s: %s.", p.Who, p.Policy)}, nil
+		}},
+	"/admin/policies/delete": {form: "policy-delete", anchor: "policies", inputs: map[string]string{"user": "who", "team": "who", "token": "who"},
+		run: func(ctx context.Context, a *admin.Actions, r *http.Request) (outcome, error) {
+			p, err := a.DeletePolicy(ctx, admin.ScopeRef{Kind: trimmed(r, "kind"), Ref: trimmed(r, "who")})
+			if err != nil {
+				return outcome{}, err
+			}
+			return outcome{flash: p.Who + " may run any model, without limits, again."}, nil
+		}},
 }
 
 // adminPost serves the post of one admin form: the action, then a redirect to the page with what
@@ -202,6 +220,8 @@ type adminData struct {
 	Tokens []tokenRow
 	// Budgets are every budget, with what is spent and left.
 	Budgets []budgetRow
+	// Policies are every policy: the models a scope may run and its rate limits.
+	Policies []policyRow
 	// Audit is the latest of the audit log, newest first.
 	Audit []auditRow
 	// Emails and TeamNames are the choices of the forms' selects.
@@ -243,6 +263,24 @@ type budgetRow struct {
 	team.BudgetStatus
 	// Who names the scope; Kind and Ref are the budget form's values for it.
 	Who, Kind, Ref string
+}
+
+// policyRow is a policy with its scope named for people and as the forms name it.
+type policyRow struct {
+	team.Policy
+	// Who names the scope; Kind and Ref are the policy form's values for it.
+	Who, Kind, Ref string
+}
+
+// scopeNames names a scope for people (who) and as the budget and policy forms take it (ref).
+func scopeNames(s team.Scope, emails, teamNames map[int64]string) (who, ref string) {
+	switch s.Kind {
+	case team.ScopeUser:
+		return emails[s.ID], emails[s.ID]
+	case team.ScopeTeam:
+		return "team " + teamNames[s.ID], teamNames[s.ID]
+	}
+	return s.String(), strconv.FormatInt(s.ID, 10)
 }
 
 // auditRow is an audit entry with its actor's email.
@@ -318,15 +356,17 @@ func (p *pages) loadAdmin(ctx context.Context) (*adminData, error) {
 	}
 	for _, b := range bs {
 		row := budgetRow{BudgetStatus: b, Kind: string(b.Scope.Kind)}
-		switch b.Scope.Kind {
-		case team.ScopeUser:
-			row.Who, row.Ref = emails[b.Scope.ID], emails[b.Scope.ID]
-		case team.ScopeTeam:
-			row.Who, row.Ref = "team "+teamNames[b.Scope.ID], teamNames[b.Scope.ID]
-		default:
-			row.Who, row.Ref = b.Scope.String(), strconv.FormatInt(b.Scope.ID, 10)
-		}
+		row.Who, row.Ref = scopeNames(b.Scope, emails, teamNames)
 		d.Budgets = append(d.Budgets, row)
+	}
+	ps, err := s.ListPolicies(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing the policies: %w", err)
+	}
+	for _, pol := range ps {
+		row := policyRow{Policy: pol, Kind: string(pol.Scope.Kind)}
+		row.Who, row.Ref = scopeNames(pol.Scope, emails, teamNames)
+		d.Policies = append(d.Policies, row)
 	}
 	es, err := s.ListAudit(ctx, team.AuditFilter{Limit: auditShown})
 	if err != nil {

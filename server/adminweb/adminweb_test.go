@@ -245,6 +245,18 @@ func TestAdminActions(t *testing.T) {
 				t.Fatalf("%+v", bs)
 			}
 		}},
+		{"set a team's policy", "/admin/policies", url.Values{"kind": {"team"}, "who": {"ML"}, "models": {"openai/*, claude-*"}, "rpm": {"60"}, "tpm": {""}, "concurrent": {"4"}},
+			"team ML: models openai/*,claude-*, rpm 60, concurrent 4.", func(t *testing.T) {
+				if ps, _ := e.db.ListPolicies(ctx, team.TeamScope(e.ml.ID)); len(ps) != 1 || ps[0].RPM != 60 || ps[0].Concurrent != 4 || len(ps[0].Models) != 2 {
+					t.Fatalf("%+v", ps)
+				}
+			}},
+		{"set a user's policy", "/admin/policies", url.Values{"kind": {"user"}, "who": {"bob@example.org"}, "tpm": {"100000"}}, "bob@example.org: tpm 100000.", nil},
+		{"delete a policy", "/admin/policies/delete", url.Values{"kind": {"user"}, "who": {"bob@example.org"}}, "bob@example.org may run any model, without limits, again.", func(t *testing.T) {
+			if ps, _ := e.db.ListPolicies(ctx); len(ps) != 1 {
+				t.Fatalf("%+v", ps)
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -272,7 +284,7 @@ func TestAdminActions(t *testing.T) {
 	}
 	// The page lists what was done.
 	page := e.do(ada, "GET", "/admin", nil).Body.String()
-	for _, want := range []string{"zed@example.org", "ML (member)", "Research", "$25.00", "team.add_member", "budget.delete", "revoked 2026-12-16"} {
+	for _, want := range []string{"zed@example.org", "ML (member)", "Research", "$25.00", "team.add_member", "budget.delete", "revoked 2026-12-16", "<code>claude-*</code>", "policy.delete"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the admin page lacks %q", want)
 		}
@@ -360,6 +372,11 @@ func TestAdminRefusals(t *testing.T) {
 		{"a budget of nobody", "/admin/budgets", url.Values{"kind": {"user"}, "who": {"zed@example.org"}, "usd": {"3"}, "period": {"day"}}, 404, "who", "Who: no user has the email zed@example.org", `value="3"`},
 		{"a budget of no team", "/admin/budgets", url.Values{"kind": {"team"}, "who": {"Nope"}, "usd": {"3"}, "period": {"week"}}, 404, "who", `Who: no team is called &#34;Nope&#34;`, `<option selected>week</option>`},
 		{"a bad period", "/admin/budgets", url.Values{"kind": {"user"}, "who": {"bob@example.org"}, "usd": {"3"}, "period": {"year"}}, 400, "period", `Period: &#34;year&#34; is not a budget period`, `value="3"`},
+		{"a bad pattern", "/admin/policies", url.Values{"kind": {"team"}, "who": {"ML"}, "models": {"openai/["}, "rpm": {"5"}}, 400, "models", `Models: &#34;openai/[&#34; is not a valid model pattern`, `value="5"`},
+		{"a rate that is not a number", "/admin/policies", url.Values{"kind": {"team"}, "who": {"ML"}, "rpm": {"lots"}}, 400, "rpm", `Calls a minute: &#34;lots&#34; is not a whole number`, `value="lots"`},
+		{"a negative limit", "/admin/policies", url.Values{"kind": {"team"}, "who": {"ML"}, "concurrent": {"-2"}}, 400, "concurrent", "At once: &#34;-2&#34; is negative (0 is no limit)", `value="-2"`},
+		{"a policy of nobody", "/admin/policies", url.Values{"kind": {"user"}, "who": {"zed@example.org"}, "rpm": {"5"}}, 404, "who", "Who: no user has the email zed@example.org", `value="5"`},
+		{"deleting no policy", "/admin/policies/delete", url.Values{"kind": {"user"}, "who": {"bob@example.org"}}, 404, "", "bob@example.org has no policy", ""},
 		{"deleting no budget", "/admin/budgets/delete", url.Values{"kind": {"user"}, "who": {"bob@example.org"}, "period": {"day"}}, 404, "", "Period: bob@example.org has no budget per day", ""},
 	}
 	for _, tt := range tests {
