@@ -84,10 +84,14 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.shutdown, s.endStreams = context.WithCancel(context.Background())
+	jc := jobs.Config{Lifetime: cfg.JobLifetime, MaxOpen: cfg.MaxOpenJobs, Log: log}
+	if s.store != nil {
+		jc.Shared = sharedJobs{s.store} // the replicas share their jobs' bindings
+	}
+	s.jobs = jobs.New(jc)
 	if s.store != nil {
 		go s.sweep(s.shutdown)
 	}
-	s.jobs = jobs.New(jobs.Config{Lifetime: cfg.JobLifetime, MaxOpen: cfg.MaxOpenJobs})
 	var err error
 	if s.generic, err = catalog.LoadGeneric(embedded.FS); err != nil {
 		return nil, fmt.Errorf("loading generic schemas: %w", err)

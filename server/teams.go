@@ -13,6 +13,7 @@ import (
 	"playground/server/access"
 	"playground/server/admit"
 	"playground/server/auth"
+	"playground/server/jobs"
 	"playground/server/oidc"
 	"playground/server/quota"
 	"playground/server/ratelimit"
@@ -109,6 +110,9 @@ func (s *Server) sweep(ctx context.Context) {
 			}
 			if _, err := s.store.DeleteExpiredSessions(ctx, now); err != nil && ctx.Err() == nil {
 				s.log.Error("deleting ended sessions failed", "err", err)
+			}
+			if _, err := s.store.DeleteJobsBefore(ctx, now.Add(-2*s.jobs.Lifetime())); err != nil && ctx.Err() == nil {
+				s.log.Error("deleting old jobs' bindings failed", "err", err)
 			}
 			if s.cfg.UsageRetention > 0 && now.Sub(pruned) >= pruneEvery {
 				pruned = now
@@ -263,4 +267,24 @@ func headerUSD(h http.Header) float64 {
 		}
 	}
 	return 0
+}
+
+// sharedJobs is the store as the jobs registry's Shared: the replicas' jobs' bindings.
+type sharedJobs struct{ store team.Jobs }
+
+// BindJob records a binding in the store.
+func (j sharedJobs) BindJob(ctx context.Context, b jobs.Binding) error {
+	return j.store.BindJob(ctx, &team.Job{ID: b.ID, Client: b.Client, Provider: b.Provider, Kind: b.Kind, Path: b.Path, Created: b.Created})
+}
+
+// FindJob reads a binding from the store.
+func (j sharedJobs) FindJob(ctx context.Context, id string) (jobs.Binding, bool, error) {
+	job, err := j.store.FindJob(ctx, id)
+	if team.ErrorCode(err) == team.ENotFound {
+		return jobs.Binding{}, false, nil
+	}
+	if err != nil {
+		return jobs.Binding{}, false, err
+	}
+	return jobs.Binding{ID: job.ID, Client: job.Client, Provider: job.Provider, Kind: job.Kind, Path: job.Path, Created: job.Created}, true, nil
 }

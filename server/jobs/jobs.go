@@ -8,12 +8,16 @@
 // ended, and after Lifetime a job is no longer relayed.
 //
 // The record is in memory: a server restart forgets it, and the page then says the job can no
-// longer be followed here. It does not import the root server package.
+// longer be followed here — unless the registry has a Shared store (replicas behind a load
+// balancer): each binding is then written there too, and a poll of an id this replica does not
+// know is looked up in it, so it reaches the job whichever replica made it. Each replica paces
+// the polls it relays. It does not import the root server package.
 package jobs
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -41,7 +45,32 @@ type Config struct {
 	Now func() time.Time
 	// Sleep waits d or until ctx is done; nil means a timer. Tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Shared, when not nil, is where replicas share their jobs' bindings.
+	Shared Shared
+	// Log receives the failures to write a binding to Shared; nil discards them.
+	Log *slog.Logger
 }
+
+// Binding is a job's binding as Shared keeps it.
+type Binding struct {
+	// ID is the generation id; Client whom it is bound to.
+	ID, Client string
+	// Provider, Kind and Path are where and how it is polled.
+	Provider, Kind, Path string
+	// Created is when it was made.
+	Created time.Time
+}
+
+// Shared keeps the bindings of several replicas' registries (the store).
+type Shared interface {
+	// BindJob records b; an id bound to another client or provider is an error.
+	BindJob(ctx context.Context, b Binding) error
+	// FindJob returns the binding of id, and false when there is none.
+	FindJob(ctx context.Context, id string) (Binding, bool, error)
+}
+
+// sharedTimeout bounds a read or write of Shared.
+const sharedTimeout = 5 * time.Second
 
 // Registry binds generation ids to the clients that created them. It is safe for concurrent use.
 type Registry struct {
@@ -77,6 +106,9 @@ func New(cfg Config) *Registry {
 	}
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleep
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Registry{cfg: cfg, jobs: map[string]*job{}, reserved: map[string]int{}}
 }
@@ -162,7 +194,15 @@ func (t *Ticket) Bind(provider, kindName, path, id string) bool {
 	if r.reserved[t.client] <= 0 {
 		delete(r.reserved, t.client)
 	}
-	r.jobs[id] = &job{client: t.client, provider: provider, kind: kindName, path: path, created: r.cfg.Now()}
+	j := &job{client: t.client, provider: provider, kind: kindName, path: path, created: r.cfg.Now()}
+	r.jobs[id] = j
+	if r.cfg.Shared != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), sharedTimeout)
+		defer cancel()
+		if err := r.cfg.Shared.BindJob(ctx, Binding{ID: id, Client: j.client, Provider: provider, Kind: kindName, Path: path, Created: j.created}); err != nil {
+			r.cfg.Log.Warn("sharing a job's binding with the other replicas failed: only this one relays its polls", "job", id, "err", err)
+		}
+	}
 	return true
 }
 
@@ -199,6 +239,11 @@ type Poll struct {
 func (r *Registry) Poll(ctx context.Context, client, path, id string) (*Poll, error) {
 	r.mu.Lock()
 	j := r.jobs[id]
+	if j == nil && r.cfg.Shared != nil {
+		r.mu.Unlock()
+		j = r.adopt(ctx, id)
+		r.mu.Lock()
+	}
 	if j == nil || j.client != client || j.path != path {
 		r.mu.Unlock()
 		return nil, httperr.Errorf(httperr.EJobNotFound,
@@ -236,6 +281,29 @@ func (r *Registry) Poll(ctx context.Context, client, path, id string) (*Poll, er
 	p := &Poll{r: r, ID: id, Provider: j.provider, Kind: j.kind, Number: j.polls}
 	r.mu.Unlock()
 	return p, nil
+}
+
+// adopt is the job id another replica made, from Shared, now in this registry too; nil when
+// Shared has none (or cannot say).
+func (r *Registry) adopt(ctx context.Context, id string) *job {
+	ctx, cancel := context.WithTimeout(ctx, sharedTimeout)
+	defer cancel()
+	b, ok, err := r.cfg.Shared.FindJob(ctx, id)
+	if err != nil {
+		r.cfg.Log.Warn("looking up a job the other replicas made failed", "job", id, "err", err)
+		return nil
+	}
+	if !ok {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if j := r.jobs[id]; j != nil {
+		return j // adopted by a poll meanwhile
+	}
+	j := &job{client: b.Client, provider: b.Provider, kind: b.Kind, path: b.Path, created: b.Created}
+	r.jobs[id] = j
+	return j
 }
 
 // End records that the poll's answer says the job has ended (completed or failed): it no longer

@@ -201,3 +201,72 @@ func TestContext(t *testing.T) {
 		t.Error("PollFrom")
 	}
 }
+
+// mapShared is a Shared in memory.
+type mapShared struct {
+	mu   sync.Mutex
+	jobs map[string]Binding
+	err  error
+}
+
+func (m *mapShared) BindJob(_ context.Context, b Binding) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err != nil {
+		return m.err
+	}
+	if old, ok := m.jobs[b.ID]; ok && old.Client != b.Client {
+		return errors.New("bound to another client")
+	}
+	m.jobs[b.ID] = b
+	return nil
+}
+
+func (m *mapShared) FindJob(_ context.Context, id string) (Binding, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err != nil {
+		return Binding{}, false, m.err
+	}
+	b, ok := m.jobs[id]
+	return b, ok, nil
+}
+
+// TestShared: a job one replica made is polled through another by its client, and by no other;
+// when the shared store fails, only the replica that made it relays its polls.
+func TestShared(t *testing.T) {
+	c := &clock{now: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)}
+	shared := &mapShared{jobs: map[string]Binding{}}
+	a := New(Config{Now: c.Now, Sleep: c.Sleep, Shared: shared})
+	b := New(Config{Now: c.Now, Sleep: c.Sleep, Shared: shared})
+	tk, err := a.Reserve("user:1")
+	if err != nil || !tk.Bind("aimlapi", "video", "/v2/video/generations", "gen-1") {
+		t.Fatalf("binding: %v", err)
+	}
+	if _, err := b.Poll(context.Background(), "user:2", "/v2/video/generations", "gen-1"); code(err) != httperr.EJobNotFound {
+		t.Errorf("another client through the other replica: %v", err)
+	}
+	p, err := b.Poll(context.Background(), "user:1", "/v2/video/generations", "gen-1")
+	if err != nil || p.Provider != "aimlapi" || p.Kind != "video" {
+		t.Fatalf("the client through the other replica: %+v %v", p, err)
+	}
+	if _, err := b.Poll(context.Background(), "user:1", "/v2/video/generations", "gen-9"); code(err) != httperr.EJobNotFound {
+		t.Errorf("an unknown id: %v", err)
+	}
+	c.Advance(DefaultLifetime)
+	if _, err := b.Poll(context.Background(), "user:1", "/v2/video/generations", "gen-1"); code(err) != httperr.EJobExpired {
+		t.Errorf("after its lifetime, on the other replica: %v", err)
+	}
+
+	shared.err = errors.New("the store is away")
+	tk, _ = a.Reserve("user:1")
+	if !tk.Bind("aimlapi", "video", "/v2/video/generations", "gen-2") {
+		t.Fatal("a binding the store could not share was not kept here")
+	}
+	if _, err := a.Poll(context.Background(), "user:1", "/v2/video/generations", "gen-2"); err != nil {
+		t.Errorf("the replica that made it: %v", err)
+	}
+	if _, err := b.Poll(context.Background(), "user:1", "/v2/video/generations", "gen-2"); code(err) != httperr.EJobNotFound {
+		t.Errorf("the other replica with the store away: %v", err)
+	}
+}

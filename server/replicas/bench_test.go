@@ -59,7 +59,7 @@ func BenchmarkChokePoint(b *testing.B) {
 			b.Cleanup(func() { s.Close() })
 			ts := httptest.NewServer(s)
 			b.Cleanup(ts.Close)
-			waitPrice(b, s)
+			waitCatalog(b, s)
 			const chat = `{"model":"openai/gpt-4o","max_tokens":50,"messages":[{"role":"user","content":"hi"}]}`
 			client := ts.Client()
 			b.ResetTimer()
@@ -117,4 +117,19 @@ func seed(b *testing.B, database string) string {
 		b.Fatal(err)
 	}
 	return secret
+}
+
+// waitCatalog waits until the server's catalogue has the model's price, from the live list.
+func waitCatalog(t testing.TB, s *server.Server) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, m := range s.Catalog().Models() {
+			if m.ID == model && m.Price != nil {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the live list with the model's price did not load")
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,8 +14,6 @@ import (
 	"time"
 
 	"playground/app/catalog"
-	"playground/server"
-	"playground/server/auth"
 	"playground/server/fakeupstream"
 	"playground/server/internal/syncbuf"
 	"playground/server/postgres"
@@ -49,8 +46,33 @@ type cluster struct {
 // the server sends it as it is and reserves what reserveFor says.
 var body = fmt.Sprintf(`{"model":%q,"stream":true,"stream_options":{"include_usage":true},"max_tokens":%d,"messages":[{"role":"user","content":"Tell me about replicas."}]}`, model, maxTokens)
 
-func newCluster(t *testing.T, adjust ...func(*server.Config)) *cluster {
+// options adjust a cluster's servers: the database URL they use (the test's own, through a proxy)
+// and extra flags.
+type options struct {
+	database func(url string) string
+	flags    []string
+	embedded bool // the embedded catalogue only (every kind), no live list (no prices)
+}
+
+// withEmbeddedCatalogue serves the embedded catalogue only: every kind's models, no prices.
+func withEmbeddedCatalogue(o *options) { o.embedded = true }
+
+// withFlags starts the servers with more flags.
+func withFlags(flags ...string) func(*options) {
+	return func(o *options) { o.flags = append(o.flags, flags...) }
+}
+
+// withDatabase has the servers reach the test's database at the URL via returns.
+func withDatabase(via func(url string) string) func(*options) {
+	return func(o *options) { o.database = via }
+}
+
+func newCluster(t *testing.T, opts ...func(*options)) *cluster {
 	t.Helper()
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
 	url := pgtest.NewSchema(t)
 	db, err := postgres.Open(context.Background(), url)
 	if err != nil {
@@ -75,28 +97,16 @@ func newCluster(t *testing.T, adjust ...func(*server.Config)) *cluster {
 		t.Fatal(err)
 	}
 	c.token = secret
+	serverDB := url
+	if o.database != nil {
+		serverDB = o.database(url)
+	}
 	for range 2 {
-		cfg := server.DefaultConfig()
-		cfg.WebDir = t.TempDir()
-		cfg.Auth, cfg.Database = auth.Local, url
-		cfg.Limits.RatePerMinute, cfg.Limits.StreamsPerClient = 0, 0
-		cfg.MeterDrain = 30 * time.Second
-		p := &cfg.Providers[0]
-		p.BaseURL, p.Key = up.URL+"/v1", canary
-		p.Catalog.Live, p.Catalog.LiveQuery = true, "include=all"
-		for _, a := range adjust {
-			a(&cfg)
+		u, logs := startServer(t, up.URL+"/v1", serverDB, !o.embedded, o.flags...)
+		c.urls, c.logs = append(c.urls, u), append(c.logs, logs)
+		if !o.embedded {
+			c.waitPrice(t, u)
 		}
-		logs := &syncbuf.Buffer{}
-		s, err := server.New(cfg, slog.New(slog.NewTextHandler(logs, nil)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		ts := httptest.NewServer(s)
-		t.Cleanup(ts.Close)
-		c.urls, c.logs = append(c.urls, ts.URL), append(c.logs, logs)
-		waitPrice(t, s)
 	}
 	// What one call is reserved for (the server's own reckoning of the same body), and a budget
 	// worth ten of them, with room for what the calls really cost.
@@ -116,17 +126,21 @@ func newCluster(t *testing.T, adjust ...func(*server.Config)) *cluster {
 	return c
 }
 
-// waitPrice waits until the server's catalogue has the model's price, from the live list.
-func waitPrice(t testing.TB, s *server.Server) {
+// waitPrice waits until the server at url offers the model with its price, from the live list.
+func (c *cluster) waitPrice(t *testing.T, url string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		for _, m := range s.Catalog().Models() {
-			if m.ID == model && m.Price != nil {
+		req, _ := http.NewRequest("GET", url+"/api/models?q="+model, nil)
+		req.Header.Set("Authorization", "Bearer "+c.token)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if i := strings.Index(string(b), `"id":"`+model+`"`); i >= 0 && strings.Contains(string(b[i:]), `"price"`) {
 				return
 			}
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatal("the live list with the model's price did not load")
 }

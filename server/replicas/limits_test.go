@@ -10,7 +10,6 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"playground/server"
 	"playground/server/team"
 )
 
@@ -46,7 +45,7 @@ Makefile (make test, or make test-host), or with scripts/redis-test.sh run go te
 // share a Redis — in memory, each would let the user make that many.
 func TestRateLimitsAcrossReplicas(t *testing.T) {
 	redisURL := testRedis(t)
-	c := newCluster(t, func(cfg *server.Config) { cfg.Redis = server.Secret(redisURL) })
+	c := newCluster(t, withFlags("-redis", redisURL))
 	const rpm = 4
 	if err := c.db.SetPolicy(context.Background(), &team.Policy{Scope: team.UserScope(c.user.ID), RPM: rpm}); err != nil {
 		t.Fatal(err)

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"playground/server"
 	"playground/server/team"
 )
 
@@ -90,17 +89,15 @@ func (p *tcpProxy) restore() {
 // stream; the call is settled, at the provider's figure, once the database is back.
 func TestStoreOutageMidStream(t *testing.T) {
 	var proxy *tcpProxy
-	c := newCluster(t, func(cfg *server.Config) {
-		u, err := url.Parse(cfg.Database)
+	c := newCluster(t, withDatabase(func(database string) string {
+		u, err := url.Parse(database)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if proxy == nil {
-			proxy = newTCPProxy(t, u.Host)
-		}
+		proxy = newTCPProxy(t, u.Host)
 		u.Host = proxy.addr
-		cfg.Database = u.String()
-	})
+		return u.String()
+	}))
 	c.fake.ChunkDelay = 60 * time.Millisecond
 	req, _ := http.NewRequest("POST", c.urls[0]+"/api/v1/chat/completions", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+c.token)

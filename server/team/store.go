@@ -174,4 +174,5 @@ type Store interface {
 	Audit
 	Passwords
 	Policies
+	Jobs
 }

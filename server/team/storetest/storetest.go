@@ -40,6 +40,7 @@ func Run(t *testing.T, open Open) {
 		{"BudgetSetMidPeriod", testBudgetSetMidPeriod},
 		{"UsageFilters", testUsageFilters},
 		{"Policies", testPolicies},
+		{"Jobs", testJobs},
 		{"MemberChanges", testMemberChanges},
 		{"UsageByDay", testUsageByDay},
 		{"DeleteUsageBefore", testDeleteUsageBefore},
