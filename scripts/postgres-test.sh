@@ -202,40 +202,6 @@ stop() {
 	say "stopped and removed $dir in $(( $(now_ms) - t0 )) ms"
 }
 
-run() {
-	[ $# -gt 0 ] || die "run needs a command"
-	if [ -n "${PLAYGROUND_TEST_POSTGRES:-}" ]; then
-		"$@"
-		return
-	fi
-	local u
-	trap 'stop' EXIT
-	u=$(start) || exit 1
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
-	local status=0
-	PLAYGROUND_TEST_POSTGRES=$u "$@" || status=$?
-	return "$status"
-}
-
-case "${1:-}" in
-start) start ;;
-stop) stop ;;
-url)
-	if [ -n "${PLAYGROUND_TEST_POSTGRES:-}" ]; then
-		echo "$PLAYGROUND_TEST_POSTGRES"
-	elif read_state && [ -n "$url" ] && [ "$url" != pending ]; then
-		echo "$url"
-	else
-		die "no instance is running (scripts/postgres-test.sh start)"
-	fi
-	;;
-run)
-	shift
-	run "$@"
-	;;
-*)
-	echo "usage: $0 start|stop|url|run CMD…" >&2
-	exit 2
-	;;
-esac
+# shellcheck source=lib/throwaway.sh
+. "$root/scripts/lib/throwaway.sh"
+throwaway_main PLAYGROUND_TEST_POSTGRES "$@"

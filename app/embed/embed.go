@@ -69,11 +69,15 @@ func (p Policy) AllowsKind(name string) bool {
 }
 
 // Allows reports whether an embed may run the model with this id (or one of these aliases).
-func (p Policy) Allows(id string, aliases ...string) bool {
-	if len(p.Models) == 0 {
+func (p Policy) Allows(id string, aliases ...string) bool { return MatchModel(p.Models, id, aliases...) }
+
+// MatchModel reports whether a model with id (or one of aliases) matches one of patterns
+// (path.Match syntax, see CheckPattern); no patterns match every model.
+func MatchModel(patterns []string, id string, aliases ...string) bool {
+	if len(patterns) == 0 {
 		return true
 	}
-	for _, pat := range p.Models {
+	for _, pat := range patterns {
 		for _, name := range append([]string{id}, aliases...) {
 			if ok, _ := path.Match(pat, name); ok {
 				return true

@@ -306,25 +306,36 @@ func notMember(u *team.User, t *team.Team) error {
 	return field("user", team.Errorf(team.ENotFound, "%s is not in the team %s", u.Email, t.Name))
 }
 
-// RemoveMember takes the user with email out of the team called teamName (audited as
-// team.remove_member); their tokens billing the team are revoked with it (see team.Teams).
-func (a *Actions) RemoveMember(ctx context.Context, teamName, email string) (*Member, error) {
+// orNotMember is err, or notMember when err says the membership does not exist.
+func orNotMember(err error, u *team.User, t *team.Team) error {
+	if team.ErrorCode(err) == team.ENotFound {
+		return notMember(u, t)
+	}
+	return err
+}
+
+// membership finds the team called teamName, the user with email and the user's place in it.
+func (a *Actions) membership(ctx context.Context, teamName, email string) (*team.Team, *team.User, *team.Membership, error) {
 	t, u, err := a.findMember(ctx, teamName, email)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	m, err := a.Store.FindMembership(ctx, t.ID, u.ID)
 	if err != nil {
-		if team.ErrorCode(err) == team.ENotFound {
-			return nil, notMember(u, t)
-		}
+		return nil, nil, nil, orNotMember(err, u, t)
+	}
+	return t, u, m, nil
+}
+
+// RemoveMember takes the user with email out of the team called teamName (audited as
+// team.remove_member); their tokens billing the team are revoked with it (see team.Teams).
+func (a *Actions) RemoveMember(ctx context.Context, teamName, email string) (*Member, error) {
+	t, u, m, err := a.membership(ctx, teamName, email)
+	if err != nil {
 		return nil, err
 	}
 	if err := a.Store.RemoveMember(ctx, t.ID, u.ID); err != nil {
-		if team.ErrorCode(err) == team.ENotFound {
-			return nil, notMember(u, t)
-		}
-		return nil, err
+		return nil, orNotMember(err, u, t)
 	}
 	if err := a.audit(ctx, "team.remove_member", fmt.Sprintf("team %d", t.ID), fmt.Sprintf("%s, who was %s", u.Email, m.Role)); err != nil {
 		return nil, err
@@ -342,15 +353,8 @@ func (a *Actions) SetRole(ctx context.Context, teamName, email, role string) (*M
 	if err != nil {
 		return nil, err
 	}
-	t, u, err := a.findMember(ctx, teamName, email)
+	t, u, m, err := a.membership(ctx, teamName, email)
 	if err != nil {
-		return nil, err
-	}
-	m, err := a.Store.FindMembership(ctx, t.ID, u.ID)
-	if err != nil {
-		if team.ErrorCode(err) == team.ENotFound {
-			return nil, notMember(u, t)
-		}
 		return nil, err
 	}
 	if err := a.Store.SetMemberRole(ctx, t.ID, u.ID, r); err != nil {

@@ -6,6 +6,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"playground/app/embed"
 )
 
 // Policy is what a scope may do besides spend: the models it may run and how fast it may call.
@@ -92,19 +94,7 @@ func ParseModelPatterns(s string) ([]string, error) {
 }
 
 // Allows reports whether the policy lets its scope run the model with id (or one of aliases).
-func (p Policy) Allows(id string, aliases ...string) bool {
-	if len(p.Models) == 0 {
-		return true
-	}
-	for _, pat := range p.Models {
-		for _, name := range append([]string{id}, aliases...) {
-			if ok, _ := path.Match(pat, name); ok {
-				return true
-			}
-		}
-	}
-	return false
-}
+func (p Policy) Allows(id string, aliases ...string) bool { return embed.MatchModel(p.Models, id, aliases...) }
 
 // Refusal is the EForbidden error for a model the policy does not let its scope run.
 func (p Policy) Refusal(model string) error {
