@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -121,6 +122,24 @@ func teamBase() string {
 		return ""
 	}
 	return app.Window().Get("location").Get("origin").String() + "/api/v1"
+}
+
+// requestNote says where a request goes and where its code sends it: the provider directly, or,
+// in a team's playground, this playground's own API with a personal token. multipart says it is
+// an upload.
+func requestNote(method, path, provider string, multipart bool) string {
+	where := fmt.Sprintf("%s /api%s?provider=%s — the server forwards it to provider %s with its API key.", method, path, url.QueryEscape(provider), provider)
+	if teamBase() != "" {
+		where = strings.TrimSuffix(where, ".") + ", under your limits and budget."
+		if multipart {
+			return where + " It goes as a multipart/form-data upload (the JSON body shows its fields, files as data URLs); the code sends the same parts through this playground's API with your personal API token (make one under Account), reading the files from disk."
+		}
+		return where + " The code sends the same body through this playground's API with your personal API token (make one under Account)."
+	}
+	if multipart {
+		return where + " It goes as a multipart/form-data upload (the JSON body shows its fields, files as data URLs); the code sends the same parts to the provider directly, reading the files from disk."
+	}
+	return where + " The code sends the same body to the provider directly."
 }
 
 func (c *codeView) snippets() []codegen.Snippet {

@@ -107,13 +107,8 @@ func kindCodeView(f *catalog.Form, backend Backend, body []byte, err error) app.
 			}
 		}
 	}
-	same := "The code sends the same body to the provider directly."
-	if cv.Iform != nil {
-		same = "It goes as a multipart/form-data upload (the JSON body shows its fields, files as data URLs); the code sends the same parts to the provider directly, reading the files from disk."
-	}
 	return app.Div().Class("request").DataSet("testid", "request").Body(
-		app.P().Class("muted").Text(fmt.Sprintf("%s /api%s?provider=%s — the server forwards it to provider %s with its API key. %s",
-			f.Method, f.Path, f.Model.Provider, f.Model.Provider, same)),
+		app.P().Class("muted").Text(requestNote(f.Method, f.Path, f.Model.Provider, cv.Iform != nil)),
 		cv,
 	)
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -181,9 +180,7 @@ func (p *chatSession) renderRequest() app.UI {
 		text = p.lastBody.preview
 	}
 	return app.Div().Class("request").DataSet("testid", "request").Body(
-		app.P().Class("muted").Text(fmt.Sprintf("%s /api%s?provider=%s — the server forwards it to provider %s with its API key. "+
-			"The code sends the same body to the provider directly.",
-			p.form.Method, p.form.Path, url.QueryEscape(p.form.Model.Provider), p.form.Model.Provider)),
+		app.P().Class("muted").Text(requestNote(p.form.Method, p.form.Path, p.form.Model.Provider, false)),
 		&codeView{Ibackend: p.deps.Backend, Iprovider: p.form.Model.Provider, Ipath: p.form.Path, Ibody: body,
 			Ipreview: text, Ierr: errText, Istream: string(p.st.Values["stream"]) == "true", Isdk: sdkOf(p.form.Path)},
 	)

@@ -27,8 +27,21 @@ func TestTeamSignInAndViewCode(t *testing.T) {
 	}
 	t.Cleanup(func() { db.Close() })
 	ctx := context.Background()
-	ada := &team.User{Email: "ada@example.org", Name: "Ada"}
+	ada := &team.User{Email: "ada@example.org", Name: "Ada", Admin: true}
+	lab := &team.Team{Name: "Lab"}
 	if err := db.AddUser(ctx, ada); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddTeam(ctx, lab); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddMember(ctx, &team.Membership{TeamID: lab.ID, UserID: ada.ID, Role: team.Admin}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetPolicy(ctx, &team.Policy{Scope: team.TeamScope(lab.ID), Models: []string{"gryphe/*", "openai/*"}, RPM: 60, TPM: 100000}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetBudget(ctx, &team.Budget{Scope: team.TeamScope(lab.ID), Period: team.Month, Limit: 25 * team.USD}); err != nil {
 		t.Fatal(err)
 	}
 	hash, err := auth.HashPassword("correct horse battery")
@@ -70,6 +83,9 @@ func TestTeamSignInAndViewCode(t *testing.T) {
 	tb.waitJS("the curl tab", jsSel("code-tab-curl"), 5*time.Second)
 	tb.do("the curl tab", chromedp.Click(chromedp.CSS(sel("code-tab-curl"))))
 	tb.waitJS("the curl snippet", jsSel("code-curl"), 5*time.Second)
+	if note := eval[string](tb, jsSel("request")+`.querySelector("p").innerText`); !strings.Contains(note, "through this playground's API with your personal API token") {
+		t.Errorf("the request's note says %q", note)
+	}
 	code := eval[string](tb, jsSel("code-curl")+`.textContent`)
 	for _, want := range []string{e.URL + "/api/v1/chat/completions", "<YOUR_PLAYGROUND_TOKEN>"} {
 		if !strings.Contains(code, want) {
@@ -83,5 +99,14 @@ func TestTeamSignInAndViewCode(t *testing.T) {
 	tb.waitJS("the Python snippet with the token variable", jsSel("code-python-openai")+` && `+jsSel("code-python-openai")+`.textContent.includes("PLAYGROUND_TOKEN") && `+
 		jsSel("code-python-openai")+`.textContent.includes(`+jsString(e.URL+"/api/v1")+`)`, 5*time.Second)
 	saveScreenshot(t, tb, "team-view-code.png")
+	tb.checkConsole()
+
+	// The admin page and the usage dashboard, as the browser draws them: the run is on the chart.
+	tb.navigate(e.URL + "/admin#policies")
+	tb.waitJS("the admin page's policies", `document.querySelector("#policies") && document.querySelector("#policies").innerText.includes("gryphe/*")`, 10*time.Second)
+	saveScreenshot(t, tb, "team-admin.png")
+	tb.navigate(e.URL + "/usage")
+	tb.waitJS("the usage dashboard with the run", `document.querySelector("svg") !== null && document.body.innerText.includes(`+jsString(mythomax)+`)`, 10*time.Second)
+	saveScreenshot(t, tb, "team-usage.png")
 	tb.checkConsole()
 }
