@@ -69,7 +69,9 @@ func (p Policy) AllowsKind(name string) bool {
 }
 
 // Allows reports whether an embed may run the model with this id (or one of these aliases).
-func (p Policy) Allows(id string, aliases ...string) bool { return MatchModel(p.Models, id, aliases...) }
+func (p Policy) Allows(id string, aliases ...string) bool {
+	return MatchModel(p.Models, id, aliases...)
+}
 
 // MatchModel reports whether a model with id (or one of aliases) matches one of patterns
 // (path.Match syntax, see CheckPattern); no patterns match every model.

@@ -94,7 +94,9 @@ func ParseModelPatterns(s string) ([]string, error) {
 }
 
 // Allows reports whether the policy lets its scope run the model with id (or one of aliases).
-func (p Policy) Allows(id string, aliases ...string) bool { return embed.MatchModel(p.Models, id, aliases...) }
+func (p Policy) Allows(id string, aliases ...string) bool {
+	return embed.MatchModel(p.Models, id, aliases...)
+}
 
 // Refusal is the EForbidden error for a model the policy does not let its scope run.
 func (p Policy) Refusal(model string) error {
