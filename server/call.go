@@ -21,6 +21,7 @@ import (
 	"playground/server/httperr"
 	"playground/server/jobs"
 	"playground/server/meter"
+	"playground/server/team"
 	"playground/server/upstream"
 )
 
@@ -139,6 +140,9 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, path string, 
 	s.forward(sw, r, c, func(stream *upstream.Stream, cancel func()) http.ResponseWriter {
 		mw := meter.NewWriter(stream, c.kind)
 		l.mw = mw
+		if settle != nil && s.cfg.UsageContent {
+			mw.Keep = team.MaxUsageContent
+		}
 		if cutRunes > 0 {
 			mw.CutRunes = cutRunes
 			mw.Cut = func() {

@@ -104,6 +104,10 @@ type Config struct {
 	// LimitsFailOpen lets calls through, unlimited (and logged), while the limit store is
 	// unreachable; false, the default, refuses them (see ratelimit.WithFailPolicy).
 	LimitsFailOpen bool
+	// UsageContent keeps a signed-in user's prompt (the request body the provider got) and answer
+	// (as it came, when it is text or JSON), each up to team.MaxUsageContent bytes, with the call's
+	// usage record, for the usage export. Off by default: the usage log holds no prompt or answer.
+	UsageContent bool
 }
 
 // OIDCConfig is how -auth oidc signs users in with an OpenID Connect provider (see server/oidc).

@@ -32,6 +32,7 @@ import (
 //	-oidc-scopes: the oidc mode (env PLAYGROUND_OIDC_ISSUER and so on; see OIDCConfig)
 //	-redis     Redis URL of the limits   (env PLAYGROUND_REDIS, default none: in memory)
 //	-limits-fail-open  allow calls while the limit store is unreachable (env PLAYGROUND_LIMITS_FAIL_OPEN, default false: refuse)
+//	-usage-content  keep prompts and answers with the usage records (env PLAYGROUND_USAGE_CONTENT, default false)
 //
 // The Redis URL may hold a password: a value in PLAYGROUND_REDIS is not shown as the flag's
 // default in -h, and Config keeps it as a Secret.
@@ -94,13 +95,16 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	maxJobs := fs.String("max-open-jobs", envOr("PLAYGROUND_MAX_OPEN_JOBS", strconv.Itoa(cfg.MaxOpenJobs)), "jobs (video, music, speech to text) one client may have running (env PLAYGROUND_MAX_OPEN_JOBS)")
 	// The variable is not the flag's default, which -h would print, password and all.
 	redisURL := fs.String("redis", "", "URL of the Redis that holds the rate limits of all replicas, redis://[user:password@]host:port/db or rediss://; empty keeps them in memory (env PLAYGROUND_REDIS)")
-	failOpen := false
-	if v := getenv("PLAYGROUND_LIMITS_FAIL_OPEN"); v != "" {
-		if failOpen, perr = strconv.ParseBool(v); perr != nil {
-			return cfg, fmt.Errorf("PLAYGROUND_LIMITS_FAIL_OPEN: %q is not true or false", v)
-		}
+	failOpen, perr := envBool(getenv, "PLAYGROUND_LIMITS_FAIL_OPEN")
+	if perr != nil {
+		return cfg, perr
 	}
 	fs.BoolVar(&cfg.LimitsFailOpen, "limits-fail-open", failOpen, "allow calls, without limits, while the limit store (-redis) is unreachable; the default refuses them (env PLAYGROUND_LIMITS_FAIL_OPEN)")
+	keepContent, perr := envBool(getenv, "PLAYGROUND_USAGE_CONTENT")
+	if perr != nil {
+		return cfg, perr
+	}
+	fs.BoolVar(&cfg.UsageContent, "usage-content", keepContent, "keep each signed-in user's prompt and answer (up to 64 KiB each) with their usage record, for the usage export; off by default (env PLAYGROUND_USAGE_CONTENT)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -295,4 +299,17 @@ func readKey(getenv func(string) string, name string) (Secret, error) {
 		return "", fmt.Errorf("%s_FILE: key file %s is empty", name, file)
 	}
 	return Secret(key), nil
+}
+
+// envBool reads the variable name as true or false; unset is false.
+func envBool(getenv func(string) string, name string) (bool, error) {
+	v := getenv(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s: %q is not true or false", name, v)
+	}
+	return b, nil
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"playground/server/access"
 	"playground/server/admit"
 	"playground/server/auth"
+	"playground/server/httperr"
 	"playground/server/jobs"
 	"playground/server/oidc"
 	"playground/server/quota"
@@ -193,10 +195,7 @@ func (s *Server) reserveCall(r *http.Request, c *call, l *callLog) (settle func(
 	t, err := s.quota.Admit(r.Context(), quota.Call{Scopes: id.Scopes(), Model: m.ID, Aliases: m.Aliases, Price: m.Price,
 		InputTokens: int64(len(c.body)+3) / 4, OutputTokens: outTokens})
 	if err != nil {
-		if he := access.HTTPError(err); he != nil {
-			return nil, he
-		}
-		return nil, err
+		return nil, admitError(err)
 	}
 	c.drain = s.cfg.MeterDrain
 	return func() {
@@ -209,6 +208,12 @@ func (s *Server) reserveCall(r *http.Request, c *call, l *callLog) (settle func(
 			EstimatedTokens: l.tokens(), Cut: c.cut.Load()}
 		usage := team.Usage{Provider: l.rec.Provider, Model: l.rec.Model, Operation: l.rec.Operation, Kind: l.rec.Kind,
 			Status: l.sw.status, Duration: time.Since(l.start), Time: l.start}
+		if s.cfg.UsageContent {
+			usage.Prompt = team.UsageContent(c.body)
+			if l.mw != nil {
+				usage.Answer = team.UsageContent(l.mw.Kept())
+			}
+		}
 		if err := t.Settle(r.Context(), spent, usage); err != nil {
 			if team.ErrorCode(err) != "" {
 				s.log.Error("settling a call's cost was refused", "request", t.RequestID(), "err", err)
@@ -287,4 +292,19 @@ func (j sharedJobs) FindJob(ctx context.Context, id string) (jobs.Binding, bool,
 		return jobs.Binding{}, false, err
 	}
 	return jobs.Binding{ID: job.ID, Client: job.Client, Provider: job.Provider, Kind: job.Kind, Path: job.Path, Created: job.Created}, true, nil
+}
+
+// admitError is the choke point's refusal or failure as the caller sees it: a domain refusal with
+// its own code; the rate-limit store or the database unreachable as 503, saying which and that
+// nothing was spent (the cause is in the server log, never in the answer).
+func admitError(err error) error {
+	if he := access.HTTPError(err); he != nil {
+		return he
+	}
+	if errors.Is(err, ratelimit.ErrUnreachable) {
+		return &httperr.Error{Code: httperr.ELimitsUnavailable, Err: err,
+			Message: "The playground's rate-limit store is unreachable, so the call is refused and nothing was spent. Try again in a moment."}
+	}
+	return &httperr.Error{Code: httperr.EStoreUnavailable, Err: err,
+		Message: "The playground's usage store could not hold this call's cost, so the call is refused and nothing was spent. Try again in a moment."}
 }

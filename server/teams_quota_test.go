@@ -258,3 +258,31 @@ func TestTeamOfACall(t *testing.T) {
 		t.Errorf("a team the user is not in: %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestTeamUsageContent: under -usage-content a call's usage record keeps the body the provider got
+// and the answer as it came, for the export; by default it keeps neither.
+func TestTeamUsageContent(t *testing.T) {
+	const chat = `{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"the secret recipe"}]}`
+	for _, keep := range []bool{false, true} {
+		e := runTeamWith(t, func(c *Config, _ *fakeupstream.Server) { c.UsageContent = keep })
+		if resp, body := e.do(t, "POST", "/api/v1/chat/completions", chat, e.bearer()); resp.StatusCode != 200 {
+			t.Fatalf("%d %s", resp.StatusCode, body)
+		}
+		e.usageRows(t, 1)
+		var got []team.Usage
+		if err := e.db.ExportUsage(context.Background(), team.UsageFilter{}, func(u team.Usage) error { got = append(got, u); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		sent := requestsTo(e.fake, "/v1/chat/completions")[0].Body
+		switch {
+		case len(got) != 1:
+			t.Fatalf("keep %v: %d records", keep, len(got))
+		case !keep && (got[0].Prompt != "" || got[0].Answer != ""):
+			t.Errorf("without -usage-content the record kept %q and %q", got[0].Prompt, got[0].Answer)
+		case keep && (got[0].Prompt != string(sent) || !strings.Contains(got[0].Prompt, "the secret recipe")):
+			t.Errorf("the kept prompt %q, the provider got %s", got[0].Prompt, sent)
+		case keep && (!strings.HasPrefix(got[0].Answer, "data: ") || !strings.Contains(got[0].Answer, "data: [DONE]")):
+			t.Errorf("the kept answer %q", got[0].Answer)
+		}
+	}
+}

@@ -79,9 +79,11 @@ func ExportContentType(format string) string {
 	return "text/csv; charset=utf-8"
 }
 
-// usageColumns are the export's columns.
+// usageColumns are the export's columns; prompt and answer are empty unless the server kept them
+// (-usage-content), and JSON lines then leave them out.
 var usageColumns = []string{"time", "request_id", "user_id", "team_id", "token_id", "provider", "model", "operation", "kind",
-	"input_tokens", "output_tokens", "cost_usd", "cost_nano_usd", "cost_source", "status", "duration_ms", "expired"}
+	"input_tokens", "output_tokens", "cost_usd", "cost_nano_usd", "cost_source", "status", "duration_ms", "expired",
+	"prompt", "answer"}
 
 // ExportUsage writes the usage records f selects, oldest first, as CSV (format "csv", with a
 // header) or JSON lines ("jsonl"): the command line's usage export and the usage dashboard's.
@@ -99,7 +101,7 @@ func ExportUsage(ctx context.Context, s team.UsageLog, f team.UsageFilter, forma
 	err := s.ExportUsage(ctx, f, func(u team.Usage) error {
 		row := []string{u.Time.Format(time.RFC3339Nano), u.RequestID, itoa(u.UserID), itoa(u.TeamID), itoa(u.TokenID), u.Provider, u.Model,
 			u.Operation, u.Kind, itoa(u.InputTokens), itoa(u.OutputTokens), usdText(u.Cost), itoa(u.Cost.Nano()), string(u.CostSource),
-			strconv.Itoa(u.Status), itoa(u.Duration.Milliseconds()), strconv.FormatBool(u.Expired)}
+			strconv.Itoa(u.Status), itoa(u.Duration.Milliseconds()), strconv.FormatBool(u.Expired), u.Prompt, u.Answer}
 		if format == "csv" {
 			return cw.Write(row)
 		}
@@ -112,6 +114,10 @@ func ExportUsage(ctx context.Context, s team.UsageLog, f team.UsageFilter, forma
 			obj[col] = n
 		}
 		obj["expired"] = u.Expired
+		if u.Prompt == "" && u.Answer == "" {
+			delete(obj, "prompt") // kept only under -usage-content
+			delete(obj, "answer")
+		}
 		return enc.Encode(obj)
 	})
 	cw.Flush()

@@ -60,6 +60,11 @@ const (
 	EUpstreamUnreachable  = "upstream_unreachable"
 	EServerShutdown       = "server_shutdown"
 
+	// A team's server whose stores cannot be reached: the rate-limit store (-redis) under the
+	// default fail policy, or the database that holds the budgets.
+	ELimitsUnavailable = "limits_unavailable"
+	EStoreUnavailable  = "store_unavailable"
+
 	// The media route (/api/media/…).
 	EMediaTokenInvalid   = "media_token_invalid"
 	EMediaTokenExpired   = "media_token_expired"
@@ -151,6 +156,8 @@ var table = map[string]Entry{
 	EUpstreamTimeout:      {http.StatusGatewayTimeout, TypeUpstream},
 	EUpstreamUnreachable:  {http.StatusBadGateway, TypeUpstream},
 	EServerShutdown:       {http.StatusServiceUnavailable, TypeServer},
+	ELimitsUnavailable:    {http.StatusServiceUnavailable, TypeServer},
+	EStoreUnavailable:     {http.StatusServiceUnavailable, TypeServer},
 
 	EMediaTokenInvalid:   {http.StatusForbidden, TypeInvalidRequest},
 	EMediaTokenExpired:   {http.StatusGone, TypeInvalidRequest},

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"playground/app/kind"
@@ -99,9 +100,15 @@ type Writer struct {
 	CutRunes int64
 	// Cut ends an answer that ran past CutRunes; it is called at most once.
 	Cut func()
+	// Keep, when positive, is how many bytes of a textual answer (text/*, JSON) are kept for
+	// Kept; a binary answer (audio, images as bytes) is never kept.
+	Keep int
 
-	status int
-	cut    bool
+	status   int
+	cut      bool
+	textual  bool
+	kept     []byte
+	keptMore bool // the answer went on past Keep
 }
 
 // NewWriter returns a Writer metering an answer of kind k (nil: chat completions) into w.
@@ -115,8 +122,10 @@ func (w *Writer) Header() http.Header { return w.w.Header() }
 // WriteHeader starts metering the answer as what its Content-Type says.
 func (w *Writer) WriteHeader(code int) {
 	if w.m == nil {
-		w.m = kind.NewMeter(w.kind, w.w.Header().Get("Content-Type"))
+		ct := w.w.Header().Get("Content-Type")
+		w.m = kind.NewMeter(w.kind, ct)
 		w.status = code
+		w.textual = Textual(ct)
 	}
 	w.w.WriteHeader(code)
 }
@@ -128,6 +137,13 @@ func (w *Writer) Write(b []byte) (int, error) {
 	}
 	n, err := w.w.Write(b)
 	_, _ = w.m.Write(b[:n])
+	if w.Keep > 0 && w.textual && !w.keptMore {
+		room := w.Keep - len(w.kept)
+		if n > room {
+			w.keptMore = true
+		}
+		w.kept = append(w.kept, b[:min(n, room)]...)
+	}
 	if w.CutRunes > 0 && w.m.OutputRunes() > w.CutRunes && !w.cut && w.Cut != nil {
 		w.cut = true
 		w.Cut()
@@ -140,6 +156,18 @@ func (w *Writer) Flush() { _ = http.NewResponseController(w.w).Flush() }
 
 // Unwrap lets http.ResponseController reach the connection.
 func (w *Writer) Unwrap() http.ResponseWriter { return w.w }
+
+// Kept is the start of the answer as it was sent, at most Keep bytes, when it is textual; nil
+// for a binary answer or when Keep is not set.
+func (w *Writer) Kept() []byte { return w.kept }
+
+// Textual reports whether an answer of the Content-Type ct is text a person could read: text/*,
+// JSON (application/json, …+json), or an event stream.
+func Textual(ct string) bool {
+	mt, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(ct)), ";")
+	mt = strings.TrimSpace(mt)
+	return strings.HasPrefix(mt, "text/") || mt == "application/json" || strings.HasSuffix(mt, "+json")
+}
 
 // Status is the status the answer was sent with; 0 before it started.
 func (w *Writer) Status() int { return w.status }

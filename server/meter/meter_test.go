@@ -98,3 +98,29 @@ func TestRecordSetUsage(t *testing.T) {
 		})
 	}
 }
+
+// TestWriterKeep: Keep keeps the start of a textual answer, never of a binary one.
+func TestWriterKeep(t *testing.T) {
+	tests := []struct {
+		contentType string
+		keep        int
+		want        string
+	}{
+		{"text/event-stream", 10, "data: {\"ch"},
+		{"application/json; charset=utf-8", 100, "data: {\"choices\":[{\"delta\":{\"content\":\"abcd\"}}]}\n\n"},
+		{"application/problem+json", 4, "data"},
+		{"audio/wav", 100, ""},
+		{"text/event-stream", 0, ""},
+	}
+	for _, tt := range tests {
+		w, _ := newTestWriter(tt.contentType)
+		w.Keep = tt.keep
+		ev := deltaEvent("abcd")
+		for i := 0; i < len(ev); i += 7 {
+			_, _ = w.Write([]byte(ev[i:min(i+7, len(ev))]))
+		}
+		if string(w.Kept()) != tt.want {
+			t.Errorf("%s keeping %d: %q, want %q", tt.contentType, tt.keep, w.Kept(), tt.want)
+		}
+	}
+}

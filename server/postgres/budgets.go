@@ -405,6 +405,11 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		u.InputTokens, u.OutputTokens, u.Cost.Nano(), string(u.CostSource), u.Status, u.Expired, int64(u.Duration), ts(u.Time)); err != nil {
 		return false, fmt.Errorf("writing the usage: %w", err)
 	}
+	if u.Prompt != "" || u.Answer != "" {
+		if _, err := tx.Exec(ctx, `INSERT INTO usage_content (request_id, prompt, answer) VALUES ($1, $2, $3)`, u.RequestID, u.Prompt, u.Answer); err != nil {
+			return false, fmt.Errorf("writing the usage's content: %w", err)
+		}
+	}
 	if _, err := tx.Exec(ctx, rollupUpsert, ts(team.Day.Start(u.Time)), u.UserID, u.TeamID, u.Model, u.Provider,
 		u.InputTokens, u.OutputTokens, u.Cost.Nano()); err != nil {
 		return false, fmt.Errorf("adding the usage to the daily rollup: %w", err)

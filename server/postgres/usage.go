@@ -12,9 +12,17 @@ import (
 	"playground/server/team"
 )
 
-// usageSelect reads the columns scanUsage takes.
-const usageSelect = `SELECT id, request_id, user_id, team_id, token_id, provider, model, operation, kind,
-  input_tokens, output_tokens, cost, cost_source, status, expired, duration_ns, started_at FROM usage_log`
+// usageRecordColumns are the columns scanUsage takes.
+const usageRecordColumns = `usage_log.id, usage_log.request_id, user_id, team_id, token_id, provider, model, operation, kind,
+  input_tokens, output_tokens, cost, cost_source, status, expired, duration_ns, started_at`
+
+// usageSelect reads the records without their content; usageExportSelect with it (scanUsage's
+// content argument).
+const (
+	usageSelect       = `SELECT ` + usageRecordColumns + ` FROM usage_log`
+	usageExportSelect = `SELECT ` + usageRecordColumns + `, COALESCE(c.prompt, ''), COALESCE(c.answer, '')
+  FROM usage_log LEFT JOIN usage_content c ON c.request_id = usage_log.request_id`
+)
 
 // conds gathers the conditions of a WHERE clause and their arguments, numbered $1, $2, … in order.
 type conds struct {
@@ -80,7 +88,7 @@ func (db *DB) ListUsage(ctx context.Context, f team.UsageFilter) ([]team.Usage, 
 	defer rows.Close()
 	var out []team.Usage
 	for rows.Next() {
-		u, err := scanUsage(rows)
+		u, err := scanUsage(rows, false)
 		if err != nil {
 			return nil, fmt.Errorf("postgres: listing the usage: %w", err)
 		}
@@ -96,13 +104,13 @@ func (db *DB) ListUsage(ctx context.Context, f team.UsageFilter) ([]team.Usage, 
 // in one snapshot (one query), however long fn takes.
 func (db *DB) ExportUsage(ctx context.Context, f team.UsageFilter, fn func(team.Usage) error) error {
 	c := usageWhere(f)
-	rows, err := db.pool.Query(ctx, usageSelect+c.where()+` ORDER BY started_at, id`, c.args...)
+	rows, err := db.pool.Query(ctx, usageExportSelect+c.where()+` ORDER BY started_at, usage_log.id`, c.args...)
 	if err != nil {
 		return wrap("exporting the usage", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		u, err := scanUsage(rows)
+		u, err := scanUsage(rows, true)
 		if err != nil {
 			return fmt.Errorf("postgres: exporting the usage: %w", err)
 		}
@@ -132,13 +140,17 @@ func (db *DB) TotalUsage(ctx context.Context, f team.UsageFilter) (team.UsageTot
 }
 
 // scanUsage reads a row of usageSelect.
-func scanUsage(rows pgx.Rows) (team.Usage, error) {
+func scanUsage(rows pgx.Rows, content bool) (team.Usage, error) {
 	var u team.Usage
 	var userID, teamID, tokenID pgtype.Int8
 	var cost, duration, started int64
 	var source string
-	err := rows.Scan(&u.ID, &u.RequestID, &userID, &teamID, &tokenID, &u.Provider, &u.Model, &u.Operation, &u.Kind,
-		&u.InputTokens, &u.OutputTokens, &cost, &source, &u.Status, &u.Expired, &duration, &started)
+	dest := []any{&u.ID, &u.RequestID, &userID, &teamID, &tokenID, &u.Provider, &u.Model, &u.Operation, &u.Kind,
+		&u.InputTokens, &u.OutputTokens, &cost, &source, &u.Status, &u.Expired, &duration, &started}
+	if content {
+		dest = append(dest, &u.Prompt, &u.Answer)
+	}
+	err := rows.Scan(dest...)
 	u.UserID, u.TeamID, u.TokenID = userID.Int64, teamID.Int64, tokenID.Int64
 	u.Cost, u.CostSource, u.Duration, u.Time = team.Money(cost), team.CostSource(source), time.Duration(duration), fromTS(started)
 	return u, err

@@ -380,6 +380,11 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.InputTokens, u.OutputTokens, u.Cost.Nano(), string(u.CostSource), u.Status, expired, int64(u.Duration), ts(u.Time)); err != nil {
 		return false, fmt.Errorf("writing the usage: %w", err)
 	}
+	if u.Prompt != "" || u.Answer != "" {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO usage_content (request_id, prompt, answer) VALUES (?, ?, ?)`, u.RequestID, u.Prompt, u.Answer); err != nil {
+			return false, fmt.Errorf("writing the usage's content: %w", err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, rollupUpsert, ts(team.Day.Start(u.Time)), u.UserID, u.TeamID, u.Model, u.Provider,
 		u.InputTokens, u.OutputTokens, u.Cost.Nano()); err != nil {
 		return false, fmt.Errorf("adding the usage to the daily rollup: %w", err)

@@ -10,9 +10,17 @@ import (
 	"playground/server/team"
 )
 
-// usageSelect reads the columns scanUsage takes.
-const usageSelect = `SELECT id, request_id, user_id, team_id, token_id, provider, model, operation, kind,
-  input_tokens, output_tokens, cost, cost_source, status, expired, duration_ns, started_at FROM usage_log`
+// usageRecordColumns are the columns scanUsage takes.
+const usageRecordColumns = `usage_log.id, usage_log.request_id, user_id, team_id, token_id, provider, model, operation, kind,
+  input_tokens, output_tokens, cost, cost_source, status, expired, duration_ns, started_at`
+
+// usageSelect reads the records without their content; usageExportSelect with it (scanUsage's
+// content argument).
+const (
+	usageSelect       = `SELECT ` + usageRecordColumns + ` FROM usage_log`
+	usageExportSelect = `SELECT ` + usageRecordColumns + `, COALESCE(c.prompt, ''), COALESCE(c.answer, '')
+  FROM usage_log LEFT JOIN usage_content c ON c.request_id = usage_log.request_id`
+)
 
 // usageWhere is the WHERE clause (empty or starting with " WHERE") and arguments of f, without
 // its BeforeID.
@@ -60,7 +68,7 @@ func (db *DB) ListUsage(ctx context.Context, f team.UsageFilter) ([]team.Usage, 
 	defer rows.Close()
 	var out []team.Usage
 	for rows.Next() {
-		u, err := scanUsage(rows)
+		u, err := scanUsage(rows, false)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: listing the usage: %w", err)
 		}
@@ -75,13 +83,13 @@ func (db *DB) ListUsage(ctx context.Context, f team.UsageFilter) ([]team.Usage, 
 // ExportUsage streams the usage records, oldest first; see team.UsageLog.
 func (db *DB) ExportUsage(ctx context.Context, f team.UsageFilter, fn func(team.Usage) error) error {
 	where, args := usageWhere(f)
-	rows, err := db.r.QueryContext(ctx, usageSelect+where+` ORDER BY started_at, id`, args...)
+	rows, err := db.r.QueryContext(ctx, usageExportSelect+where+` ORDER BY started_at, usage_log.id`, args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: exporting the usage: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		u, err := scanUsage(rows)
+		u, err := scanUsage(rows, true)
 		if err != nil {
 			return fmt.Errorf("sqlite: exporting the usage: %w", err)
 		}
@@ -109,14 +117,18 @@ func (db *DB) TotalUsage(ctx context.Context, f team.UsageFilter) (team.UsageTot
 	return t, nil
 }
 
-func scanUsage(rows *sql.Rows) (team.Usage, error) {
+func scanUsage(rows *sql.Rows, content bool) (team.Usage, error) {
 	var u team.Usage
 	var userID, teamID, tokenID sql.NullInt64
 	var cost, duration, started int64
 	var source string
 	var expired int
-	err := rows.Scan(&u.ID, &u.RequestID, &userID, &teamID, &tokenID, &u.Provider, &u.Model, &u.Operation, &u.Kind,
-		&u.InputTokens, &u.OutputTokens, &cost, &source, &u.Status, &expired, &duration, &started)
+	dest := []any{&u.ID, &u.RequestID, &userID, &teamID, &tokenID, &u.Provider, &u.Model, &u.Operation, &u.Kind,
+		&u.InputTokens, &u.OutputTokens, &cost, &source, &u.Status, &expired, &duration, &started}
+	if content {
+		dest = append(dest, &u.Prompt, &u.Answer)
+	}
+	err := rows.Scan(dest...)
 	u.UserID, u.TeamID, u.TokenID = userID.Int64, teamID.Int64, tokenID.Int64
 	u.CostSource = team.CostSource(source)
 	u.Cost, u.Expired, u.Duration, u.Time = team.Money(cost), expired != 0, time.Duration(duration), fromTS(started)

@@ -2,7 +2,9 @@ package team
 
 import (
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Usage is the usage record of one model call, written when its reservation is settled (or
@@ -35,6 +37,29 @@ type Usage struct {
 	Duration time.Duration
 	// Time is when the call started.
 	Time time.Time
+
+	// Prompt and Answer are the request body the provider got and the answer as it came, each at
+	// most MaxUsageContent bytes; empty unless the operator keeps them (-usage-content). A store
+	// writes them with the record and gives them back only from ExportUsage.
+	Prompt, Answer string
+}
+
+// MaxUsageContent is the most bytes a usage record keeps of a call's prompt and of its answer.
+const MaxUsageContent = 64 << 10
+
+// UsageContent is b as a usage record keeps it: at most MaxUsageContent bytes, cut at a character's
+// boundary, with invalid UTF-8 and NUL bytes (which a Postgres text column refuses) as "?".
+func UsageContent(b []byte) string {
+	if len(b) > MaxUsageContent {
+		b = b[:MaxUsageContent]
+		for i := 0; i < utf8.UTFMax && len(b) > 0; i++ {
+			if r, size := utf8.DecodeLastRune(b); r != utf8.RuneError || size > 1 {
+				break
+			}
+			b = b[:len(b)-1]
+		}
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(string(b), "?"), "\x00", "?")
 }
 
 // CostSource says where a call's cost came from, best first.
@@ -54,13 +79,16 @@ const (
 	CostReservation CostSource = "reservation"
 )
 
-// Validate refuses negative token counts or a negative duration or cost with an EInvalid error.
+// Validate refuses negative token counts, a negative duration or cost, or content over
+// MaxUsageContent with an EInvalid error.
 func (u *Usage) Validate() error {
 	switch {
 	case u.InputTokens < 0 || u.OutputTokens < 0:
 		return Errorf(EInvalid, "the usage of the request %q has negative tokens (%d in, %d out)", u.RequestID, u.InputTokens, u.OutputTokens)
 	case u.Duration < 0:
 		return Errorf(EInvalid, "the usage of the request %q has a negative duration (%s)", u.RequestID, u.Duration)
+	case len(u.Prompt) > MaxUsageContent || len(u.Answer) > MaxUsageContent:
+		return Errorf(EInvalid, "the usage of the request %q keeps %d bytes of prompt and %d of answer, over %d", u.RequestID, len(u.Prompt), len(u.Answer), MaxUsageContent)
 	}
 	return u.Cost.Validate(fmt.Sprintf("the cost of the request %q", u.RequestID))
 }

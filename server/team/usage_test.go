@@ -1,6 +1,7 @@
 package team
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -53,5 +54,25 @@ func TestUsageGroup(t *testing.T) {
 	}
 	if err := UsageGroup("week").Validate(); ErrorCode(err) != EInvalid {
 		t.Errorf("week: %v", err)
+	}
+}
+
+// TestUsageContentKept: content is cut to MaxUsageContent at a character's boundary, and what a
+// Postgres text column refuses (invalid UTF-8, NUL) becomes "?".
+func TestUsageContentKept(t *testing.T) {
+	long := strings.Repeat("a", MaxUsageContent-1) + "é" // the é straddles the limit
+	tests := []struct {
+		name, in, want string
+	}{
+		{"short", "héllo", "héllo"},
+		{"cut at a character", long, strings.Repeat("a", MaxUsageContent-1)},
+		{"invalid utf-8", "a\xffb", "a?b"},
+		{"nul", "a\x00b", "a?b"},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		if got := UsageContent([]byte(tt.in)); got != tt.want || len(got) > MaxUsageContent {
+			t.Errorf("%s: %d bytes %.20q…, want %d bytes", tt.name, len(got), got, len(tt.want))
+		}
 	}
 }

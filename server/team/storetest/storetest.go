@@ -44,6 +44,7 @@ func Run(t *testing.T, open Open) {
 		{"MemberChanges", testMemberChanges},
 		{"UsageByDay", testUsageByDay},
 		{"DeleteUsageBefore", testDeleteUsageBefore},
+		{"UsageContent", testUsageContent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

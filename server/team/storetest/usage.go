@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,4 +109,47 @@ func testUsageFilters(t *testing.T, open Open) {
 	if err := db.ExportUsage(ctx, team.UsageFilter{}, func(team.Usage) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
 		t.Fatalf("%v after %d", err, n)
 	}
+}
+
+// testUsageContent: a record's prompt and answer, when kept, are written with it in Settle's
+// transaction, come back from ExportUsage (not ListUsage, whose scans stay narrow), go with the
+// record when it is deleted, and over MaxUsageContent are refused, writing nothing.
+func testUsageContent(t *testing.T, open Open) {
+	ctx := context.Background()
+	f := NewFixture(t, store(t, open))
+	db := f.DB
+	scopes := team.CallScopes(f.Ada.ID, f.Lab.ID, 0)
+	must(t, db.Reserve(ctx, "kept", scopes, team.Cent, T0))
+	prompt, answer := `{"model":"m","messages":[{"role":"user","content":"héllo"}]}`, "data: {\"choices\":[]}\n\n"
+	must(t, db.Settle(ctx, "kept", team.Cent, team.Usage{Model: "m", Time: T0, Prompt: prompt, Answer: answer}))
+	must(t, db.Reserve(ctx, "bare", scopes, team.Cent, T0.Add(time.Minute)))
+	must(t, db.Settle(ctx, "bare", team.Cent, team.Usage{Model: "m", Time: T0.Add(time.Minute)}))
+
+	must(t, db.Reserve(ctx, "big", scopes, team.Cent, T0))
+	err := db.Settle(ctx, "big", team.Cent, team.Usage{Model: "m", Time: T0, Answer: strings.Repeat("a", team.MaxUsageContent+1)})
+	wantCode(t, err, team.EInvalid)
+
+	got := map[string][2]string{}
+	must(t, db.ExportUsage(ctx, team.UsageFilter{}, func(u team.Usage) error {
+		got[u.RequestID] = [2]string{u.Prompt, u.Answer}
+		return nil
+	}))
+	if len(got) != 2 || got["kept"] != [2]string{prompt, answer} || got["bare"] != [2]string{} {
+		t.Fatalf("exported content %q", got)
+	}
+	list, err := db.ListUsage(ctx, team.UsageFilter{})
+	must(t, err)
+	for _, u := range list {
+		if u.Prompt != "" || u.Answer != "" {
+			t.Fatalf("ListUsage read the content of %s", u.RequestID)
+		}
+	}
+	n, err := db.DeleteUsageBefore(ctx, T0.Add(time.Hour), 0)
+	must(t, err)
+	if n != 2 {
+		t.Fatalf("deleted %d records, want 2", n)
+	}
+	// The content went with its record: the same request id can carry content again.
+	must(t, db.Reserve(ctx, "kept", scopes, team.Cent, T0.Add(2*time.Hour)))
+	must(t, db.Settle(ctx, "kept", team.Cent, team.Usage{Model: "m", Time: T0.Add(2 * time.Hour), Prompt: "again"}))
 }
