@@ -272,10 +272,12 @@ func (a *Access) signInHint() string {
 	return "Send a personal API token as Authorization: Bearer pg_…"
 }
 
-// refuse answers a request whose identity opens nothing.
+// refuse answers a request whose identity opens nothing, or could not be checked (the store
+// unreachable: 503, the cause in the log).
 func (a *Access) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	if team.ErrorCode(err) == "" {
-		httperr.Respond(w, r, a.cfg.Log, fmt.Errorf("identifying the request: %w", err))
+		httperr.Respond(w, r, a.cfg.Log, &httperr.Error{Code: httperr.EStoreUnavailable, Err: fmt.Errorf("identifying the request: %w", err),
+			Message: "The playground could not check who is calling: its user store is unreachable. Try again in a moment."})
 		return
 	}
 	w.Header().Set("WWW-Authenticate", `Bearer realm="playground"`)

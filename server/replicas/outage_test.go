@@ -128,6 +128,9 @@ func TestStoreOutageMidStream(t *testing.T) {
 	if rows, _ := c.db.ListUsage(ctx, team.UsageFilter{UserID: c.user.ID}); len(rows) != 0 {
 		t.Fatalf("a usage row was written with the database away: %+v", rows)
 	}
+	if o := c.call(c.urls[1], false); o.status != 503 || o.code != "store_unavailable" {
+		t.Errorf("a call with the database away ended %+v, want 503 store_unavailable", o)
+	}
 	proxy.restore()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
