@@ -58,7 +58,7 @@ func (k *jobKind) Runs() bool { return true }
 func (k *jobKind) Usage(body []byte) Usage { return ReadUsage(body) }
 
 // Delta reads a complete answer's usage (jobs never stream).
-func (k *jobKind) Delta(_ string, data []byte) (int64, Usage) { return 0, ReadUsage(data) }
+func (k *jobKind) Delta(_ string, data []byte) (int64, Usage) { return 0, eventUsage(data) }
 
 // Poller is implemented by the kinds whose calls answer with a job to poll: video, music and
 // speech to text.

@@ -2,7 +2,6 @@ package kind
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 	"unicode/utf8"
 )
@@ -168,91 +167,3 @@ func merge(a, b Usage) Usage {
 	return a
 }
 
-// chatPayload is what a chat completions event (or answer) carries that a meter reads.
-type chatPayload struct {
-	Choices []struct {
-		Delta   chatText `json:"delta"`
-		Message chatText `json:"message"`
-	} `json:"choices"`
-}
-
-type chatText struct {
-	Content          text `json:"content"`
-	ReasoningContent text `json:"reasoning_content"`
-	Reasoning        text `json:"reasoning"`
-}
-
-func (t chatText) runes() int64 {
-	return int64(utf8.RuneCountInString(string(t.Content)) + utf8.RuneCountInString(string(t.ReasoningContent)) + utf8.RuneCountInString(string(t.Reasoning)))
-}
-
-// text is a string that reads as "" from anything that is not one (null, an array of parts).
-type text string
-
-// UnmarshalJSON reads a string and ignores other values.
-func (t *text) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		*t = text(s)
-	}
-	return nil
-}
-
-// chatDelta reads a chat completions event or answer: the text of its choices (delta or message)
-// and its usage (see [ReadUsage]).
-func chatDelta(data []byte) (int64, Usage) {
-	var p chatPayload
-	if json.Unmarshal(data, &p) != nil {
-		return 0, Usage{}
-	}
-	var n int64
-	for _, ch := range p.Choices {
-		n += ch.Delta.runes() + ch.Message.runes()
-	}
-	return n, ReadUsage(data)
-}
-
-// responsesDelta reads an event of the Responses API: the text of output and reasoning deltas,
-// and the usage of response.completed (or incomplete, failed) at response.usage.
-func responsesDelta(event string, data []byte) (int64, Usage) {
-	var p struct {
-		Type  string `json:"type"`
-		Delta text   `json:"delta"`
-	}
-	if json.Unmarshal(data, &p) != nil {
-		return 0, Usage{}
-	}
-	if event == "" {
-		event = p.Type
-	}
-	var n int64
-	if strings.HasSuffix(event, ".delta") && !strings.Contains(event, "arguments") {
-		n = int64(utf8.RuneCountInString(string(p.Delta)))
-	}
-	return n, ReadUsage(data)
-}
-
-// messagesDelta reads an event of Anthropic's Messages API: the text and thinking of
-// content_block_delta, the input tokens of message_start (message.usage) and the output tokens of
-// message_delta (usage).
-func messagesDelta(event string, data []byte) (int64, Usage) {
-	var p struct {
-		Type  string `json:"type"`
-		Delta struct {
-			Text     text `json:"text"`
-			Thinking text `json:"thinking"`
-		} `json:"delta"`
-		Message *struct {
-			Usage json.RawMessage `json:"usage"`
-		} `json:"message"`
-	}
-	if json.Unmarshal(data, &p) != nil {
-		return 0, Usage{}
-	}
-	n := int64(utf8.RuneCountInString(string(p.Delta.Text)) + utf8.RuneCountInString(string(p.Delta.Thinking)))
-	u := ReadUsage(data)
-	if p.Message != nil {
-		u = merge(u, UsageBlock(p.Message.Usage))
-	}
-	return n, u
-}
