@@ -34,11 +34,9 @@ func (k *responsesKind) Prepare(op *schema.Operation) {
 
 func (k *responsesKind) Runs() bool { return true }
 
-// Delta reads the Responses API's events; a complete answer is read like a response.completed
-// event's response (its usage).
-func (k *responsesKind) Delta(name string, data []byte) (int64, Usage) {
-	return responsesDelta(name, data)
-}
+// Events is the Responses API's: a complete answer is read like a response.completed event's
+// response (its usage).
+func (k *responsesKind) Events() Events { return ResponsesEvents }
 
 // Messages is Anthropic's Messages API (`/v1/messages`): `system` at the top level and its own
 // event stream.
@@ -57,8 +55,5 @@ func (k *messagesKind) Prepare(op *schema.Operation) {
 
 func (k *messagesKind) Runs() bool { return true }
 
-// Delta reads the Messages API's events (message_start, content_block_delta, message_delta) and
-// complete answers.
-func (k *messagesKind) Delta(name string, data []byte) (int64, Usage) {
-	return messagesDelta(name, data)
-}
+// Events is the Messages API's (message_start, content_block_delta, message_delta).
+func (k *messagesKind) Events() Events { return MessagesEvents }

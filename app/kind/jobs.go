@@ -54,11 +54,8 @@ func (k *jobKind) Prepare(op *schema.Operation) {
 
 func (k *jobKind) Runs() bool { return true }
 
-// Usage reads the usage of a creation's or a poll's answer.
-func (k *jobKind) Usage(body []byte) Usage { return ReadUsage(body) }
-
-// Delta reads a complete answer's usage (jobs never stream).
-func (k *jobKind) Delta(_ string, data []byte) (int64, Usage) { return 0, eventUsage(data) }
+// Events says a job's answers (a creation's, a poll's) only report usage: jobs never stream.
+func (k *jobKind) Events() Events { return UsageEvents }
 
 // Poller is implemented by the kinds whose calls answer with a job to poll: video, music and
 // speech to text.

@@ -28,6 +28,25 @@ const (
 	Job
 )
 
+// Events names how a kind's answers tell what a call used, for the server's meter, which reads
+// every answer it proxies (see playground/server/meter): the decoder lives there, so that the
+// browser's code does not carry it.
+type Events int
+
+// The event dialects.
+const (
+	// ChatEvents are chat completions' chunks and answers: choices[].delta or .message text
+	// (content, reasoning_content, reasoning) and a usage block.
+	ChatEvents Events = iota
+	// ResponsesEvents are the Responses API's: "….delta" events' text and response.usage.
+	ResponsesEvents
+	// MessagesEvents are Anthropic's Messages API's: content_block_delta text and thinking,
+	// message_start's message.usage and message_delta's usage.
+	MessagesEvents
+	// UsageEvents carry no answer text, only a usage block (jobs, images, embeddings as jobs).
+	UsageEvents
+)
+
 // Kind is one endpoint kind.
 type Kind interface {
 	// Name is the kind's id, e.g. "chat" or "images": the catalogue's Model.Kind.
@@ -45,13 +64,8 @@ type Kind interface {
 	Runs() bool
 	// Mode says whether calls stream, answer at once or are jobs.
 	Mode() Mode
-	// Usage reads what a call used from its complete JSON answer; the zero Usage when it says
-	// nothing.
-	Usage(body []byte) Usage
-	// Delta reads one server-sent event of the kind's stream (its "event:" name, "" when it has
-	// none, and one "data:" payload) or, with name "", a complete JSON answer: the characters of
-	// answer text it carries and the usage it reports (zero when none). See [Meter].
-	Delta(name string, data []byte) (runes int64, u Usage)
+	// Events names the decoder of the kind's answers, streamed or not, for the server's meter.
+	Events() Events
 	// SDK returns the OpenAI SDK method that calls the operation, in Python and JavaScript
 	// ("images.generate"), or "" when the SDK has none.
 	SDK(path string) string
@@ -188,12 +202,9 @@ func (b *base) SDK(path string) string {
 	return b.sdk[Canonical(path)]
 }
 
-// Usage reads the usage blocks most APIs answer with (see [ReadUsage]).
-func (b *base) Usage(body []byte) Usage { return ReadUsage(body) }
-
-// Delta reads chat completions events and answers (see [Kind.Delta]); it is every kind's but
-// the Responses and Messages APIs', which have their own events.
-func (b *base) Delta(_ string, data []byte) (int64, Usage) { return chatDelta(data) }
+// Events is chat completions' (see [Kind.Events]); it is every kind's but the Responses and
+// Messages APIs', which have their own events, and the jobs', which only report usage.
+func (b *base) Events() Events { return ChatEvents }
 
 // ownModel gives the model to the picker.
 func ownModel(op *schema.Operation) { op.Own("model", schema.Model) }

@@ -94,7 +94,7 @@ func (f Func) Record(ctx context.Context, r Record) { f(ctx, r) }
 type Writer struct {
 	w    http.ResponseWriter
 	kind kind.Kind
-	m    *kind.Meter
+	m    *Reader
 
 	// CutRunes, when positive, is the longest answer text let through before Cut is called.
 	CutRunes int64
@@ -123,7 +123,7 @@ func (w *Writer) Header() http.Header { return w.w.Header() }
 func (w *Writer) WriteHeader(code int) {
 	if w.m == nil {
 		ct := w.w.Header().Get("Content-Type")
-		w.m = kind.NewMeter(w.kind, ct)
+		w.m = NewReader(w.kind, ct)
 		w.status = code
 		w.textual = Textual(ct)
 	}
@@ -173,7 +173,7 @@ func Textual(ct string) bool {
 func (w *Writer) Status() int { return w.status }
 
 // Meter is the answer's meter; nil before the answer started.
-func (w *Writer) Meter() *kind.Meter { return w.m }
+func (w *Writer) Meter() *Reader { return w.m }
 
 // Usage is what the provider reported the call used (call it once the answer is complete).
 func (w *Writer) Usage() kind.Usage {
@@ -184,7 +184,7 @@ func (w *Writer) Usage() kind.Usage {
 }
 
 // Tokens is the tokens the call used: the provider's count, else the estimate for a request of
-// requestBytes (see kind.Meter.Tokens).
+// requestBytes (see Reader.Tokens).
 func (w *Writer) Tokens(requestBytes int) int64 {
 	if w.m == nil {
 		return int64(max(requestBytes, 0)+3) / 4

@@ -1,7 +1,6 @@
 package meter
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -9,11 +8,6 @@ import (
 
 	"playground/app/kind"
 )
-
-func deltaEvent(text string) string {
-	b, _ := json.Marshal(map[string]any{"choices": []any{map[string]any{"delta": map[string]string{"content": text}}}})
-	return "data: " + string(b) + "\n\n"
-}
 
 func newTestWriter(contentType string) (*Writer, *httptest.ResponseRecorder) {
 	rec := httptest.NewRecorder()
@@ -29,7 +23,7 @@ func TestWriterCut(t *testing.T) {
 		cuts := 0
 		w.CutRunes, w.Cut = 10, func() { cuts++ }
 		for i, want := range []int{0, 0, 1, 1, 1} { // 4, 8, 12, 16, 20 runes
-			_, _ = w.Write([]byte(deltaEvent("abcd")))
+			_, _ = w.Write([]byte(deltaEvent("content", "abcd")))
 			if cuts != want {
 				t.Fatalf("after %d runes: %d cuts, want %d", 4*(i+1), cuts, want)
 			}
@@ -38,12 +32,12 @@ func TestWriterCut(t *testing.T) {
 	t.Run("exactly the limit is not cut", func(t *testing.T) {
 		w, _ := newTestWriter("text/event-stream")
 		w.CutRunes, w.Cut = 8, func() { t.Fatal("cut at the limit") }
-		_, _ = w.Write([]byte(deltaEvent("abcd") + deltaEvent("efgh")))
+		_, _ = w.Write([]byte(deltaEvent("content", "abcd") + deltaEvent("content", "efgh")))
 	})
 	t.Run("no limit never cuts", func(t *testing.T) {
 		w, _ := newTestWriter("text/event-stream") // Cut is nil
 		for range 100 {
-			_, _ = w.Write([]byte(deltaEvent(strings.Repeat("é", 100))))
+			_, _ = w.Write([]byte(deltaEvent("content", strings.Repeat("é", 100))))
 		}
 		if got := w.Meter().OutputRunes(); got != 10000 {
 			t.Fatalf("%d runes", got)
@@ -51,7 +45,7 @@ func TestWriterCut(t *testing.T) {
 	})
 	t.Run("passes the answer on unchanged", func(t *testing.T) {
 		w, rec := newTestWriter("text/event-stream")
-		s := ": ping\n\n" + deltaEvent("héllo") + "data: {\"usage\":{\"total_tokens\":9}}\n\ndata: [DONE]\n\n"
+		s := ": ping\n\n" + deltaEvent("content", "héllo") + "data: {\"usage\":{\"total_tokens\":9}}\n\ndata: [DONE]\n\n"
 		for i := 0; i < len(s); i += 3 {
 			_, _ = w.Write([]byte(s[i:min(i+3, len(s))]))
 		}
@@ -107,7 +101,7 @@ func TestWriterKeep(t *testing.T) {
 		want        string
 	}{
 		{"text/event-stream", 10, "data: {\"ch"},
-		{"application/json; charset=utf-8", 100, "data: {\"choices\":[{\"delta\":{\"content\":\"abcd\"}}]}\n\n"},
+		{"application/json; charset=utf-8", 200, deltaEvent("content", "abcd")},
 		{"application/problem+json", 4, "data"},
 		{"audio/wav", 100, ""},
 		{"text/event-stream", 0, ""},
@@ -115,7 +109,7 @@ func TestWriterKeep(t *testing.T) {
 	for _, tt := range tests {
 		w, _ := newTestWriter(tt.contentType)
 		w.Keep = tt.keep
-		ev := deltaEvent("abcd")
+		ev := deltaEvent("content", "abcd")
 		for i := 0; i < len(ev); i += 7 {
 			_, _ = w.Write([]byte(ev[i:min(i+7, len(ev))]))
 		}

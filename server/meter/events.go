@@ -1,4 +1,4 @@
-package kind
+package meter
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
+
+	"playground/app/kind"
 )
 
 // The readers here run on every event of every stream the server proxies, so they find the few
@@ -13,12 +15,28 @@ import (
 // into structs: a stream's per-chunk cost is what the proxy adds to every token a user waits for.
 // An event that is not valid JSON counts nothing.
 
+// decode reads one event (named event, "" when it has none) or, with event "", a complete JSON
+// answer in the dialect events: the characters of answer text it carries and the usage it
+// reports (zero when none).
+func decode(events kind.Events, event string, data []byte) (int64, kind.Usage) {
+	switch events {
+	case kind.ResponsesEvents:
+		return responsesDelta(event, data)
+	case kind.MessagesEvents:
+		return messagesDelta(event, data)
+	case kind.UsageEvents:
+		return 0, eventUsage(data)
+	default:
+		return chatDelta(data)
+	}
+}
+
 // chatDelta reads a chat completions event or answer: the text of its choices (the content,
 // reasoning_content and reasoning of delta or message; anything but a string counts nothing) and
 // its usage (see [eventUsage]).
-func chatDelta(data []byte) (int64, Usage) {
+func chatDelta(data []byte) (int64, kind.Usage) {
 	if !gjson.ValidBytes(data) {
-		return 0, Usage{}
+		return 0, kind.Usage{}
 	}
 	var n int64
 	gjson.GetBytes(data, "choices").ForEach(func(_, choice gjson.Result) bool {
@@ -35,9 +53,9 @@ func chatDelta(data []byte) (int64, Usage) {
 
 // responsesDelta reads an event of the Responses API: the text of output and reasoning deltas,
 // and the usage of response.completed (or incomplete, failed) at response.usage.
-func responsesDelta(event string, data []byte) (int64, Usage) {
+func responsesDelta(event string, data []byte) (int64, kind.Usage) {
 	if !gjson.ValidBytes(data) {
-		return 0, Usage{}
+		return 0, kind.Usage{}
 	}
 	if event == "" {
 		event = gjson.GetBytes(data, "type").String()
@@ -52,33 +70,33 @@ func responsesDelta(event string, data []byte) (int64, Usage) {
 // messagesDelta reads an event of Anthropic's Messages API: the text and thinking of
 // content_block_delta, the input tokens of message_start (message.usage) and the output tokens of
 // message_delta (usage).
-func messagesDelta(event string, data []byte) (int64, Usage) {
+func messagesDelta(event string, data []byte) (int64, kind.Usage) {
 	if !gjson.ValidBytes(data) {
-		return 0, Usage{}
+		return 0, kind.Usage{}
 	}
 	n := stringRunes(gjson.GetBytes(data, "delta"), "text", "thinking")
 	u := eventUsage(data)
 	if m := gjson.GetBytes(data, "message.usage"); m.IsObject() {
-		u = merge(u, UsageBlock([]byte(m.Raw)))
+		u = merge(u, kind.UsageBlock([]byte(m.Raw)))
 	}
 	return n, u
 }
 
-// usageKey is in every event that can carry a usage (see [ReadUsage]'s places for it).
+// usageKey is in every event that can carry a usage (see [kind.ReadUsage]'s places for it).
 var usageKey = []byte(`"usage"`)
 
-// eventUsage is [ReadUsage] of one event, which decodes it only when a usage object is there: a
+// eventUsage is [kind.ReadUsage] of one event, which decodes it only when a usage object is there: a
 // stream asked for include_usage has "usage": null in every chunk but the last.
-func eventUsage(data []byte) Usage {
+func eventUsage(data []byte) kind.Usage {
 	if !bytes.Contains(data, usageKey) {
-		return Usage{}
+		return kind.Usage{}
 	}
 	for _, r := range gjson.GetManyBytes(data, "usage", "response.usage", "meta.usage") {
 		if r.IsObject() {
-			return ReadUsage(data)
+			return kind.ReadUsage(data)
 		}
 	}
-	return Usage{}
+	return kind.Usage{}
 }
 
 // stringRunes is the number of characters of the string members names of the object obj; other
