@@ -103,6 +103,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseTools$$' -fuzztime=$(FUZZTIME) ./app/convo
 	$(GO) test -run='^$$' -fuzz='^FuzzReader$$' -fuzztime=$(FUZZTIME) ./server/meter
 	$(GO) test -run='^$$' -fuzz='^FuzzChatDelta$$' -fuzztime=$(FUZZTIME) ./server/meter
+	$(GO) test -run='^$$' -fuzz='^FuzzUsageOf$$' -fuzztime=$(FUZZTIME) ./server/meter
 	$(GO) test -run='^$$' -fuzz='^FuzzDialects$$' -fuzztime=$(FUZZTIME) ./app/chat
 	$(GO) test -run='^$$' -fuzz='^FuzzParseImages$$' -fuzztime=$(FUZZTIME) ./app/kind
 	$(GO) test -run='^$$' -fuzz='^FuzzParseEmbeddings$$' -fuzztime=$(FUZZTIME) ./app/kind

@@ -88,6 +88,9 @@ type Config struct {
 	UsageRetention time.Duration
 	// MetricsAddr, when set, is a listen address of its own for GET /metrics (Prometheus).
 	MetricsAddr string
+	// PprofAddr, when set, is a listen address of its own for Go's profiles (net/http/pprof under
+	// /debug/pprof/), for finding where a server's time and memory go; keep it on loopback.
+	PprofAddr string
 	// MetricsToken, when set, serves GET /metrics on the main address to requests that carry it
 	// as a bearer token (from PLAYGROUND_METRICS_TOKEN or the file PLAYGROUND_METRICS_TOKEN_FILE).
 	MetricsToken Secret

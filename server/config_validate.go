@@ -31,6 +31,9 @@ func (c Config) Validate() error {
 	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
 		return errors.New("metrics-addr: must not be the server's own -addr (set PLAYGROUND_METRICS_TOKEN to serve /metrics there)")
 	}
+	if c.PprofAddr != "" && !strings.HasSuffix(c.PprofAddr, ":0") && (c.PprofAddr == c.Addr || c.PprofAddr == c.MetricsAddr) {
+		return errors.New("pprof-addr: must be an address of its own, not -addr's or -metrics-addr's")
+	}
 	switch {
 	case c.Auth == auth.Header && len(c.Limits.TrustedProxies) == 0:
 		return errors.New("auth: header needs -trusted-proxies, the networks of the proxy that sets " + c.AuthHeader + " (anyone else's header is ignored)")

@@ -109,7 +109,14 @@ func (s *Server) checkModelRequest(r *http.Request, path string, body []byte, he
 		}
 		body = fc.JSON(op.Fields)
 	}
-	if vs := checkBody(op, body); len(vs) > 0 {
+	members := head
+	if fc != nil {
+		members = nil
+		if err := json.Unmarshal(body, &members); err != nil {
+			return nil, fmt.Errorf("reading the form's fields back: %w", err)
+		}
+	}
+	if vs := checkMembers(op, members); len(vs) > 0 {
 		if fc == nil || fc.Ended() || !onlyRequired(vs) {
 			return nil, invalid(vs)
 		}
@@ -166,22 +173,16 @@ func finalUploadCheck(op *schema.Operation) func(body []byte) error {
 		if err := refuseForbidden(head); err != nil {
 			return err
 		}
-		if vs := checkBody(op, body); len(vs) > 0 {
+		if vs := checkMembers(op, head); len(vs) > 0 {
 			return invalid(vs)
 		}
 		return nil
 	}
 }
 
-// checkBody validates a request body against the model's operation, except the model field: the
-// catalogue lookup has checked it, and a schema's enum may name the model by another alias.
-func checkBody(op *schema.Operation, body []byte) schema.Violations {
-	o := *op
-	o.Fields = make([]schema.Field, 0, len(op.Fields))
-	for _, f := range op.Fields {
-		if f.Control != schema.Model {
-			o.Fields = append(o.Fields, f)
-		}
-	}
-	return schema.CheckBody(&o, body)
+// checkMembers validates a request body's members against the model's operation, except the
+// model field: the catalogue lookup has checked it, and a schema's enum may name the model by
+// another alias.
+func checkMembers(op *schema.Operation, members map[string]json.RawMessage) schema.Violations {
+	return schema.CheckMembers(op, members, schema.Model)
 }

@@ -9,40 +9,61 @@ import (
 // ReadUsage reads what a call used from a complete JSON answer: the OpenAI-style `usage`
 // (prompt_tokens, completion_tokens, total_tokens; Anthropic's and the Responses API's
 // input_tokens and output_tokens; `cost` or DeepInfra's `estimated_cost` in USD), a Responses
-// answer's `response.usage`, and AI/ML API's `meta.usage` (credits_used, usd_spent). Anything it
-// cannot read counts as not reported.
+// answer's `response.usage` when there is no `usage`, and AI/ML API's `meta.usage`
+// (credits_used, usd_spent). Each place is read on its own (see [Usages]); anything it cannot read
+// counts as not reported.
 func ReadUsage(body []byte) Usage {
 	var doc struct {
 		Usage    json.RawMessage `json:"usage"`
-		Response *struct {
-			Usage json.RawMessage `json:"usage"`
-		} `json:"response"`
-		Meta *struct {
-			Usage *struct {
-				Credits number `json:"credits_used"`
-				USD     number `json:"usd_spent"`
-			} `json:"usage"`
-		} `json:"meta"`
+		Response json.RawMessage `json:"response"`
+		Meta     json.RawMessage `json:"meta"`
 	}
 	if json.Unmarshal(body, &doc) != nil {
 		return Usage{}
 	}
 	raw := doc.Usage
-	if len(raw) == 0 && doc.Response != nil {
-		raw = doc.Response.Usage
+	if len(raw) == 0 {
+		raw = usageMember(doc.Response)
 	}
-	u := UsageBlock(raw)
-	if doc.Meta != nil && doc.Meta.Usage != nil {
-		u.Credits = float64(doc.Meta.Usage.Credits)
-		if doc.Meta.Usage.USD > 0 {
-			u.USD = float64(doc.Meta.Usage.USD)
-		}
+	return Usages(raw, usageMember(doc.Meta))
+}
+
+// usageMember is the "usage" member of the JSON object raw; nil when raw is not an object.
+func usageMember(raw json.RawMessage) json.RawMessage {
+	var o struct {
+		Usage json.RawMessage `json:"usage"`
+	}
+	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &o) != nil {
+		return nil
+	}
+	return o.Usage
+}
+
+// Usages is what an answer's usage object (see [UsageBlock]) and its AI/ML API `meta.usage`
+// object (credits_used, usd_spent, numbers or strings holding one) report together; either may
+// be empty, and one that is not an object counts nothing. The meta's usd_spent, when positive,
+// replaces the usage's cost.
+func Usages(usage, meta []byte) Usage {
+	u := UsageBlock(usage)
+	if len(meta) == 0 || meta[0] != '{' {
+		return u
+	}
+	var m struct {
+		Credits number `json:"credits_used"`
+		USD     number `json:"usd_spent"`
+	}
+	if json.Unmarshal(meta, &m) != nil {
+		return u
+	}
+	u.Credits = float64(m.Credits)
+	if m.USD > 0 {
+		u.USD = float64(m.USD)
 	}
 	return u
 }
 
 // UsageBlock reads one `usage` object (see [ReadUsage]); a missing or unreadable one is zero.
-func UsageBlock(raw json.RawMessage) Usage {
+func UsageBlock(raw []byte) Usage {
 	var b struct {
 		Prompt        number `json:"prompt_tokens"`
 		Completion    number `json:"completion_tokens"`
@@ -52,7 +73,7 @@ func UsageBlock(raw json.RawMessage) Usage {
 		Cost          number `json:"cost"`
 		EstimatedCost number `json:"estimated_cost"`
 	}
-	if len(raw) == 0 || json.Unmarshal(raw, &b) != nil {
+	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &b) != nil {
 		return Usage{}
 	}
 	u := Usage{PromptTokens: int64(b.Prompt), CompletionTokens: int64(b.Completion), TotalTokens: int64(b.Total), USD: float64(b.Cost)}

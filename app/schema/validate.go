@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -473,8 +474,17 @@ func CheckBody(op *Operation, body []byte) Violations {
 	if err := json.Unmarshal(body, &obj); err != nil {
 		return Violations{{Path: "(body)", Rule: "must be a JSON object: " + err.Error()}}
 	}
+	return CheckMembers(op, obj)
+}
+
+// CheckMembers is [CheckBody] of a body already decoded into its members, for a server that has
+// read them for its own checks; fields whose Control is one of skip are not checked.
+func CheckMembers(op *Operation, obj map[string]json.RawMessage, skip ...Control) Violations {
 	var vs Violations
 	for _, f := range op.Fields {
+		if slices.Contains(skip, f.Control) {
+			continue
+		}
 		v, ok := obj[f.Name]
 		if !ok {
 			if f.Required {

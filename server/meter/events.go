@@ -25,6 +25,9 @@ func decode(events kind.Events, event string, data []byte) (int64, kind.Usage) {
 	case kind.MessagesEvents:
 		return messagesDelta(event, data)
 	case kind.UsageEvents:
+		if !gjson.ValidBytes(data) {
+			return 0, kind.Usage{}
+		}
 		return 0, eventUsage(data)
 	default:
 		return chatDelta(data)
@@ -82,21 +85,35 @@ func messagesDelta(event string, data []byte) (int64, kind.Usage) {
 	return n, u
 }
 
-// usageKey is in every event that can carry a usage (see [kind.ReadUsage]'s places for it).
+// usageKey is in every event that can carry a usage (see [usageOf]'s places for it).
 var usageKey = []byte(`"usage"`)
 
-// eventUsage is [kind.ReadUsage] of one event, which decodes it only when a usage object is there: a
-// stream asked for include_usage has "usage": null in every chunk but the last.
+// eventUsage is [usageOf] of one valid JSON event or answer, after a look for a "usage" key: most
+// chunks of a stream carry none.
 func eventUsage(data []byte) kind.Usage {
 	if !bytes.Contains(data, usageKey) {
 		return kind.Usage{}
 	}
-	for _, r := range gjson.GetManyBytes(data, "usage", "response.usage", "meta.usage") {
-		if r.IsObject() {
-			return kind.ReadUsage(data)
-		}
+	return usageOf(data)
+}
+
+// usageOf is [kind.ReadUsage] of valid JSON, found in place with gjson: only the usage objects
+// are decoded, not the whole answer. Unlike encoding/json, a key is matched exactly and the first
+// of a repeated key counts.
+func usageOf(data []byte) kind.Usage {
+	r := gjson.GetManyBytes(data, "usage", "response", "meta")
+	raw := r[0].Raw
+	if !r[0].Exists() && r[1].IsObject() {
+		raw = r[1].Get("usage").Raw
 	}
-	return kind.Usage{}
+	var meta string
+	if r[2].IsObject() {
+		meta = r[2].Get("usage").Raw
+	}
+	if !strings.HasPrefix(raw, "{") && !strings.HasPrefix(meta, "{") {
+		return kind.Usage{}
+	}
+	return kind.Usages([]byte(raw), []byte(meta))
 }
 
 // stringRunes is the number of characters of the string members names of the object obj; other

@@ -1,11 +1,12 @@
 package meter
 
 import (
-	"playground/app/kind"
-
 	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"playground/app/kind"
 )
 
 func TestEventReaders(t *testing.T) {
@@ -32,6 +33,10 @@ func TestEventReaders(t *testing.T) {
 		{"responses completed", responsesOf(""), `{"type":"response.completed","response":{"usage":{"input_tokens":2,"output_tokens":5}}}`, 0, kind.Usage{PromptTokens: 2, CompletionTokens: 5}},
 		{"messages delta", messagesOf, `{"type":"content_block_delta","delta":{"type":"text_delta","text":"ab","thinking":"c"}}`, 3, kind.Usage{}},
 		{"messages start", messagesOf, `{"type":"message_start","message":{"usage":{"input_tokens":9}}}`, 0, kind.Usage{PromptTokens: 9}},
+		{"usage before response.usage", chatDeltaOf, `{"usage":null,"response":{"usage":{"input_tokens":2}}}`, 0, kind.Usage{}},
+		{"response that is no object", chatDeltaOf, `{"response":"usage","meta":{"usage":{"credits_used":"2"}}}`, 0, kind.Usage{Credits: 2}},
+		{"meta usage overrides cost", chatDeltaOf, `{"usage":{"total_tokens":3,"cost":1},"meta":{"usage":{"usd_spent":"0.5"}}}`, 0, kind.Usage{TotalTokens: 3, USD: 0.5}},
+		{"usage of the wrong type", chatDeltaOf, `{"usage":[1],"meta":{"usage":7}}`, 0, kind.Usage{}},
 		{"messages delta usage", messagesOf, `{"type":"message_delta","usage":{"output_tokens":4}}`, 0, kind.Usage{CompletionTokens: 4}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,4 +88,55 @@ func FuzzChatDelta(f *testing.F) {
 			t.Fatalf("chatDelta(%s) = %d runes, %+v; want %d and no usage", data, n, u, want)
 		}
 	})
+}
+
+// FuzzUsageOf checks the in-place usage reader against kind.ReadUsage, which decodes the whole
+// answer with encoding/json, on any JSON the two read alike: what the Go encoder writes back from
+// it, with its keys in lower case (encoding/json also matches keys in other cases, and the last of
+// a repeated key, which the encoder never writes).
+func FuzzUsageOf(f *testing.F) {
+	for _, s := range []string{
+		`{"usage":{"prompt_tokens":3,"completion_tokens":"4","total_tokens":7,"cost":0.1}}`,
+		`{"response":{"usage":{"input_tokens":2,"output_tokens":5}}}`,
+		`{"usage":null,"response":{"usage":{"input_tokens":2}}}`,
+		`{"meta":{"usage":{"credits_used":"1e3","usd_spent":0.5}},"usage":{"estimated_cost":2}}`,
+		`{"response":"x","meta":[],"usage":"y"}`, `[{"usage":{"total_tokens":1}}]`, `{"usage":{"total_tokens":-1}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var v any
+		if json.Unmarshal(data, &v) != nil {
+			return
+		}
+		lower(&v)
+		canon, err := json.Marshal(v)
+		if err != nil {
+			t.Fatalf("marshal %v: %v", v, err)
+		}
+		want := kind.ReadUsage(canon)
+		if got := usageOf(canon); got != want {
+			t.Fatalf("usageOf(%s) = %+v, kind.ReadUsage = %+v", canon, got, want)
+		}
+		if _, got := decode(kind.UsageEvents, "", canon); got != want {
+			t.Fatalf("a job's answer %s: usage %+v, kind.ReadUsage %+v", canon, got, want)
+		}
+	})
+}
+
+// lower puts every object key of v in lower case (keeping one of keys that then collide).
+func lower(v *any) {
+	switch x := (*v).(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			lower(&e)
+			m[strings.ToLower(k)] = e
+		}
+		*v = m
+	case []any:
+		for i := range x {
+			lower(&x[i])
+		}
+	}
 }

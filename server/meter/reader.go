@@ -92,9 +92,9 @@ func (m *Reader) readBody() {
 		return
 	}
 	m.read = true
-	n, _ := decode(m.events, "", m.body)
+	n, u := decode(m.events, "", m.body)
 	m.runes += n
-	m.usage = merge(m.usage, kind.ReadUsage(m.body))
+	m.usage = merge(m.usage, u)
 	m.body = nil
 }
 

@@ -25,6 +25,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -107,6 +108,17 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 		log.Info("metrics are served", "url", "http://"+mln.Addr().String()+"/metrics")
 		go func() { errc <- ms.Serve(mln) }()
 	}
+	if cfg.PprofAddr != "" {
+		pln, err := net.Listen("tcp", cfg.PprofAddr)
+		if err != nil {
+			hs.Close()
+			return fmt.Errorf("pprof-addr: listening on %s: %w", cfg.PprofAddr, err)
+		}
+		ps := &http.Server{Handler: profiles(), ReadHeaderTimeout: 10 * time.Second}
+		defer ps.Close()
+		log.Info("profiles are served", "url", "http://"+pln.Addr().String()+"/debug/pprof/")
+		go func() { errc <- ps.Serve(pln) }()
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -119,4 +131,15 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 	}
 	log.Info("playground stopped")
 	return nil
+}
+
+// profiles serves Go's profiles (net/http/pprof) under /debug/pprof/ (-pprof-addr).
+func profiles() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }

@@ -90,3 +90,55 @@ func TestMainBadConfigFile(t *testing.T) {
 		t.Fatalf("err = %v, want %q…", err, want)
 	}
 }
+
+// TestMainServesProfiles: with -pprof-addr, Go's profiles answer on that address alone, never on
+// the main one.
+func TestMainServesProfiles(t *testing.T) {
+	fake := fakeupstream.New()
+	up := httptest.NewServer(fake)
+	defer up.Close()
+	env := map[string]string{"AIMLAPI_API_KEY": "sk-main-test", "AIMLAPI_BASE_URL": up.URL + "/v1"}
+	logs := &syncbuf.Buffer{}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Main(ctx, []string{"-addr", "127.0.0.1:0", "-pprof-addr", "127.0.0.1:0", "-web", t.TempDir()}, func(k string) string { return env[k] }, logs)
+	}()
+	defer func() {
+		stop()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+		}
+	}()
+	urls := regexp.MustCompile(`msg="(playground is serving|profiles are served)" url=(http://\S+)`)
+	found := map[string]string{}
+	for deadline := time.Now().Add(10 * time.Second); len(found) < 2; time.Sleep(20 * time.Millisecond) {
+		for _, m := range urls.FindAllStringSubmatch(logs.String(), -1) {
+			found[m[1]] = m[2]
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("Main: %v\n%s", err, logs)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not start both listeners:\n%s", logs)
+		}
+	}
+	get := func(url string) (int, string) {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get(found["profiles are served"] + "heap?debug=1"); code != 200 || !strings.Contains(body, "heap profile") {
+		t.Fatalf("heap profile: %d %.200s", code, body)
+	}
+	if code, _ := get(strings.TrimSuffix(found["playground is serving"], "/") + "/debug/pprof/heap"); code == 200 {
+		t.Fatal("the main address serves the profiles")
+	}
+}
