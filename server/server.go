@@ -188,6 +188,8 @@ func (s *Server) routes(page http.Handler) http.Handler {
 	mux.HandleFunc("GET /sitemap.xml", http.NotFound)
 	mux.HandleFunc("GET /ads.txt", http.NotFound)
 	mux.HandleFunc("GET /app.wasm", http.NotFound)
+	// The widget's page is a facade: the web app loads on the first interaction (see facade.go).
+	mux.Handle("GET "+embed.PagePath, facadePage(page, s.log))
 	mux.HandleFunc("GET /goapp.wasm", http.NotFound)
 	mux.Handle("/", onlyGet(page))
 	return s.logRequests(securityHeaders(s.guardRequests(s.requireIdentity(mux)), s.cfg.FrameAncestors, s.cfg.Embed.Origins))

@@ -89,9 +89,20 @@ func (p *chatSession) renderSystem() app.UI {
 func boundArea(class, id, labelClass, label, placeholder string, rows int, dst *string) app.UI {
 	return app.Div().Class(class).Body(
 		app.Label().Class(labelClass).For(id).Text(label),
-		app.Textarea().ID(id).DataSet("testid", id).Rows(rows).Placeholder(placeholder).Text(*dst).
+		areaText(app.Textarea().ID(id).DataSet("testid", id).Rows(rows).Placeholder(placeholder), *dst).
 			OnInput(func(ctx app.Context, e app.Event) { *dst = ctx.JSSrc().Get("value").String() }, app.EventScope(id)),
 	)
+}
+
+// areaText puts text in a textarea. In the browser, go-app's Text sets the textarea's value; the
+// server's rendering (the widget's facade, server/facade.go) writes the text as the textarea's
+// content, HTML-escaped: go-app writes attribute values quoted the Go way (strconv.Quote), which
+// HTML does not read (a quote in the text would end the attribute).
+func areaText(t app.HTMLTextarea, text string) app.HTMLTextarea {
+	if app.IsServer {
+		return t.Body(app.Text(text))
+	}
+	return t.Text(text)
 }
 
 // renderTranscript draws the conversation.

@@ -43,6 +43,8 @@ type widget struct {
 	playground
 
 	showParams bool
+	// facadeTaken says what the visitor did in the page's facade has been taken over (facade.go).
+	facadeTaken bool
 }
 
 // newWidget makes the widget, on the embed's backend.

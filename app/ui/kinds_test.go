@@ -72,7 +72,7 @@ func TestKindRunAreas(t *testing.T) {
 
 	emb := embeddedForm(t, "text-embedding-3-small")
 	html = render(t, &embeddingRun{Iform: emb, Ibuild: builder(emb), Ifirst: "a cat"})
-	for _, want := range []string{`data-testid="embed-input-0"`, `data-testid="embed-input-1"`, `data-testid="embed-add"`, `value="a cat"`} {
+	for _, want := range []string{`data-testid="embed-input-0"`, `data-testid="embed-input-1"`, `data-testid="embed-add"`, `>a cat</textarea>`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("embeddings run area lacks %s:\n%s", want, html)
 		}
@@ -229,7 +229,7 @@ func TestRunAreasReopenHistory(t *testing.T) {
 	sum, _ := json.Marshal(kind.Summarize(kind.EmbeddingResult{Vectors: []kind.Vector{{Index: 0, Values: []float64{3, 4}}, {Index: 1, Values: []float64{4, 3}}}}))
 	e := &embeddingRun{Iform: emb, Ibuild: builder(emb), Ilog: runLog{seq: 2, runs: []convo.Run{{Inputs: []string{"cat", "dog"}, Result: sum}}}}
 	html = render(t, e)
-	for _, want := range []string{`value="cat"`, `value="dog"`, `data-testid="sim-0-1">0.960`, `data-testid="embed-not-kept"`} {
+	for _, want := range []string{`>cat</textarea>`, `>dog</textarea>`, `data-testid="sim-0-1">0.960`, `data-testid="embed-not-kept"`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("reopened embeddings lack %q:\n%s", want, html)
 		}

@@ -27,8 +27,8 @@ type browser struct {
 }
 
 // startBrowser starts headless Chromium with a fresh profile and the flags below only (not
-// chromedp's defaults), so that it makes no request of its own to the network.
-func startBrowser(t *testing.T) *browser {
+// chromedp's defaults), so that it makes no request of its own to the network; extra adds flags.
+func startBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	path, err := chromePath()
 	if err != nil {
@@ -54,6 +54,7 @@ func startBrowser(t *testing.T) *browser {
 		chromedp.WindowSize(1280, 900),
 		chromedp.CombinedOutput(out),
 	}
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	// Cleanups run last-in first-out: the browser stops before its profile directory is removed.

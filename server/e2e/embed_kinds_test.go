@@ -22,6 +22,7 @@ func TestEmbedKinds(t *testing.T) {
 
 	tb := b.newTab(t)
 	tb.navigate(e.URL + "/embed?model=flux/schnell")
+	tb.startWidget()
 	tb.waitJS("the image widget", `!document.getElementById("app-wasm-loader") && `+jsSel("embed-model")+` && document.querySelector(".run-images") && `+jsSel("run"), 30*time.Second)
 	tb.waitJS("the notes to say the credit budget", jsSel("embed-notes")+`.textContent.includes("100,000 of 100,000 credits left")`, 10*time.Second)
 	tb.do("a prompt", chromedp.SendKeys(chromedp.CSS(sel("prompt")), "a red fox"))
@@ -41,6 +42,7 @@ func TestEmbedKinds(t *testing.T) {
 
 	emb := b.newTab(t)
 	emb.navigate(e.URL + "/embed?model=text-embedding-3-small")
+	emb.startWidget()
 	emb.waitJS("the embeddings widget", `!document.getElementById("app-wasm-loader") && `+jsSel("embed-input-0"), 30*time.Second)
 	emb.do("two texts", chromedp.SendKeys(chromedp.CSS(sel("embed-input-0")), "a cat"),
 		chromedp.SendKeys(chromedp.CSS(sel("embed-input-1")), "a dog"))
@@ -59,6 +61,7 @@ func TestEmbedKinds(t *testing.T) {
 	})
 	locked := b.newTab(t)
 	locked.navigate(chatOnly.URL + "/embed?model=flux/schnell")
+	locked.startWidget()
 	locked.waitJS("the locked widget's message", jsSel("error")+` && `+jsSel("error")+`.innerText.length > 0`, 30*time.Second)
 	if msg := eval[string](locked, jsSel("error")+`.innerText`); !strings.Contains(msg, "flux/schnell") {
 		t.Errorf("the locked widget says %q, want a message naming the model", msg)

@@ -190,7 +190,40 @@ type env struct {
 	Wire   *syncbuf.Buffer // everything the server wrote to its clients
 
 	mu          sync.Mutex
-	chatCookies []string // the Cookie header of each chat request the browser sent to the server
+	chatCookies []string      // the Cookie header of each chat request the browser sent to the server
+	wasmAsked   int           // requests for the web app's wasm
+	wasmHold    chan struct{} // while not nil, requests for the wasm wait for it to close
+}
+
+// wasmPath is where go-app's loader fetches the web app.
+const wasmPath = "/web/app.wasm"
+
+// wasmRequests is how many times the browser asked the server for the web app's wasm.
+func (e *env) wasmRequests() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.wasmAsked
+}
+
+// holdWasm makes requests for the wasm wait (their answer, not their count) until release is
+// called: what a slow network does, for as long as a test needs.
+func (e *env) holdWasm(t *testing.T) (release func()) {
+	t.Helper()
+	hold := make(chan struct{})
+	e.mu.Lock()
+	e.wasmHold = hold
+	e.mu.Unlock()
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			e.mu.Lock()
+			e.wasmHold = nil
+			e.mu.Unlock()
+			close(hold)
+		})
+	}
+	t.Cleanup(release)
+	return release
 }
 
 // browserChatCookies returns the Cookie headers the browser sent with its chat requests.
@@ -228,10 +261,22 @@ func newEnv(t *testing.T, withKey bool, configure ...func(*server.Config)) *env 
 		t.Fatalf("server.New: %v", err)
 	}
 	ts := httptest.NewServer(tee{next: srv, out: e.Wire, onRequest: func(r *http.Request) {
-		if r.URL.Path == "/api/v1/chat/completions" {
+		switch r.URL.Path {
+		case "/api/v1/chat/completions":
 			e.mu.Lock()
 			e.chatCookies = append(e.chatCookies, r.Header.Get("Cookie"))
 			e.mu.Unlock()
+		case wasmPath:
+			e.mu.Lock()
+			e.wasmAsked++
+			hold := e.wasmHold
+			e.mu.Unlock()
+			if hold != nil {
+				select {
+				case <-hold:
+				case <-r.Context().Done():
+				}
+			}
 		}
 	}})
 	t.Cleanup(ts.Close)
