@@ -14,7 +14,7 @@ WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm
 # Pure packages: no go-app import, so they are tested under GOOS=js too.
 PURE      := ./app/kind/... ./app/fetch/... ./app/schema/... ./app/catalog/... ./app/markdown/... ./app/chat/... ./app/form/... ./app/codegen/... ./app/convo/... ./app/embed/... ./app/imagefile/... ./app/upload/...
 
-.PHONY: all build wasm server run example test size size-report vet test-host test-load test-js fuzz chromium sdk clean
+.PHONY: all build wasm server run example test size size-report vet test-host test-load test-js fuzz chromium sdk proxy-figures clean
 
 all: build
 
@@ -138,3 +138,8 @@ chromium:
 
 clean:
 	rm -rf bin web/app.wasm web/app.wasm.br web/app.wasm.gz
+
+## proxy-figures: what the proxy adds per call and per SSE chunk against a stock
+## httputil.ReverseProxy in the same run, and its memory with 2,000 open streams (issue 15).
+proxy-figures: server
+	$(GO) run ./server/cmd/proxyfigures -playground bin/playground

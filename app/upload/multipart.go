@@ -220,15 +220,27 @@ func (w *Writer) SetBoundary(b string) error { return w.mw.SetBoundary(b) }
 func (w *Writer) Text(name, value string) error { return w.mw.WriteField(name, value) }
 
 // File starts a file part and returns where its content goes. A content type that is not one
-// (empty, malformed, with control characters) is sent as application/octet-stream.
+// (empty, malformed, with control characters) is sent as application/octet-stream; control
+// characters in the file name, which no header line can carry, are sent as "_".
 func (w *Writer) File(field, fileName, contentType string) (io.Writer, error) {
 	h := make(textproto.MIMEHeader)
-	h.Set("Content-Disposition", multipart.FileContentDisposition(field, fileName))
+	h.Set("Content-Disposition", multipart.FileContentDisposition(field, headerSafe(fileName)))
 	if _, _, err := mime.ParseMediaType(contentType); err != nil {
 		contentType = "application/octet-stream" // none, or one a header cannot carry
 	}
 	h.Set("Content-Type", contentType)
 	return w.mw.CreatePart(h)
+}
+
+// headerSafe is s with each control character (a header line ends at one, or is malformed with
+// it) as "_".
+func headerSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '_'
+		}
+		return r
+	}, s)
 }
 
 // Close ends the body.
